@@ -1,0 +1,33 @@
+import Type, { type Static } from 'typebox';
+
+/** Postgres connection settings shared by every process that talks to the database. */
+export const DatabaseConfigSchema = Type.Object({
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: 'postgresql://root@127.0.0.1:5432/ledgerline' }),
+  DATABASE_POOL_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+});
+export type DatabaseConfig = Static<typeof DatabaseConfigSchema>;
+
+/** Redis connection settings; the prefix keeps tests and deployments apart on one server. */
+export const RedisConfigSchema = Type.Object({
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'ledgerline' }),
+});
+export type RedisConfig = Static<typeof RedisConfigSchema>;
+
+/** Where an HTTP service listens, and how long it waits for in-flight requests on shutdown. */
+export const HttpConfigSchema = Type.Object({
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 1024 * 1024 }),
+});
+export type HttpConfig = Static<typeof HttpConfigSchema>;
+
+export const LogConfigSchema = Type.Object({
+  LOG_LEVEL: Type.Union(
+    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+    { default: 'info' },
+  ),
+});
+export type LogConfig = Static<typeof LogConfigSchema>;

@@ -1,0 +1,16 @@
+/**
+ * Typed, schema-validated configuration. Each app declares one TypeBox object schema whose property
+ * names are environment variable names, and reads it once at start with {@link loadConfig}.
+ * Nothing else in the code base reads `process.env`.
+ */
+export { loadConfig, ConfigError } from './load-config';
+export {
+  DatabaseConfigSchema,
+  RedisConfigSchema,
+  HttpConfigSchema,
+  LogConfigSchema,
+  type DatabaseConfig,
+  type RedisConfig,
+  type HttpConfig,
+  type LogConfig,
+} from './fragments';

@@ -1,0 +1,8 @@
+/**
+ * Database access for Ledgerline: the Prisma client (pg driver adapter), the migrator and
+ * transaction helpers. Only `type:data-access` libraries may depend on this one.
+ */
+export { createPrismaClient, type Database, type DatabaseOptions } from './client';
+export { migrate, readMigrations, MigrationError, type Migration, type MigrationResult } from './migrator/migrator';
+export { withTransactionRetry, isRetryableTransactionError, sqlStateOf, type RetryOptions } from './transaction-retry';
+export * from './generated/client';
