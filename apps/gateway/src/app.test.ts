@@ -1,0 +1,91 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGatewayApp } from './app';
+
+/** Two small stand-in services that report who answered and which request id they saw. */
+async function startUpstream(name: string, paths: string[]): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify();
+  app.all('/*', async (request) => ({ service: name, url: request.url, request_id: request.headers['x-request-id'] }));
+  app.get('/readyz', async () => ({ status: 'ready' }));
+  app.get('/openapi.json', async () => ({
+    openapi: '3.0.3',
+    info: { title: name, version: '1' },
+    paths: Object.fromEntries(paths.map((path) => [path, { get: { operationId: `${name}${path}` } }])),
+    components: { schemas: { Problem: { type: 'object' }, [`${name}Thing`]: { type: 'string' } } },
+  }));
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url };
+}
+
+let accounts: Awaited<ReturnType<typeof startUpstream>>;
+let transactions: Awaited<ReturnType<typeof startUpstream>>;
+let gateway: FastifyInstance;
+
+beforeAll(async () => {
+  accounts = await startUpstream('accounts', ['/v1/accounts', '/v1/customers']);
+  transactions = await startUpstream('transactions', ['/v1/transfers']);
+  gateway = await buildGatewayApp({
+    upstreams: { accounts: accounts.url, transactions: transactions.url },
+    log_level: 'silent',
+    upstream_timeout_ms: 5_000,
+  });
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await accounts.app.close();
+  await transactions.app.close();
+});
+
+describe('gateway routing', () => {
+  it.each([
+    ['/v1/transfers', 'transactions'],
+    ['/v1/transfers/0190b4a0-0000-7000-8000-000000000000/capture', 'transactions'],
+    ['/v1/transfers/batch', 'transactions'],
+    ['/v1/deposits', 'transactions'],
+    ['/v1/withdrawals', 'transactions'],
+    ['/v1/accounts/abc/entries?limit=5', 'accounts'],
+    ['/v1/customers', 'accounts'],
+    ['/v1/auth/token', 'accounts'],
+    ['/v1/clients', 'accounts'],
+  ])('sends %s to the %s service, path and query intact', async (url, service) => {
+    const response = await gateway.inject({ method: 'GET', url });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ service, url });
+  });
+
+  it('keeps a client request id and passes it to the service', async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/accounts', headers: { 'x-request-id': 'client-id-123' } });
+    expect(response.headers['x-request-id']).toBe('client-id-123');
+    expect(response.json().request_id).toBe('client-id-123');
+  });
+
+  it('generates a request id when the client sent none or a malformed one', async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/accounts', headers: { 'x-request-id': 'bad id with spaces' } });
+    const id = response.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.json().request_id).toBe(id);
+  });
+
+  it('serves one OpenAPI document with every service path', async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(Object.keys(document.paths).sort()).toEqual(['/v1/accounts', '/v1/customers', '/v1/transfers']);
+    expect(Object.keys(document.components.schemas).sort()).toEqual(['Problem', 'accountsThing', 'transactionsThing']);
+    expect(document.info.title).toBe('Ledgerline API');
+  });
+
+  it('is ready only when every service is ready', async () => {
+    expect((await gateway.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    const broken = await buildGatewayApp({
+      upstreams: { accounts: accounts.url, transactions: 'http://127.0.0.1:1' },
+      log_level: 'silent',
+      upstream_timeout_ms: 1_000,
+    });
+    const response = await broken.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().failing).toEqual(['transactions']);
+    await broken.close();
+  });
+});

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import httpProxy from '@fastify/http-proxy';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
+import { ROUTED_PREFIXES, type UpstreamName } from './routes';
+
+export interface GatewayOptions {
+  upstreams: Record<UpstreamName, string>;
+  log_level: string;
+  /** How long one upstream may take before the client gets 504. */
+  upstream_timeout_ms: number;
+}
+
+const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The single base URL for clients. It only routes: authentication, validation and problems are the
+ * services' job. It does fix the request id first, so the id a client sees is the one every
+ * service, relay and worker logs.
+ */
+export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.log_level },
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    },
+    // Bodies are streamed through untouched; the services enforce their own limits.
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.headers['x-request-id'] = request.id;
+    reply.header('x-request-id', request.id);
+  });
+
+  for (const { prefix, upstream } of ROUTED_PREFIXES) {
+    await app.register(httpProxy, {
+      upstream: options.upstreams[upstream],
+      prefix,
+      rewritePrefix: prefix,
+      http: { requestOptions: { timeout: options.upstream_timeout_ms } },
+    });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const results = await Promise.all(
+      Object.entries(options.upstreams).map(async ([name, url]) => [name, await isReady(url)] as const),
+    );
+    const failing = results.filter(([, ready]) => !ready).map(([name]) => name);
+    return reply.code(failing.length === 0 ? 200 : 503).send({ status: failing.length === 0 ? 'ready' : 'not_ready', failing });
+  });
+
+  app.get('/openapi.json', async (_request, reply) => {
+    const documents = await Promise.all(
+      Object.values(options.upstreams).map(async (url) => {
+        const response = await fetch(new URL('/openapi.json', url), { signal: AbortSignal.timeout(5_000) });
+        if (!response.ok) throw new Error(`upstream ${url} answered ${response.status} for /openapi.json`);
+        return (await response.json()) as OpenApiDocument;
+      }),
+    );
+    return reply.send(
+      mergeOpenApiDocuments(documents, {
+        title: 'Ledgerline API',
+        version: '1.0.0',
+        description: 'Accounts, transfers and the double-entry ledger. See api-contract.md.',
+      }),
+    );
+  });
+
+  return app;
+}
+
+async function isReady(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/readyz', baseUrl), { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

