@@ -1,0 +1,45 @@
+/**
+ * The ledger's data access.
+ *
+ * - {@link createPostingEngine}: the only writer of journal entries and account balances. `advance`
+ *   moves a batch of transfers through their due transitions in one lock-ordered Postgres transaction
+ *   with a constant number of statements; `advanceAtomicBatch` does a whole batch, all or nothing.
+ * - {@link createAdvanceBatcher}: groups concurrent per-job `submit`s into engine calls (for the
+ *   ledger worker), falling back to one transfer at a time when a batch fails on bad data.
+ * - {@link createLedgerReader}: statements (`listEntries`, keyset-paginated) and `balanceAsOf`.
+ * - {@link checkInvariants}: verifies double-entry invariants over the whole database.
+ *
+ * Test factories live in `src/testing` (`createLedgerFixtures`).
+ */
+export {
+  createPostingEngine,
+  type AdvanceResult,
+  type PostingEngine,
+  type PostingEngineOptions,
+} from './posting-engine/posting-engine';
+export {
+  createAdvanceBatcher,
+  type AdvanceBatcher,
+  type AdvanceBatcherOptions,
+} from './batcher/advance-batcher';
+export {
+  ENTRIES_PAGE_LIMIT_MAX,
+  LEDGER_QUERY_ERRORS,
+  createLedgerReader,
+  type BalanceAsOf,
+  type EntriesPage,
+  type LedgerQueryError,
+  type LedgerReader,
+  type LedgerReaderOptions,
+  type ListEntriesQuery,
+  type StatementEntry,
+} from './statements/statements';
+export {
+  checkInvariants,
+  type CheckInvariantsOptions,
+  type InvariantReport,
+  type InvariantViolation,
+  type InvariantViolationKind,
+} from './invariants/check-invariants';
+export { SILENT_LOGGER, type LedgerLogger } from './logger';
+export type { Outcome } from './result';

@@ -1,0 +1,114 @@
+import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LOCK_ACCOUNTS_SQL,
+  LOCK_BATCH_TRANSFERS_SQL,
+  LOCK_TRANSFERS_SQL,
+  UPDATE_ACCOUNTS_SQL,
+  UPDATE_TRANSFERS_SQL,
+} from './posting-engine.sql';
+
+// The engine's statements run while rows are locked, so each must reach its rows through an index,
+// never by reading a whole table. Checked on a database big enough for the planner to care.
+
+let database: TestDatabase;
+let transferIds: string[];
+let accountIds: string[];
+let batchId: string;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+async function scannedTables(sql: string, parameters: unknown[]): Promise<string[]> {
+  const { rows } = await database.pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+    `EXPLAIN (FORMAT JSON) ${sql}`,
+    parameters,
+  );
+  const sequential: string[] = [];
+  const visit = (node: PlanNode) => {
+    if (node['Node Type'] === 'Seq Scan' && node['Relation Name']) sequential.push(node['Relation Name']);
+    node.Plans?.forEach(visit);
+  };
+  visit(rows[0]!['QUERY PLAN'][0]!.Plan);
+  return sequential;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await database.pool.query(`
+    INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country)
+    VALUES ('01900000-0000-7000-8000-000000000000', '\\x00', '\\x00', 'test-key', 'US');
+    INSERT INTO accounts (id, customer_id, currency)
+    SELECT gen_random_uuid(), '01900000-0000-7000-8000-000000000000', 'USD' FROM generate_series(1, 100000);
+    INSERT INTO transfer_batches (id, atomic, client_id)
+    SELECT gen_random_uuid(), g % 2 = 0, 'test-client' FROM generate_series(1, 50000) AS g;`);
+  await database.pool.query(`
+    WITH account_list AS (SELECT array_agg(id) AS ids FROM accounts),
+         batch_list AS (SELECT array_agg(id) AS ids FROM transfer_batches)
+    INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, status, batch_id, client_id)
+    SELECT gen_random_uuid(), 'transfer', a.ids[1 + g % 100000], a.ids[1 + (g + 1) % 100000], 1, 'USD', 'approved',
+           CASE WHEN g <= 100000 THEN b.ids[1 + g % 50000] END, 'test-client'
+      FROM generate_series(1, 200000) AS g, account_list a, batch_list b`);
+  await database.pool.query('ANALYZE');
+  const transfers = await database.pool.query<{ id: string; batch_id: string | null }>(
+    `SELECT id::text AS id, batch_id::text AS batch_id FROM transfers ORDER BY random() LIMIT 100`,
+  );
+  transferIds = transfers.rows.map((row) => row.id);
+  const accounts = await database.pool.query<{ id: string }>(
+    `SELECT id::text AS id FROM accounts ORDER BY random() LIMIT 200`,
+  );
+  accountIds = accounts.rows.map((row) => row.id);
+  const batches = await database.pool.query<{ id: string }>(
+    `SELECT id::text AS id FROM transfer_batches WHERE atomic LIMIT 1`,
+  );
+  batchId = batches.rows[0]!.id;
+}, 120_000);
+
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('posting engine statements', () => {
+  it('lock transfers (and their atomic siblings) through indexes', async () => {
+    expect(await scannedTables(LOCK_TRANSFERS_SQL, [transferIds])).toEqual([]);
+    expect(await scannedTables(LOCK_TRANSFERS_SQL, [transferIds.slice(0, 1)])).toEqual([]);
+    expect(await scannedTables(LOCK_BATCH_TRANSFERS_SQL, [batchId])).toEqual([]);
+  });
+
+  it('lock and update accounts through the primary key', async () => {
+    expect(await scannedTables(LOCK_ACCOUNTS_SQL, [accountIds])).toEqual([]);
+    const zeros = accountIds.map(() => '0');
+    const versions = accountIds.map(() => '1');
+    expect(
+      await scannedTables(UPDATE_ACCOUNTS_SQL, [
+        accountIds,
+        zeros,
+        zeros,
+        zeros,
+        zeros,
+        zeros,
+        versions,
+        new Date().toISOString(),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('update transfers through the primary key', async () => {
+    const statuses = transferIds.map(() => 'posted');
+    const nulls = transferIds.map(() => null);
+    expect(
+      await scannedTables(UPDATE_TRANSFERS_SQL, [
+        transferIds,
+        statuses,
+        nulls,
+        transferIds.map(() => new Date().toISOString()),
+        nulls,
+        transferIds.map(() => 'approved'),
+        new Date().toISOString(),
+      ]),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { Prisma, withTransactionRetry, type Database, type RetryOptions } from '@ledgerline/db';
+import {
+  advanceTransfers,
+  type AccountState,
+  type JournalEntryDraft,
+  type StatusReason,
+  type TransferStatus,
+  type TransferUpdate,
+} from '@ledgerline/ledger-domain';
+import { Decimal } from '@ledgerline/money';
+import { SILENT_LOGGER, type LedgerLogger } from '../logger';
+import {
+  insertEntries,
+  lockAccounts,
+  lockBatchTransfers,
+  lockTransfers,
+  updateAccounts,
+  updateTransfers,
+  type LockedTransfer,
+  type Tx,
+} from './posting-engine.sql';
+
+export interface PostingEngineOptions {
+  db: Database;
+  logger?: LedgerLogger;
+  /** The most transfer ids one `advance` call accepts (the micro-batcher's flush size). */
+  batch_size_max: number;
+  /** The most transfers an atomic batch may have; the API accepts up to 1000. Default 1000. */
+  atomic_batch_size_max?: number;
+  /** How long one posting transaction may take, lock waits included. Default 10 000 ms. */
+  transaction_timeout_ms?: number;
+  /** How long to wait for a pooled connection to start the transaction. Default 5 000 ms. */
+  transaction_max_wait_ms?: number;
+  /** Re-runs after serialization failures and deadlocks. Default 8 attempts, 5 ms base backoff. */
+  retry?: RetryOptions;
+  /** The wall clock; tests move it to expire holds. */
+  clock?: () => Date;
+}
+
+/** What happened to one requested transfer. `changed` is false when there was nothing to do. */
+export interface AdvanceResult {
+  transfer_id: string;
+  /** The status after the advance, or `not_found` when no transfer has this id. */
+  status: TransferStatus | 'not_found';
+  status_reason: StatusReason | null;
+  changed: boolean;
+}
+
+export interface PostingEngine {
+  readonly batch_size_max: number;
+  /**
+   * Advances each transfer through every transition that is due (see `advanceTransfers`), in one
+   * Postgres transaction, and returns one result per requested id, in request order. Members of an
+   * atomic batch bring their siblings along. Idempotent: advancing again returns `changed: false`.
+   */
+  advance(transfer_ids: readonly string[]): Promise<AdvanceResult[]>;
+  /** Advances every transfer of one batch in one transaction; for an atomic batch, all or nothing. */
+  advanceAtomicBatch(batch_id: string): Promise<AdvanceResult[]>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The posting engine: the only code that writes journal entries or changes account balances.
+ *
+ * Exactly once, whatever the retries and redeliveries: a transfer's money moves only on a transition
+ * out of `approved` or `pending`, decided under a row lock on the transfer and written in the same
+ * transaction as the new status. A second advance waits for the first one's lock, then reads the new
+ * status and finds nothing to do. A crash before commit leaves nothing behind; after commit, the
+ * status records that the work is done. Should any path still try to post a transfer twice, the
+ * unique key on journal_entries (transfer_id, direction) rejects the second debit and the whole
+ * transaction rolls back.
+ *
+ * Statements per transaction are constant: lock transfers, lock accounts, insert all entries, update
+ * all accounts, update all transfers. Locks are taken transfers first, then accounts, each in id
+ * order, so concurrent engines queue behind each other instead of deadlocking.
+ */
+export function createPostingEngine(options: PostingEngineOptions): PostingEngine {
+  assert.ok(
+    Number.isInteger(options.batch_size_max) && options.batch_size_max >= 1,
+    'batch_size_max must be >= 1',
+  );
+  const logger = options.logger ?? SILENT_LOGGER;
+  const atomicBatchSizeMax = options.atomic_batch_size_max ?? 1000;
+  const clock = options.clock ?? (() => new Date());
+  const retry = options.retry ?? { attempts_max: 8, backoff_base_ms: 5 };
+  const transactionOptions = {
+    isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
+    timeout: options.transaction_timeout_ms ?? 10_000,
+    maxWait: options.transaction_max_wait_ms ?? 5_000,
+  };
+
+  async function run(lock: (tx: Tx) => Promise<LockedTransfer[]>): Promise<TransferUpdate[]> {
+    const started_ms = performance.now();
+    const updates = await withTransactionRetry(
+      () => options.db.$transaction((tx) => advanceLocked(tx, lock), transactionOptions),
+      retry,
+    );
+    logger.debug(
+      {
+        transfers: updates.length,
+        changed: updates.filter((update) => update.changed).length,
+        duration_ms: Math.round(performance.now() - started_ms),
+      },
+      'ledger batch advanced',
+    );
+    return updates;
+  }
+
+  async function advanceLocked(
+    tx: Tx,
+    lock: (tx: Tx) => Promise<LockedTransfer[]>,
+  ): Promise<TransferUpdate[]> {
+    const transfers = await lock(tx);
+    // Only approved and pending transfers can move money; final ones (a redelivered job) need no account lock.
+    const movable = transfers.filter(
+      (transfer) => transfer.status === 'approved' || transfer.status === 'pending',
+    );
+    if (movable.length === 0) return transfers.map(unchanged);
+
+    const accountIds = [
+      ...new Set(
+        movable.flatMap((transfer) => [transfer.source_account_id, transfer.destination_account_id]),
+      ),
+    ];
+    const accounts = await lockAccounts(tx, accountIds);
+    // Taken after the account locks and never earlier than any locked account's last change, so that
+    // entries' posted_at never go backwards along an account's sequence, whatever the hosts' clocks say.
+    const now = latest(
+      clock(),
+      accounts.map((account) => account.updated_at),
+    );
+    const result = advanceTransfers({ accounts, transfers, now });
+    assertDebitsEqualCredits(result.entries);
+
+    await insertEntries(tx, result.entries);
+
+    const changedIds = new Set(result.changed_account_ids);
+    const changedAccounts = result.accounts.filter((account) => changedIds.has(account.id));
+    const stored = await updateAccounts(tx, accounts, changedAccounts, now);
+    assertStoredTotalsAgree(changedAccounts, stored);
+
+    const changedTransfers = result.transfers.filter((update) => update.changed);
+    const updated = await updateTransfers(tx, changedTransfers, now);
+    assert.equal(updated, changedTransfers.length, 'a transfer changed status under our lock');
+    return result.transfers;
+  }
+
+  return {
+    batch_size_max: options.batch_size_max,
+
+    async advance(transferIds) {
+      if (transferIds.length > options.batch_size_max) {
+        throw new RangeError(
+          `advance takes at most ${options.batch_size_max} transfer ids, got ${transferIds.length}`,
+        );
+      }
+      // Postgres would reject a malformed uuid and fail the whole batch; such an id names no transfer.
+      const ids = [
+        ...new Set(transferIds.map((id) => id.toLowerCase()).filter((id) => UUID.test(id))),
+      ].sort();
+      const updates = ids.length === 0 ? [] : await run((tx) => lockTransfers(tx, ids));
+      const byId = new Map(updates.map((update) => [update.transfer_id, update]));
+      return transferIds.map((id) => toResult(id, byId.get(id.toLowerCase())));
+    },
+
+    async advanceAtomicBatch(batchId) {
+      if (!UUID.test(batchId.toLowerCase())) return [];
+      const updates = await run(async (tx) => {
+        const transfers = await lockBatchTransfers(tx, batchId.toLowerCase());
+        assert.ok(
+          transfers.length <= atomicBatchSizeMax,
+          `batch ${batchId} has more than ${atomicBatchSizeMax} transfers`,
+        );
+        return transfers;
+      });
+      return updates.map((update) => toResult(update.transfer_id, update));
+    },
+  };
+}
+
+function unchanged(transfer: LockedTransfer): TransferUpdate {
+  return {
+    transfer_id: transfer.id,
+    from_status: transfer.status,
+    status: transfer.status,
+    status_reason: transfer.status_reason,
+    captured_amount: transfer.captured_amount,
+    posted_at: transfer.posted_at,
+    changed: false,
+  };
+}
+
+function toResult(transferId: string, update: TransferUpdate | undefined): AdvanceResult {
+  if (update === undefined)
+    return { transfer_id: transferId, status: 'not_found', status_reason: null, changed: false };
+  return {
+    transfer_id: transferId,
+    status: update.status,
+    status_reason: update.status_reason,
+    changed: update.changed,
+  };
+}
+
+function latest(now: Date, others: readonly Date[]): Date {
+  return new Date(Math.max(now.getTime(), ...others.map((other) => other.getTime())));
+}
+
+/** Checked again here, where the money is written: the domain asserts it too, per currency. */
+function assertDebitsEqualCredits(entries: readonly JournalEntryDraft[]): void {
+  const net = new Map<string, Decimal>();
+  for (const entry of entries) {
+    const signed = entry.direction === 'debit' ? entry.amount : entry.amount.negated();
+    net.set(entry.currency, (net.get(entry.currency) ?? new Decimal(0)).plus(signed));
+  }
+  for (const [currency, difference] of net) {
+    assert.ok(difference.isZero(), `debits and credits differ by ${difference.toFixed()} ${currency}`);
+  }
+}
+
+/** The totals Postgres computed from the stored rows must be exactly the domain's. */
+function assertStoredTotalsAgree(
+  expected: readonly AccountState[],
+  stored: ReadonlyArray<{
+    id: string;
+    posted_debits: string;
+    posted_credits: string;
+    pending_debits: string;
+    pending_credits: string;
+    last_entry_sequence: string;
+  }>,
+): void {
+  assert.equal(stored.length, expected.length, 'an account changed under our lock');
+  const byId = new Map(stored.map((row) => [row.id, row]));
+  for (const account of expected) {
+    const row = byId.get(account.id);
+    assert.ok(row !== undefined, `account ${account.id} was not updated`);
+    const agree =
+      account.posted_debits.equals(row.posted_debits) &&
+      account.posted_credits.equals(row.posted_credits) &&
+      account.pending_debits.equals(row.pending_debits) &&
+      account.pending_credits.equals(row.pending_credits) &&
+      account.last_entry_sequence === BigInt(row.last_entry_sequence);
+    assert.ok(agree, `account ${account.id}: stored totals disagree with the posting computation`);
+  }
+}
