@@ -13,6 +13,13 @@ export interface TestServices {
   template_database: string;
 }
 
+// What the global setup hands every test worker (vitest `provide`/`inject`).
+declare module 'vitest' {
+  export interface ProvidedContext {
+    ledgerlineTestServices: TestServices;
+  }
+}
+
 export const LOCAL_POSTGRES_URL = 'postgresql://root@127.0.0.1:5432/postgres';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 

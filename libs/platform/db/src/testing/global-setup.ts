@@ -10,12 +10,6 @@ import {
   type TestServices,
 } from './environment';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    ledgerlineTestServices: TestServices;
-  }
-}
-
 /**
  * Vitest global setup: finds Postgres and Redis, migrates one template database per run (each test
  * file then clones it in milliseconds), and drops everything the run created when it ends.
