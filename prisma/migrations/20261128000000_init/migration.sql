@@ -67,6 +67,8 @@ CREATE TABLE "accounts" (
         OR "posted_credits" - "posted_debits" - "pending_debits" + "overdraft_limit" >= 0)
 );
 CREATE INDEX "accounts_customer_id_id_idx" ON "accounts"("customer_id", "id");
+-- Keyset pages of accounts filtered by status alone (e.g. every frozen account) seek instead of scan.
+CREATE INDEX "accounts_status_id_idx" ON "accounts"("status", "id");
 -- One settlement account per currency, created on demand.
 CREATE UNIQUE INDEX "accounts_settlement_per_currency" ON "accounts"("currency") WHERE "kind" = 'settlement';
 
@@ -159,10 +161,27 @@ CREATE TABLE "outbox_messages" (
     "available_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "published_at" TIMESTAMPTZ(3),
-    CONSTRAINT "outbox_messages_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "outbox_messages_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "outbox_messages_queue_format" CHECK ("queue" ~ '^[a-z][a-z0-9-]*$'),
+    -- BullMQ builds Redis keys with ':' and reserves all-digit ids for its own counter.
+    CONSTRAINT "outbox_messages_job_id_format" CHECK (position(':' in "job_id") = 0 AND "job_id" !~ '^[0-9]+$' AND "job_id" <> '')
 );
--- The relay scans only unpublished rows.
+-- The relay scans only unpublished rows: due ones in id order, and the next delayed one to set its timer.
 CREATE INDEX "outbox_messages_unpublished" ON "outbox_messages"("id") WHERE "published_at" IS NULL;
+CREATE INDEX "outbox_messages_unpublished_available_at" ON "outbox_messages"("available_at") WHERE "published_at" IS NULL;
+-- The retention cleanup deletes the oldest published rows.
+CREATE INDEX "outbox_messages_published_at" ON "outbox_messages"("published_at") WHERE "published_at" IS NOT NULL;
+
+-- Wakes the outbox relays (LISTEN ledgerline_outbox) when rows are committed. Once per statement, and
+-- Postgres folds identical notifications of one transaction into one, so a batch insert costs one.
+CREATE FUNCTION "outbox_messages_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('ledgerline_outbox', '');
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER "outbox_messages_notify" AFTER INSERT ON "outbox_messages"
+    FOR EACH STATEMENT EXECUTE FUNCTION "outbox_messages_notify"();
 
 CREATE TABLE "audit_records" (
     "id" BIGSERIAL NOT NULL,

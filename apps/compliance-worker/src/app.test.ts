@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
+import { jobs, type JobSpec } from '@ledgerline/queue';
+import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { startComplianceWorker, type ComplianceWorker } from './app';
+
+const MAIN = path.resolve(import.meta.dirname, 'main.ts');
+const { redis_url } = testServices();
+const prefix = uniqueQueuePrefix();
+const { logger, lines } = captureLogger();
+let database: TestDatabase;
+let redis: Redis;
+let screening: Queue;
+let ledger: Queue;
+let app: ComplianceWorker;
+let accounts: { source: string; destination: string };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
+  screening = new Queue('screening', { connection: redis, prefix });
+  ledger = new Queue('ledger', { connection: redis, prefix });
+  const customer_id = uuidv7();
+  await database.pool.query(
+    `INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country) VALUES ($1, $2, $3, 'test', 'US')`,
+    [customer_id, randomBytes(16), randomBytes(16)],
+  );
+  accounts = { source: uuidv7(), destination: uuidv7() };
+  await database.pool.query(
+    `INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $3, 'USD'), ($2, $3, 'USD')`,
+    [accounts.source, accounts.destination, customer_id],
+  );
+  app = await startComplianceWorker({ db: database.db, redis_url, prefix, concurrency: 8, logger });
+});
+
+afterAll(async () => {
+  await app.close();
+  await screening.close();
+  await ledger.close();
+  await redis.quit();
+  await deleteQueueKeys(redis_url, prefix);
+  await database.drop();
+});
+
+async function insertTransfer(status = 'received', batch_id: string | null = null): Promise<string> {
+  const id = uuidv7();
+  await database.pool.query(
+    `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, status, batch_id, client_id)
+     VALUES ($1, 'transfer', $2, $3, 5, 'USD', $4::transfer_status, $5, 'test-client')`,
+    [id, accounts.source, accounts.destination, status, batch_id],
+  );
+  return id;
+}
+
+async function statusOf(transfer_id: string): Promise<string> {
+  const { rows } = await database.pool.query('SELECT status::text FROM transfers WHERE id = $1', [
+    transfer_id,
+  ]);
+  return rows[0].status;
+}
+
+async function add(spec: JobSpec): Promise<void> {
+  await screening.add(spec.job_name, spec.payload, {
+    jobId: spec.job_id,
+    attempts: 3,
+    backoff: { type: 'fixed', delay: 10 },
+  });
+}
+
+describe('compliance-worker', () => {
+  it('screens a transfer, then adds its ledger job with the deterministic id', async () => {
+    const transfer_id = await insertTransfer();
+    await add(jobs.screenTransfer(transfer_id, 'req-screen-1'));
+    const advance = await waitUntil(() => ledger.getJob(`advance-${transfer_id}`), {
+      what: 'the ledger job',
+    });
+    expect(advance).toMatchObject({ name: 'advance', data: { transfer_id, request_id: 'req-screen-1' } });
+    expect(await statusOf(transfer_id)).toBe('approved');
+    await waitUntil(async () => (await screening.getJobState(`screen-${transfer_id}`)) === 'completed');
+    const jobLines = lines.filter((line) => line['job_id'] === `screen-${transfer_id}`);
+    expect(jobLines.map((line) => line['msg'])).toEqual(['transfer screened', 'job completed']);
+    for (const line of jobLines) expect(line['request_id']).toBe('req-screen-1');
+  });
+
+  it('on redelivery after a crash between approving and queueing, adds the ledger job', async () => {
+    // The first delivery approved the transfer and died before adding the ledger job.
+    const transfer_id = await insertTransfer('approved');
+    await add({
+      ...jobs.screenTransfer(transfer_id, 'req-redelivered'),
+      job_id: `screen-${transfer_id}-again`,
+    });
+    await waitUntil(() => ledger.getJob(`advance-${transfer_id}`), { what: 'the re-added ledger job' });
+    expect(await statusOf(transfer_id)).toBe('approved');
+  });
+
+  it('re-adding a ledger job that is already queued is harmless', async () => {
+    const transfer_id = await insertTransfer();
+    await add(jobs.screenTransfer(transfer_id, 'req-twice'));
+    const first = await waitUntil(() => ledger.getJob(`advance-${transfer_id}`));
+    await add({ ...jobs.screenTransfer(transfer_id, 'req-twice'), job_id: `screen-${transfer_id}-again` });
+    await waitUntil(async () => (await screening.getJobState(`screen-${transfer_id}-again`)) === 'completed');
+    const again = await ledger.getJob(`advance-${transfer_id}`);
+    expect(again?.timestamp).toBe(first.timestamp);
+    expect(await ledger.getJobCountByTypes('waiting')).toBeGreaterThan(0);
+  });
+
+  it('screens an atomic batch together and adds one ledger job for it', async () => {
+    const batch_id = uuidv7();
+    await database.pool.query(
+      `INSERT INTO transfer_batches (id, atomic, client_id) VALUES ($1, true, 'test-client')`,
+      [batch_id],
+    );
+    const transfer_ids = [
+      await insertTransfer('received', batch_id),
+      await insertTransfer('received', batch_id),
+    ];
+    await add(jobs.screenBatch(batch_id, 'req-batch'));
+    const advance = await waitUntil(() => ledger.getJob(`advance-batch-${batch_id}`), {
+      what: 'the batch ledger job',
+    });
+    expect(advance).toMatchObject({ name: 'advance-batch', data: { batch_id, request_id: 'req-batch' } });
+    for (const id of transfer_ids) expect(await statusOf(id)).toBe('approved');
+  });
+
+  it('fails a job for a transfer that does not exist at once, without retries', async () => {
+    const transfer_id = uuidv7();
+    const spec = jobs.screenTransfer(transfer_id, 'req-missing');
+    await add(spec);
+    await waitUntil(async () => (await screening.getJobState(spec.job_id)) === 'failed', {
+      what: 'the job to fail',
+    });
+    const job = await screening.getJob(spec.job_id);
+    expect(job?.attemptsMade).toBe(1);
+    expect(await ledger.getJob(`advance-${transfer_id}`)).toBeUndefined();
+  });
+
+  it('main: a bad configuration prints one line and exits 1', async () => {
+    const run = spawnApp(MAIN, { SCREENING_CONCURRENCY: '0' });
+    const { code, stderr } = await run.exited;
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^compliance-worker: Invalid configuration: SCREENING_CONCURRENCY /),
+    ]);
+  }, 60_000);
+
+  it('main: screens transfers and stops cleanly on SIGTERM', async () => {
+    const mainPrefix = uniqueQueuePrefix();
+    const run = spawnApp(MAIN, {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis_url,
+      QUEUE_PREFIX: mainPrefix,
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await run.waitForLine(
+        (line) => typeof line === 'object' && line['msg'] === 'compliance worker started',
+      );
+      const transfer_id = await insertTransfer();
+      const queue = new Queue('screening', { connection: redis, prefix: mainPrefix });
+      const spec = jobs.screenTransfer(transfer_id, 'req-main');
+      await queue.add(spec.job_name, spec.payload, { jobId: spec.job_id });
+      await queue.close();
+      await waitUntil(async () => (await statusOf(transfer_id)) === 'approved', {
+        timeout_ms: 30_000,
+        what: 'the transfer to be approved',
+      });
+      run.kill('SIGTERM');
+      expect((await run.exited).code).toBe(0);
+      expect(run.lines).toContainEqual(
+        expect.objectContaining({ msg: 'stopped', service: 'compliance-worker' }),
+      );
+    } finally {
+      run.kill('SIGKILL');
+      await deleteQueueKeys(redis_url, mainPrefix);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,130 @@
+import type { Database } from '@ledgerline/db';
+import {
+  createJobProducer,
+  createProducerConnection,
+  createWorker,
+  createWorkerConnection,
+  jobs,
+  readBatchJobData,
+  readTransferJobData,
+  UnrecoverableError,
+  type Job,
+  type JobProducer,
+  type Worker,
+} from '@ledgerline/queue';
+import {
+  createScreeningService,
+  type ScreeningRules,
+  type ScreeningService,
+  type ScreenResult,
+} from '@ledgerline/screening';
+import type { Logger } from 'pino';
+
+export interface ComplianceWorkerOptions {
+  /** The caller owns it and disconnects it after `close()`. */
+  db: Database;
+  redis_url: string;
+  prefix: string;
+  concurrency: number;
+  logger: Logger;
+  /** Default: the screening library's default rules. */
+  rules?: ScreeningRules;
+}
+
+export interface ComplianceWorker {
+  worker: Worker;
+  /** Lets in-flight jobs finish, then closes the worker and its Redis connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * The `screening` queue: screen the transfer (or atomic batch), then add its `ledger` job. A redelivered
+ * job finds the decision made and only re-adds the ledger job, whose deterministic id makes that a no-op
+ * when it is already queued.
+ */
+export async function startComplianceWorker(options: ComplianceWorkerOptions): Promise<ComplianceWorker> {
+  const { logger } = options;
+  const screening = createScreeningService({
+    db: options.db,
+    ...(options.rules ? { rules: options.rules } : {}),
+  });
+  const producerConnection = createProducerConnection({
+    url: options.redis_url,
+    connection_name: 'compliance-worker-producer',
+    logger,
+  });
+  const workerConnection = createWorkerConnection({
+    url: options.redis_url,
+    connection_name: 'compliance-worker',
+    logger,
+  });
+  const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const worker = createWorker({
+    queue: 'screening',
+    connection: workerConnection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    logger,
+    process: (job, log) => processScreeningJob({ screening, producer }, job, log),
+  });
+  await worker.waitUntilReady();
+  logger.info({ concurrency: options.concurrency }, 'compliance worker started');
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await producer.close();
+      await Promise.all(
+        [producerConnection.quit(), workerConnection.quit()].map((quit) => quit.catch(() => undefined)),
+      );
+      logger.info('compliance worker stopped');
+    },
+  };
+}
+
+interface ScreeningJobDependencies {
+  screening: ScreeningService;
+  producer: JobProducer;
+}
+
+/** One screening job. Exported for tests that drive it without Redis in between. */
+export async function processScreeningJob(
+  dependencies: ScreeningJobDependencies,
+  job: Job,
+  log: Logger,
+): Promise<string> {
+  switch (job.name) {
+    case 'screen': {
+      const { transfer_id, request_id } = readTransferJobData(job.data);
+      const result = await dependencies.screening.screen(transfer_id);
+      log.info(
+        { transfer_id, outcome: result.outcome, decided_now: result.decided_now, rules: ruleNames(result) },
+        'transfer screened',
+      );
+      if (result.outcome === 'not_found')
+        throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
+      if (result.outcome === 'approved')
+        await dependencies.producer.add(jobs.advanceTransfer(transfer_id, request_id));
+      return result.outcome;
+    }
+    case 'screen-batch': {
+      const { batch_id, request_id } = readBatchJobData(job.data);
+      const result = await dependencies.screening.screenBatch(batch_id);
+      log.info(
+        { batch_id, outcome: result.outcome, decided_now: result.decided_now, rules: ruleNames(result) },
+        'batch screened',
+      );
+      if (result.outcome === 'not_found') throw new UnrecoverableError(`batch ${batch_id} has no transfers`);
+      if (result.outcome === 'approved')
+        await dependencies.producer.add(jobs.advanceBatch(batch_id, request_id));
+      return result.outcome;
+    }
+    default:
+      throw new UnrecoverableError(`the screening queue has no job named ${JSON.stringify(job.name)}`);
+  }
+}
+
+/** Only the names of the rules that matched: a hit's detail may one day quote personal data. */
+function ruleNames(result: ScreenResult): string[] {
+  return result.hits.map((hit) => hit.rule);
+}

@@ -1,0 +1,211 @@
+import type { Database } from '@ledgerline/db';
+import {
+  createAdvanceBatcher,
+  createPostingEngine,
+  type AdvanceBatcher,
+  type AdvanceResult,
+  type PostingEngine,
+} from '@ledgerline/ledger';
+import {
+  createJobProducer,
+  createProducerConnection,
+  createWorker,
+  createWorkerConnection,
+  readBatchJobData,
+  readTransferJobData,
+  scheduleHoldExpiry,
+  UnrecoverableError,
+  type Job,
+  type JobProducer,
+  type Worker,
+} from '@ledgerline/queue';
+import type { Logger } from 'pino';
+import { createHoldExpirySweeper, findPendingHold, type HoldExpirySweeper } from './hold-expiry';
+
+export interface LedgerWorkerOptions {
+  /** The caller owns it and disconnects it after `close()`. */
+  db: Database;
+  redis_url: string;
+  prefix: string;
+  /** Ledger jobs in flight at once. */
+  concurrency: number;
+  /** The most transfers one posting transaction advances. */
+  batch_size_max: number;
+  /** How long the first job of a batch waits for others. */
+  linger_ms: number;
+  hold_expiry_concurrency: number;
+  hold_sweep_interval_ms: number;
+  hold_sweep_batch_size_max: number;
+  logger: Logger;
+}
+
+export interface LedgerWorker {
+  ledger: Worker;
+  holdExpiry: Worker;
+  sweeper: HoldExpirySweeper;
+  /** Stops the sweeper, lets in-flight jobs finish, then closes the workers and Redis connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * The `ledger` queue and hold expiry. Each `advance` job submits its transfer to the micro-batcher, so
+ * the jobs in flight at one moment are posted in one database transaction; `advance-batch` jobs post an
+ * atomic batch in one engine call. A transfer that becomes a pending hold gets a delayed `hold-expiry`
+ * job at its `hold_expires_at`, and a sweeper voids any expired hold such a job missed.
+ */
+export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<LedgerWorker> {
+  const { logger } = options;
+  const engine = createPostingEngine({ db: options.db, batch_size_max: options.batch_size_max, logger });
+  const batcher = createAdvanceBatcher({
+    engine,
+    batch_size_max: options.batch_size_max,
+    linger_ms: options.linger_ms,
+    logger,
+  });
+  const producerConnection = createProducerConnection({
+    url: options.redis_url,
+    connection_name: 'ledger-worker-producer',
+    logger,
+  });
+  const workerConnection = createWorkerConnection({
+    url: options.redis_url,
+    connection_name: 'ledger-worker',
+    logger,
+  });
+  const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const dependencies: LedgerJobDependencies = { db: options.db, engine, batcher, producer };
+
+  const ledger = createWorker({
+    queue: 'ledger',
+    connection: workerConnection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    logger,
+    process: (job, log) => processLedgerJob(dependencies, job, log),
+  });
+  const holdExpiry = createWorker({
+    queue: 'hold-expiry',
+    connection: workerConnection,
+    prefix: options.prefix,
+    concurrency: options.hold_expiry_concurrency,
+    logger,
+    process: (job, log) => processHoldExpiryJob(dependencies, job, log),
+  });
+  const sweeper = createHoldExpirySweeper({
+    db: options.db,
+    engine,
+    interval_ms: options.hold_sweep_interval_ms,
+    batch_size_max: options.hold_sweep_batch_size_max,
+    logger,
+  });
+  await Promise.all([ledger.waitUntilReady(), holdExpiry.waitUntilReady()]);
+  sweeper.start();
+  logger.info(
+    { concurrency: options.concurrency, batch_size_max: options.batch_size_max },
+    'ledger worker started',
+  );
+
+  return {
+    ledger,
+    holdExpiry,
+    sweeper,
+    async close() {
+      await sweeper.stop();
+      // Jobs in flight wait on the batcher, which flushes within linger_ms; close() waits for them.
+      await Promise.all([ledger.close(), holdExpiry.close()]);
+      await batcher.close();
+      await producer.close();
+      await Promise.all(
+        [producerConnection.quit(), workerConnection.quit()].map((quit) => quit.catch(() => undefined)),
+      );
+      logger.info('ledger worker stopped');
+    },
+  };
+}
+
+interface LedgerJobDependencies {
+  db: Database;
+  engine: PostingEngine;
+  batcher: AdvanceBatcher;
+  producer: JobProducer;
+}
+
+async function processLedgerJob(dependencies: LedgerJobDependencies, job: Job, log: Logger): Promise<string> {
+  switch (job.name) {
+    case 'advance': {
+      const { transfer_id, request_id } = readTransferJobData(job.data);
+      const result = await dependencies.batcher.submit(transfer_id);
+      logResult(log, result);
+      if (result.status === 'not_found')
+        throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
+      // Also on a redelivery that finds the hold already pending: the first delivery may have died
+      // before scheduling, and scheduling again is a no-op.
+      if (result.status === 'pending') await scheduleExpiry(dependencies, transfer_id, request_id, log);
+      return result.status;
+    }
+    case 'advance-batch': {
+      const { batch_id, request_id } = readBatchJobData(job.data);
+      const results = await dependencies.engine.advanceAtomicBatch(batch_id);
+      if (results.length === 0) throw new UnrecoverableError(`batch ${batch_id} has no transfers`);
+      for (const result of results) logResult(log, result);
+      for (const result of results) {
+        if (result.status === 'pending')
+          await scheduleExpiry(dependencies, result.transfer_id, request_id, log);
+      }
+      log.info(
+        { batch_id, transfers: results.length, changed: results.filter((result) => result.changed).length },
+        'batch advanced',
+      );
+      return summarize(results);
+    }
+    default:
+      throw new UnrecoverableError(`the ledger queue has no job named ${JSON.stringify(job.name)}`);
+  }
+}
+
+async function processHoldExpiryJob(
+  dependencies: LedgerJobDependencies,
+  job: Job,
+  log: Logger,
+): Promise<string> {
+  if (job.name !== 'expire-hold')
+    throw new UnrecoverableError(`the hold-expiry queue has no job named ${JSON.stringify(job.name)}`);
+  const { transfer_id } = readTransferJobData(job.data);
+  // Captured, voided or already expired holds come back unchanged; one still pending because this job
+  // ran a moment early is left to the sweeper.
+  const result = await dependencies.batcher.submit(transfer_id);
+  logResult(log, result);
+  return result.status;
+}
+
+async function scheduleExpiry(
+  dependencies: LedgerJobDependencies,
+  transfer_id: string,
+  request_id: string,
+  log: Logger,
+): Promise<void> {
+  const hold = await findPendingHold(dependencies.db, transfer_id);
+  if (!hold) return;
+  await scheduleHoldExpiry(dependencies.producer, {
+    transfer_id,
+    request_id,
+    hold_expires_at: hold.hold_expires_at,
+  });
+  log.info({ transfer_id, hold_expires_at: hold.hold_expires_at.toISOString() }, 'hold expiry scheduled');
+}
+
+function logResult(log: Logger, result: AdvanceResult): void {
+  log.info(
+    {
+      transfer_id: result.transfer_id,
+      status: result.status,
+      status_reason: result.status_reason,
+      changed: result.changed,
+    },
+    result.changed ? 'transfer advanced' : 'transfer unchanged',
+  );
+}
+
+function summarize(results: readonly AdvanceResult[]): string {
+  return [...new Set(results.map((result) => result.status))].sort().join(',');
+}

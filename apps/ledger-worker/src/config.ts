@@ -1,0 +1,24 @@
+import Type, { type Static } from 'typebox';
+import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+
+/** The ledger worker's environment. */
+export const LedgerWorkerConfigSchema = Type.Object({
+  ...DatabaseConfigSchema.properties,
+  ...RedisConfigSchema.properties,
+  ...LogConfigSchema.properties,
+  /** Ledger jobs in flight at once; concurrent jobs are posted together by the micro-batcher. */
+  LEDGER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 512, default: 64 }),
+  /** The most transfers one posting transaction advances. */
+  LEDGER_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 1_000, default: 64 }),
+  /** How long the first job of a batch waits for others before the batch is posted. */
+  LEDGER_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
+  /** Hold-expiry jobs in flight at once (they share the micro-batcher). */
+  HOLD_EXPIRY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
+  /** How often the sweeper looks for expired holds that no delayed job voided. */
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+  /** The most expired holds one sweep advances. */
+  HOLD_SWEEP_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
+});
+export type LedgerWorkerConfig = Static<typeof LedgerWorkerConfigSchema>;

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
+import { enqueueOutbox, jobs } from '@ledgerline/queue';
+import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { startOutboxRelay } from './app';
+
+const MAIN = path.resolve(import.meta.dirname, 'main.ts');
+const { redis_url } = testServices();
+const prefix = uniqueQueuePrefix();
+let database: TestDatabase;
+let redis: Redis;
+let screening: Queue;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
+  screening = new Queue('screening', { connection: redis, prefix });
+});
+afterAll(async () => {
+  await screening.close();
+  await redis.quit();
+  await deleteQueueKeys(redis_url, prefix);
+  await database.drop();
+});
+
+async function acceptTransfer(request_id: string): Promise<string> {
+  const transfer_id = uuidv7();
+  await database.db.$transaction((tx) => enqueueOutbox(tx, jobs.screenTransfer(transfer_id, request_id)));
+  return transfer_id;
+}
+
+describe('outbox-relay', () => {
+  it('publishes rows as they commit, and closes cleanly', async () => {
+    const { logger, lines } = captureLogger();
+    const app = await startOutboxRelay({
+      db: database.db,
+      database_url: database.url,
+      redis_url,
+      prefix,
+      batch_size_max: 100,
+      poll_interval_ms: 30_000,
+      publish_timeout_ms: 5_000,
+      retention_ms: 60_000,
+      cleanup_interval_ms: 60_000,
+      logger,
+    });
+    try {
+      const transfer_id = await acceptTransfer('req-app-1');
+      const job = await waitUntil(() => screening.getJob(`screen-${transfer_id}`), {
+        what: 'the screening job',
+      });
+      expect(job.data).toEqual({ transfer_id, request_id: 'req-app-1' });
+    } finally {
+      await app.close();
+    }
+    expect(lines.some((line) => line['msg'] === 'outbox relay stopped')).toBe(true);
+  });
+
+  it('main: a bad configuration prints one line and exits 1', async () => {
+    const run = spawnApp(MAIN, { DATABASE_URL: 'mysql://nope', REDIS_URL: redis_url });
+    const { code, stderr } = await run.exited;
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^outbox-relay: Invalid configuration: DATABASE_URL /),
+    ]);
+  }, 60_000);
+
+  it('main: runs the relay and stops cleanly on SIGTERM', async () => {
+    const run = spawnApp(MAIN, {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis_url,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+    });
+    await run.waitForLine((line) => typeof line === 'object' && line['msg'] === 'outbox relay started');
+    const transfer_id = await acceptTransfer('req-main-1');
+    await waitUntil(() => screening.getJob(`screen-${transfer_id}`), {
+      timeout_ms: 30_000,
+      what: 'the screening job',
+    });
+    run.kill('SIGTERM');
+    const { code } = await run.exited;
+    expect(code).toBe(0);
+    expect(run.lines).toContainEqual(expect.objectContaining({ msg: 'stopped', service: 'outbox-relay' }));
+  }, 60_000);
+});

@@ -1,0 +1,20 @@
+import Type, { type Static } from 'typebox';
+import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+
+/** The outbox relay's environment. */
+export const OutboxRelayConfigSchema = Type.Object({
+  ...DatabaseConfigSchema.properties,
+  ...RedisConfigSchema.properties,
+  ...LogConfigSchema.properties,
+  /** Rows published per transaction. */
+  OUTBOX_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 1_000, default: 500 }),
+  /** The safety-net poll; LISTEN wakes the relay sooner. */
+  OUTBOX_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000 }),
+  OUTBOX_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
+  /** Published rows are kept this long for investigations, then deleted. */
+  OUTBOX_RETENTION_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 24 * 7 }),
+  OUTBOX_CLEANUP_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
+  /** How long shutdown may take before the process exits with 1. */
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 15_000 }),
+});
+export type OutboxRelayConfig = Static<typeof OutboxRelayConfigSchema>;

@@ -1,0 +1,149 @@
+import { Prisma, type Database, type TransferStatus } from '@ledgerline/db';
+import {
+  approveAllRules,
+  combineDecisions,
+  type ScreenedTransfer,
+  type ScreeningDecision,
+  type ScreeningHit,
+  type ScreeningRules,
+} from './screening.rules';
+
+/**
+ * Where a transfer (or an atomic batch) stands after screening:
+ * - `approved`: ready for the ledger (also when an earlier delivery approved it: the ledger job is re-added);
+ * - `held`: waiting for a compliance decision;
+ * - `rejected`: final;
+ * - `past_screening`: the ledger already took it further (pending, posted, voided), nothing to do;
+ * - `not_found`: no such transfer or batch; a job naming it can never succeed.
+ */
+export type ScreenOutcome = 'approved' | 'held' | 'rejected' | 'past_screening' | 'not_found';
+
+export interface ScreenResult {
+  outcome: ScreenOutcome;
+  /** True when this call made the decision; false on a redelivery that found it made. */
+  decided_now: boolean;
+  /** The rules that matched, when this call held or rejected. */
+  hits: ScreeningHit[];
+}
+
+export interface ScreeningService {
+  /** Screens one transfer: `received -> screening -> approved | held | rejected`. Safe to repeat. */
+  screen(transfer_id: string): Promise<ScreenResult>;
+  /** Screens every transfer of an atomic batch together, so they are approved (or not) as one. Safe to repeat. */
+  screenBatch(batch_id: string): Promise<ScreenResult>;
+}
+
+export interface ScreeningServiceOptions {
+  db: Database;
+  /** Default: {@link approveAllRules}. */
+  rules?: ScreeningRules;
+}
+
+interface TransferRow extends ScreenedTransfer {
+  status: TransferStatus;
+}
+
+/** Atomic batches hold at most 1000 transfers (the contract); a little room guards the query bound. */
+const BATCH_TRANSFERS_MAX = 1_000;
+
+/**
+ * Builds the screening service. Every status change is a conditional update (`WHERE status = ...`), so a
+ * redelivered or concurrently running job can repeat any step: the first writer wins, the others read
+ * the outcome. A crash between `screening` and the decision leaves the transfer in `screening`, and the
+ * next delivery evaluates the rules again and decides.
+ */
+export function createScreeningService(options: ScreeningServiceOptions): ScreeningService {
+  const { db } = options;
+  const rules = options.rules ?? approveAllRules;
+
+  return {
+    async screen(transfer_id) {
+      await db.$executeRaw`
+        UPDATE transfers SET status = 'screening', updated_at = now()
+        WHERE id = ${transfer_id}::uuid AND status = 'received'`;
+      const [transfer] = await selectTransfers(db, { transfer_id });
+      if (!transfer) return { outcome: 'not_found', decided_now: false, hits: [] };
+      if (transfer.status !== 'screening')
+        return { outcome: outcomeOf([transfer.status]), decided_now: false, hits: [] };
+
+      const decision = await rules.evaluate(withoutStatus(transfer));
+      const decided = await db.$executeRaw`
+        UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
+          updated_at = now()
+        WHERE id = ${transfer_id}::uuid AND status = 'screening'`;
+      if (decided === 1)
+        return { outcome: outcomeOf([statusOf(decision)]), decided_now: true, hits: hitsOf(decision) };
+      // Another delivery decided first; report what it decided.
+      const [now] = await selectTransfers(db, { transfer_id });
+      return { outcome: now ? outcomeOf([now.status]) : 'not_found', decided_now: false, hits: [] };
+    },
+
+    async screenBatch(batch_id) {
+      await db.$executeRaw`
+        UPDATE transfers SET status = 'screening', updated_at = now()
+        WHERE batch_id = ${batch_id}::uuid AND status = 'received'`;
+      const transfers = await selectTransfers(db, { batch_id });
+      if (transfers.length === 0) return { outcome: 'not_found', decided_now: false, hits: [] };
+      const screening = transfers.filter((transfer) => transfer.status === 'screening');
+      if (screening.length === 0)
+        return { outcome: outcomeOf(transfers.map((t) => t.status)), decided_now: false, hits: [] };
+
+      const decisions: ScreeningDecision[] = [];
+      // One at a time: the rules may query the database, and a batch must not take the whole pool.
+      for (const transfer of screening) decisions.push(await rules.evaluate(withoutStatus(transfer)));
+      const decision = combineDecisions(decisions);
+      const decided = await db.$executeRaw`
+        UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
+          updated_at = now()
+        WHERE batch_id = ${batch_id}::uuid AND status = 'screening'`;
+      const after = await selectTransfers(db, { batch_id });
+      return {
+        outcome: outcomeOf(after.map((t) => t.status)),
+        decided_now: decided > 0,
+        hits: decided > 0 ? hitsOf(decision) : [],
+      };
+    },
+  };
+}
+
+async function selectTransfers(
+  db: Database,
+  by: { transfer_id: string } | { batch_id: string },
+): Promise<TransferRow[]> {
+  const rows = await db.$queryRaw<TransferRow[]>`
+    SELECT id::text, kind::text, source_account_id::text, destination_account_id::text, amount::text, currency,
+           batch_id::text, client_id, created_at, status::text
+    FROM transfers
+    WHERE ${'transfer_id' in by ? Prisma.sql`id = ${by.transfer_id}::uuid` : Prisma.sql`batch_id = ${by.batch_id}::uuid`}
+    ORDER BY id
+    LIMIT ${BATCH_TRANSFERS_MAX + 1}`;
+  return rows;
+}
+
+function withoutStatus(row: TransferRow): ScreenedTransfer {
+  const { status: _status, ...transfer } = row;
+  return transfer;
+}
+
+function statusOf(decision: ScreeningDecision): TransferStatus {
+  return decision.decision === 'approve' ? 'approved' : decision.decision === 'hold' ? 'held' : 'rejected';
+}
+
+function reasonOf(decision: ScreeningDecision): string | null {
+  return decision.decision === 'reject' ? decision.reason : null;
+}
+
+function hitsOf(decision: ScreeningDecision): ScreeningHit[] {
+  return decision.decision === 'approve' ? [] : decision.hits;
+}
+
+/** The outcome of a transfer, or of a batch from its transfers' statuses (they move together). */
+function outcomeOf(statuses: readonly TransferStatus[]): ScreenOutcome {
+  // Only a delivery that is deciding right now leaves these behind; retrying finds its decision.
+  if (statuses.includes('screening') || statuses.includes('received'))
+    throw new Error('screening is in progress elsewhere');
+  if (statuses.includes('held')) return 'held';
+  if (statuses.every((status) => status === 'approved')) return 'approved';
+  if (statuses.every((status) => status === 'rejected')) return 'rejected';
+  return 'past_screening';
+}

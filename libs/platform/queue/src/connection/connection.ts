@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface RedisConnectionOptions {
+  /** `redis://` or `rediss://` URL. */
+  url: string;
+  /** Shown by `CLIENT LIST`, so operators can tell which process holds a connection. */
+  connection_name: string;
+  logger: Logger;
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+const RECONNECT_DELAY_MAX_MS = 5_000;
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * A connection for code that adds jobs. With `enableOfflineQueue: false` a command issued while Redis is
+ * unreachable fails at once instead of waiting in memory, so a caller (an HTTP request, the outbox relay)
+ * finds out immediately and can leave the work to a retry. The caller owns `quit()`.
+ */
+export function createProducerConnection(options: RedisConnectionOptions): Redis {
+  return withErrorLogging(
+    new Redis(options.url, {
+      connectionName: options.connection_name,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: reconnectDelay,
+    }),
+    options.logger,
+  );
+}
+
+/**
+ * A connection for BullMQ workers. Workers block on Redis and must survive reconnects, so BullMQ requires
+ * `maxRetriesPerRequest: null` (retry commands until the connection is back). The caller owns `quit()`,
+ * after `worker.close()`.
+ */
+export function createWorkerConnection(options: RedisConnectionOptions): Redis {
+  return withErrorLogging(
+    new Redis(options.url, {
+      connectionName: options.connection_name,
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: reconnectDelay,
+    }),
+    options.logger,
+  );
+}
+
+function reconnectDelay(attempt: number): number {
+  return Math.min(100 * 2 ** Math.min(attempt, 10), RECONNECT_DELAY_MAX_MS);
+}
+
+/**
+ * ioredis emits `error` on every failed reconnect; without a listener it prints to stderr, with a naive
+ * one it floods the log. Log the first error of an outage, then at most one every 10 s.
+ */
+function withErrorLogging(connection: Redis, logger: Logger): Redis {
+  let last_logged_at = 0;
+  connection.on('error', (error: Error) => {
+    const now = Date.now();
+    if (now - last_logged_at < ERROR_LOG_INTERVAL_MS) return;
+    last_logged_at = now;
+    logger.warn(
+      { err: error, redis_connection: connection.options.connectionName },
+      'redis connection error',
+    );
+  });
+  connection.on('ready', () => {
+    if (last_logged_at !== 0)
+      logger.info({ redis_connection: connection.options.connectionName }, 'redis connection ready');
+    last_logged_at = 0;
+  });
+  return connection;
+}

@@ -1,0 +1,57 @@
+/**
+ * BullMQ for Ledgerline: queue names and typed payloads, deterministic job ids, connection factories,
+ * the job options of every queue, a worker factory with logging, and the transactional outbox.
+ *
+ * A job travels like this: a service writes an outbox row in its own transaction
+ * ({@link enqueueOutbox}), the relay ({@link createOutboxRelay}) publishes it with its deterministic id,
+ * and a worker ({@link createWorker}) processes it at least once. Code already outside a transaction
+ * (a worker adding the next job) adds directly with a {@link JobProducer}; re-adding is harmless.
+ *
+ * Queues: `screening` (`screen`, `screen-batch`), `ledger` (`advance`, `advance-batch`) and
+ * `hold-expiry` (`expire-hold`, delayed to a hold's `hold_expires_at`). Payloads carry ids only:
+ * `{ transfer_id, request_id }` or `{ batch_id, request_id }`.
+ */
+export {
+  QUEUE_NAMES,
+  JOB_ID_LENGTH_MAX,
+  REQUEST_ID_LENGTH_MAX,
+  jobs,
+  jobIds,
+  isValidJobId,
+  assertJobId,
+  readTransferJobData,
+  readBatchJobData,
+  type QueueName,
+  type JobName,
+  type JobSpec,
+  type JobCatalog,
+  type TransferJobData,
+  type BatchJobData,
+  type HoldActionName,
+} from './jobs/jobs';
+export { JOB_OPTIONS, jobOptionsFor } from './jobs/job-options';
+export {
+  createJobProducer,
+  scheduleHoldExpiry,
+  HOLD_EXPIRY_MARGIN_MS,
+  type JobProducer,
+  type JobProducerOptions,
+  type AddJobOptions,
+  type RawJob,
+  type HoldExpiry,
+} from './jobs/producer';
+export {
+  createProducerConnection,
+  createWorkerConnection,
+  type RedisConnectionOptions,
+} from './connection/connection';
+export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
+export { enqueueOutbox, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
+export {
+  createOutboxRelay,
+  OUTBOX_CHANNEL,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type OutboxRunResult,
+} from './outbox/relay';
+export { UnrecoverableError, type Job, type Worker, type Queue } from 'bullmq';

@@ -1,0 +1,36 @@
+import type { DefaultJobOptions } from 'bullmq';
+import type { QueueName } from './jobs';
+
+const HOUR_S = 60 * 60;
+const DAY_S = 24 * HOUR_S;
+
+/**
+ * Job options of every queue, stated here instead of trusting BullMQ's defaults (one attempt, keep every
+ * job forever).
+ *
+ * - Attempts are bounded, with exponential backoff and jitter so that a fleet of workers retrying after
+ *   a database blip does not retry in lockstep. 12 attempts from 1 s cover about an hour of outage.
+ * - Completed jobs are kept a day: long enough for a redelivered or re-published job with the same id
+ *   to be absorbed by BullMQ's id check, bounded in count so Redis memory stays bounded.
+ * - Failed jobs are kept for two weeks: they are the operators' work list (retry from the ops console).
+ */
+const COMMON: DefaultJobOptions = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  removeOnComplete: { age: DAY_S, count: 100_000 },
+  removeOnFail: { age: 14 * DAY_S, count: 100_000 },
+  stackTraceLimit: 10,
+  sizeLimit: 4_096,
+};
+
+export const JOB_OPTIONS: Readonly<Record<QueueName, Readonly<DefaultJobOptions>>> = {
+  screening: COMMON,
+  ledger: COMMON,
+  // A hold expiry also has the sweeper behind it, so fewer attempts are enough.
+  'hold-expiry': { ...COMMON, attempts: 8 },
+};
+
+/** The options of a queue's jobs; a queue the catalog does not know gets the common options. */
+export function jobOptionsFor(queue: string): Readonly<DefaultJobOptions> {
+  return (JOB_OPTIONS as Record<string, DefaultJobOptions>)[queue] ?? COMMON;
+}

@@ -1,0 +1,98 @@
+import { UnrecoverableError } from 'bullmq';
+import { v7 as uuidv7 } from 'uuid';
+import { describe, expect, it } from 'vitest';
+import { JOB_OPTIONS, jobOptionsFor } from './job-options';
+import {
+  assertJobId,
+  isValidJobId,
+  jobIds,
+  jobs,
+  QUEUE_NAMES,
+  readBatchJobData,
+  readTransferJobData,
+} from './jobs';
+
+describe('job ids', () => {
+  const transfer_id = uuidv7();
+
+  it('are deterministic, and differ per business event', () => {
+    expect(jobIds.screenTransfer(transfer_id)).toBe(`screen-${transfer_id}`);
+    expect(jobIds.advanceTransfer(transfer_id)).toBe(`advance-${transfer_id}`);
+    expect(jobIds.advanceTransfer(transfer_id, 'capture')).toBe(`advance-${transfer_id}-capture`);
+    expect(jobIds.advanceTransfer(transfer_id, 'void')).toBe(`advance-${transfer_id}-void`);
+    expect(jobIds.expireHold(transfer_id)).toBe(`expire-hold-${transfer_id}`);
+    expect(jobIds.screenBatch(transfer_id)).toBe(`screen-batch-${transfer_id}`);
+    expect(jobIds.advanceBatch(transfer_id)).toBe(`advance-batch-${transfer_id}`);
+    expect(jobIds.screenTransfer(transfer_id.toUpperCase())).toBe(jobIds.screenTransfer(transfer_id));
+  });
+
+  it('never contain ":" and are never all digits', () => {
+    expect(isValidJobId('screen-1')).toBe(true);
+    expect(isValidJobId('123')).toBe(false);
+    expect(isValidJobId('a:b')).toBe(false);
+    expect(isValidJobId('')).toBe(false);
+    expect(isValidJobId('x'.repeat(201))).toBe(false);
+    expect(() => assertJobId('42')).toThrow(TypeError);
+  });
+
+  it('refuse ids that are not UUIDs, so nothing else can leak into a Redis key', () => {
+    expect(() => jobIds.screenTransfer('abc:def')).toThrow(TypeError);
+    expect(() => jobs.advanceTransfer('12345', 'r')).toThrow(TypeError);
+    expect(() => jobs.screenTransfer(transfer_id, '')).toThrow(TypeError);
+  });
+});
+
+describe('job specs', () => {
+  it('carry ids only, and name their queue and job', () => {
+    const transfer_id = uuidv7();
+    const batch_id = uuidv7();
+    expect(jobs.screenTransfer(transfer_id, 'req-1')).toEqual({
+      queue: 'screening',
+      job_name: 'screen',
+      job_id: `screen-${transfer_id}`,
+      payload: { transfer_id, request_id: 'req-1' },
+    });
+    expect(jobs.advanceBatch(batch_id, 'req-2')).toEqual({
+      queue: 'ledger',
+      job_name: 'advance-batch',
+      job_id: `advance-batch-${batch_id}`,
+      payload: { batch_id, request_id: 'req-2' },
+    });
+    expect(jobs.expireHold(transfer_id, 'req-3').queue).toBe('hold-expiry');
+  });
+});
+
+describe('reading payloads in a worker', () => {
+  it('returns the ids of a well-formed payload', () => {
+    const transfer_id = uuidv7();
+    expect(readTransferJobData({ transfer_id, request_id: 'r' })).toEqual({ transfer_id, request_id: 'r' });
+    expect(readBatchJobData({ batch_id: transfer_id, request_id: 'r' })).toEqual({
+      batch_id: transfer_id,
+      request_id: 'r',
+    });
+    expect(readTransferJobData({ transfer_id }).request_id).toBe('unknown');
+  });
+
+  it('fails a malformed payload without retrying (UnrecoverableError)', () => {
+    expect(() => readTransferJobData({ transfer_id: 'nope' })).toThrow(UnrecoverableError);
+    expect(() => readTransferJobData(null)).toThrow(UnrecoverableError);
+    expect(() => readBatchJobData({ transfer_id: uuidv7() })).toThrow(UnrecoverableError);
+  });
+});
+
+describe('job options', () => {
+  it('are explicit for every queue: bounded attempts, exponential backoff, bounded retention', () => {
+    for (const queue of QUEUE_NAMES) {
+      const options = JOB_OPTIONS[queue];
+      expect(options.attempts).toBeGreaterThan(1);
+      expect(options.attempts).toBeLessThanOrEqual(20);
+      expect(options.backoff).toMatchObject({ type: 'exponential' });
+      expect(options.removeOnComplete).toMatchObject({ age: expect.any(Number), count: expect.any(Number) });
+      // Failed jobs stay much longer than completed ones: they are the operators' work list.
+      const failed = options.removeOnFail as { age: number };
+      const completed = options.removeOnComplete as { age: number };
+      expect(failed.age).toBeGreaterThanOrEqual(7 * completed.age);
+    }
+    expect(jobOptionsFor('reports')).toMatchObject({ attempts: expect.any(Number) });
+  });
+});

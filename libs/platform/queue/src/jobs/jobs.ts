@@ -1,0 +1,170 @@
+import { UnrecoverableError } from 'bullmq';
+
+/** The queues of the platform. A queue name is also part of every Redis key of that queue. */
+export const QUEUE_NAMES = ['screening', 'ledger', 'hold-expiry'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** The payload of every job about one transfer: ids only, never personal data. */
+export interface TransferJobData {
+  transfer_id: string;
+  request_id: string;
+}
+
+/** The payload of every job about an atomic batch. */
+export interface BatchJobData {
+  batch_id: string;
+  request_id: string;
+}
+
+/** Every job the platform runs, by queue and job name, with its payload. */
+export interface JobCatalog {
+  screening: { screen: TransferJobData; 'screen-batch': BatchJobData };
+  ledger: { advance: TransferJobData; 'advance-batch': BatchJobData };
+  'hold-expiry': { 'expire-hold': TransferJobData };
+}
+
+export type JobName<Q extends QueueName = QueueName> = { [K in Q]: keyof JobCatalog[K] & string }[Q];
+
+type SpecsOf<Q extends QueueName> = {
+  [N in keyof JobCatalog[Q] & string]: { queue: Q; job_name: N; job_id: string; payload: JobCatalog[Q][N] };
+}[keyof JobCatalog[Q] & string];
+
+/**
+ * One job, fully determined by the business event it stands for: adding the same spec twice yields one
+ * BullMQ job, because its `job_id` is deterministic. Build specs with {@link jobs}.
+ */
+export type JobSpec<Q extends QueueName = QueueName> = { [K in Q]: SpecsOf<K> }[Q];
+
+/** What a client asked to do with a pending hold; each action is its own ledger job. */
+export type HoldActionName = 'capture' | 'void';
+
+export const JOB_ID_LENGTH_MAX = 200;
+export const REQUEST_ID_LENGTH_MAX = 128;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * BullMQ uses `:` to build its Redis keys and treats an all-digit id as one of its own counters, so a
+ * custom job id must avoid both. The length matches `outbox_messages.job_id`.
+ */
+export function isValidJobId(job_id: string): boolean {
+  return (
+    job_id.length > 0 &&
+    job_id.length <= JOB_ID_LENGTH_MAX &&
+    !job_id.includes(':') &&
+    !/^[0-9]+$/.test(job_id)
+  );
+}
+
+export function assertJobId(job_id: string): string {
+  if (!isValidJobId(job_id))
+    throw new TypeError(`invalid job id ${JSON.stringify(job_id)}: no ':', not all digits, 1-200 characters`);
+  return job_id;
+}
+
+function assertUuid(kind: string, value: string): string {
+  if (!UUID.test(value)) throw new TypeError(`${kind} must be a UUID (got ${JSON.stringify(value)})`);
+  return value.toLowerCase();
+}
+
+function assertRequestId(request_id: string): string {
+  if (request_id.length === 0 || request_id.length > REQUEST_ID_LENGTH_MAX) {
+    throw new TypeError(`request_id must have 1-${REQUEST_ID_LENGTH_MAX} characters`);
+  }
+  return request_id;
+}
+
+/** Deterministic job ids: one business event, one id, whoever adds it and however often. */
+export const jobIds = {
+  screenTransfer: (transfer_id: string): string =>
+    assertJobId(`screen-${assertUuid('transfer_id', transfer_id)}`),
+  screenBatch: (batch_id: string): string => assertJobId(`screen-batch-${assertUuid('batch_id', batch_id)}`),
+  advanceTransfer: (transfer_id: string, hold_action?: HoldActionName): string =>
+    assertJobId(`advance-${assertUuid('transfer_id', transfer_id)}${hold_action ? `-${hold_action}` : ''}`),
+  advanceBatch: (batch_id: string): string =>
+    assertJobId(`advance-batch-${assertUuid('batch_id', batch_id)}`),
+  expireHold: (transfer_id: string): string =>
+    assertJobId(`expire-hold-${assertUuid('transfer_id', transfer_id)}`),
+};
+
+function transferData(transfer_id: string, request_id: string): TransferJobData {
+  return { transfer_id: assertUuid('transfer_id', transfer_id), request_id: assertRequestId(request_id) };
+}
+
+function batchData(batch_id: string, request_id: string): BatchJobData {
+  return { batch_id: assertUuid('batch_id', batch_id), request_id: assertRequestId(request_id) };
+}
+
+/** Builders for every job of the platform; they validate ids and compute the deterministic job id. */
+export const jobs = {
+  /** Screen one transfer (written to the outbox when the transfer is accepted). */
+  screenTransfer: (transfer_id: string, request_id: string): JobSpec<'screening'> => ({
+    queue: 'screening',
+    job_name: 'screen',
+    job_id: jobIds.screenTransfer(transfer_id),
+    payload: transferData(transfer_id, request_id),
+  }),
+  /** Screen every transfer of an atomic batch together. */
+  screenBatch: (batch_id: string, request_id: string): JobSpec<'screening'> => ({
+    queue: 'screening',
+    job_name: 'screen-batch',
+    job_id: jobIds.screenBatch(batch_id),
+    payload: batchData(batch_id, request_id),
+  }),
+  /**
+   * Advance one transfer's state machine in the ledger. Without `hold_action` it is the advance after
+   * screening (`advance-<id>`); capture and void requests each get their own id (`advance-<id>-capture`).
+   */
+  advanceTransfer: (
+    transfer_id: string,
+    request_id: string,
+    hold_action?: HoldActionName,
+  ): JobSpec<'ledger'> => ({
+    queue: 'ledger',
+    job_name: 'advance',
+    job_id: jobIds.advanceTransfer(transfer_id, hold_action),
+    payload: transferData(transfer_id, request_id),
+  }),
+  /** Post or reject every transfer of an atomic batch in one engine call. */
+  advanceBatch: (batch_id: string, request_id: string): JobSpec<'ledger'> => ({
+    queue: 'ledger',
+    job_name: 'advance-batch',
+    job_id: jobIds.advanceBatch(batch_id),
+    payload: batchData(batch_id, request_id),
+  }),
+  /** Void a pending hold once its `hold_expires_at` has passed (unless it was captured or voided first). */
+  expireHold: (transfer_id: string, request_id: string): JobSpec<'hold-expiry'> => ({
+    queue: 'hold-expiry',
+    job_name: 'expire-hold',
+    job_id: jobIds.expireHold(transfer_id),
+    payload: transferData(transfer_id, request_id),
+  }),
+};
+
+/**
+ * Reads a transfer job's payload in a worker. A malformed payload can never succeed, so it throws
+ * `UnrecoverableError` and the job fails at once instead of retrying.
+ */
+export function readTransferJobData(data: unknown): TransferJobData {
+  const candidate = data as Partial<TransferJobData> | null;
+  if (typeof candidate?.transfer_id !== 'string' || !UUID.test(candidate.transfer_id)) {
+    throw new UnrecoverableError('job payload has no valid transfer_id');
+  }
+  return {
+    transfer_id: candidate.transfer_id.toLowerCase(),
+    request_id: readRequestId(candidate.request_id),
+  };
+}
+
+/** Reads an atomic batch job's payload in a worker; see {@link readTransferJobData}. */
+export function readBatchJobData(data: unknown): BatchJobData {
+  const candidate = data as Partial<BatchJobData> | null;
+  if (typeof candidate?.batch_id !== 'string' || !UUID.test(candidate.batch_id)) {
+    throw new UnrecoverableError('job payload has no valid batch_id');
+  }
+  return { batch_id: candidate.batch_id.toLowerCase(), request_id: readRequestId(candidate.request_id) };
+}
+
+/** A missing request id must not make a job fail; the log line then says so. */
+function readRequestId(value: unknown): string {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, REQUEST_ID_LENGTH_MAX) : 'unknown';
+}

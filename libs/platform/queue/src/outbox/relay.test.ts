@@ -1,0 +1,269 @@
+import { createServer } from 'node:net';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
+import { captureLogger, deleteQueueKeys, waitUntil } from '../testing';
+import { createProducerConnection } from '../connection/connection';
+import { jobs, type JobSpec, type QueueName } from '../jobs/jobs';
+import { enqueueOutbox } from './enqueue';
+import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay';
+
+const { redis_url } = testServices();
+const { logger } = captureLogger();
+let database: TestDatabase;
+let connection: Redis;
+let prefix: string;
+const prefixes: string[] = [];
+const relays: OutboxRelay[] = [];
+const queues: Queue[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  connection = createProducerConnection({ url: redis_url, connection_name: 'relay-test', logger });
+  await waitUntil(async () => connection.status === 'ready', { what: 'redis' });
+});
+
+beforeEach(async () => {
+  // Each test gets its own queues, so job and event counts are its own.
+  prefix = uniqueQueuePrefix();
+  prefixes.push(prefix);
+  await database.pool.query('DELETE FROM outbox_messages');
+});
+
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+  await Promise.all(queues.splice(0).map((queue) => queue.close()));
+});
+
+afterAll(async () => {
+  await connection.quit();
+  for (const used of prefixes) await deleteQueueKeys(redis_url, used);
+  await database.drop();
+});
+
+function relay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+  const created = createOutboxRelay({
+    db: database.db,
+    connection,
+    prefix,
+    batch_size_max: 50,
+    poll_interval_ms: 50,
+    logger,
+    ...overrides,
+  });
+  relays.push(created);
+  return created;
+}
+
+function queue(name: QueueName): Queue {
+  const created = new Queue(name, { connection, prefix });
+  queues.push(created);
+  return created;
+}
+
+async function accept(specs: JobSpec[]): Promise<void> {
+  await database.db.$transaction((tx) => enqueueOutbox(tx, specs));
+}
+
+async function unpublishedCount(): Promise<number> {
+  const { rows } = await database.pool.query(
+    'SELECT count(*)::int AS count FROM outbox_messages WHERE published_at IS NULL',
+  );
+  return rows[0].count;
+}
+
+/** BullMQ records every add whose job id was already in the queue as a `duplicated` event. */
+async function duplicatedEvents(name: QueueName): Promise<number> {
+  const events = await connection.xrange(`${prefix}:${name}:events`, '-', '+');
+  return events.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'duplicated').length;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('the outbox relay', () => {
+  it('publishes due rows with their deterministic ids and payloads, then marks them published', async () => {
+    const specs = [jobs.screenTransfer(uuidv7(), 'req-a'), jobs.advanceTransfer(uuidv7(), 'req-b', 'void')];
+    await accept(specs);
+    const result = await relay().runOnce();
+    expect(result).toEqual({ published: 2, redis_ready: true, next_available_at: null });
+    expect(await unpublishedCount()).toBe(0);
+
+    const screen = await queue('screening').getJob(specs[0]!.job_id);
+    expect(screen).toMatchObject({ name: 'screen', data: specs[0]!.payload });
+    expect(screen?.opts).toMatchObject({ attempts: 12, backoff: { type: 'exponential' } });
+    const advance = await queue('ledger').getJob(specs[1]!.job_id);
+    expect(advance).toMatchObject({ name: 'advance', data: specs[1]!.payload });
+
+    expect((await relay().runOnce()).published).toBe(0);
+  });
+
+  it('publishes every row exactly once per job id with three relays racing', async () => {
+    const specs = Array.from({ length: 600 }, (_, index) =>
+      index % 2 === 0
+        ? jobs.screenTransfer(uuidv7(), `req-${index}`)
+        : jobs.advanceTransfer(uuidv7(), `req-${index}`),
+    );
+    const racing = [
+      relay({ batch_size_max: 25 }),
+      relay({ batch_size_max: 25 }),
+      relay({ batch_size_max: 25 }),
+    ];
+    // Rows arrive while the relays run, in many small transactions, as they do in production.
+    const published = racing.map(() => 0);
+    let accepting = true;
+    const runners = racing.map(async (one, index) => {
+      for (;;) {
+        const result = await one.runOnce();
+        published[index]! += result.published;
+        if (!accepting && result.published === 0 && (await unpublishedCount()) === 0) return;
+      }
+    });
+    for (let start = 0; start < specs.length; start += 20) await accept(specs.slice(start, start + 20));
+    accepting = false;
+    await Promise.all(runners);
+
+    expect(published.reduce((sum, count) => sum + count, 0)).toBe(600);
+    expect(published.filter((count) => count > 0).length).toBeGreaterThan(1);
+    expect(await unpublishedCount()).toBe(0);
+    expect(await queue('screening').getJobCountByTypes('waiting')).toBe(300);
+    expect(await queue('ledger').getJobCountByTypes('waiting')).toBe(300);
+    expect(await duplicatedEvents('screening')).toBe(0);
+    expect(await duplicatedEvents('ledger')).toBe(0);
+  });
+
+  it('after a relay dies between publishing and marking, publishes again and BullMQ drops the duplicates', async () => {
+    const specs = Array.from({ length: 10 }, (_, index) =>
+      jobs.screenTransfer(uuidv7(), `req-crash-${index}`),
+    );
+    await accept(specs);
+    // The relay publishes, then its transaction fails before commit, as if the process died right there.
+    await database.pool.query(`
+      CREATE FUNCTION crash_before_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'relay killed before marking'; END; $$;
+      CREATE TRIGGER crash_before_mark BEFORE UPDATE ON outbox_messages FOR EACH ROW EXECUTE FUNCTION crash_before_mark();`);
+    try {
+      await expect(relay().runOnce()).rejects.toThrow(/relay killed before marking/);
+    } finally {
+      await database.pool.query(
+        'DROP TRIGGER crash_before_mark ON outbox_messages; DROP FUNCTION crash_before_mark();',
+      );
+    }
+    expect(await unpublishedCount()).toBe(10);
+    const screening = queue('screening');
+    expect(await screening.getJobCountByTypes('waiting')).toBe(10);
+    const first = await screening.getJob(specs[0]!.job_id);
+
+    expect((await relay().runOnce()).published).toBe(10);
+    expect(await unpublishedCount()).toBe(0);
+    expect(await screening.getJobCountByTypes('waiting')).toBe(10);
+    expect(await duplicatedEvents('screening')).toBe(10);
+    const again = await screening.getJob(specs[0]!.job_id);
+    expect(again?.timestamp).toBe(first?.timestamp);
+  });
+
+  it('leaves rows unpublished while Redis is unreachable, and a working relay publishes them later', async () => {
+    const unreachable = createProducerConnection({
+      url: `redis://127.0.0.1:${await closedPort()}`,
+      connection_name: 'relay-test-unreachable',
+      logger,
+    });
+    try {
+      const specs = Array.from({ length: 5 }, () => jobs.screenTransfer(uuidv7(), 'req-offline'));
+      await accept(specs);
+      const cutOff = relay({ connection: unreachable, listen_url: database.url });
+      expect(await cutOff.runOnce()).toEqual({ published: 0, redis_ready: false, next_available_at: null });
+      await cutOff.start();
+      await accept([jobs.screenTransfer(uuidv7(), 'req-offline')]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await unpublishedCount()).toBe(6);
+      // Nothing was held locked while waiting for Redis.
+      const { rows } = await database.pool.query(
+        'SELECT count(*)::int AS count FROM (SELECT id FROM outbox_messages FOR UPDATE SKIP LOCKED) AS unlocked',
+      );
+      expect(rows[0].count).toBe(6);
+
+      expect((await relay().runOnce()).published).toBe(6);
+      expect(await unpublishedCount()).toBe(0);
+      expect(await queue('screening').getJobCountByTypes('waiting')).toBe(6);
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+
+  it('is woken by LISTEN as soon as rows commit, without waiting for its poll', async () => {
+    const listening = relay({ listen_url: database.url, poll_interval_ms: 60_000 });
+    await listening.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const spec = jobs.screenTransfer(uuidv7(), 'req-listen');
+    const accepted_at = Date.now();
+    await accept([spec]);
+    await waitUntil(async () => (await unpublishedCount()) === 0, {
+      timeout_ms: 5_000,
+      what: 'the row to be published',
+    });
+    expect(Date.now() - accepted_at).toBeLessThan(2_000);
+    expect(await queue('screening').getJob(spec.job_id)).toBeDefined();
+  });
+
+  it('publishes a delayed row only when it is due, and wakes up for it', async () => {
+    const spec = jobs.expireHold(uuidv7(), 'req-delayed');
+    const available_at = new Date(Date.now() + 700);
+    await database.db.$transaction((tx) => enqueueOutbox(tx, { ...spec, available_at }));
+    const early = await relay().runOnce();
+    expect(early.published).toBe(0);
+    expect(early.next_available_at?.getTime()).toBe(available_at.getTime());
+
+    const delayed = relay({ poll_interval_ms: 30_000 });
+    await delayed.start();
+    await waitUntil(async () => (await unpublishedCount()) === 0, {
+      timeout_ms: 5_000,
+      what: 'the delayed row',
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(available_at.getTime());
+    const job = await queue('hold-expiry').getJob(spec.job_id);
+    // It was published when due, so it runs at once rather than waiting again in Redis.
+    expect(await job?.getState()).toBe('waiting');
+  });
+
+  it('keeps polling when the LISTEN connection cannot be made', async () => {
+    const polling = relay({ listen_url: 'postgresql://nobody@127.0.0.1:1/none', poll_interval_ms: 50 });
+    await polling.start();
+    await accept([jobs.screenTransfer(uuidv7(), 'req-poll')]);
+    await waitUntil(async () => (await unpublishedCount()) === 0, {
+      timeout_ms: 5_000,
+      what: 'polling to publish',
+    });
+  });
+
+  it('deletes published rows older than the retention, and nothing else', async () => {
+    await accept(Array.from({ length: 30 }, () => jobs.screenTransfer(uuidv7(), 'req-old')));
+    await relay().runOnce();
+    await database.pool.query(
+      `UPDATE outbox_messages SET published_at = now() - interval '8 days' WHERE id IN (SELECT id FROM outbox_messages ORDER BY id LIMIT 20)`,
+    );
+    await accept([jobs.screenTransfer(uuidv7(), 'req-new')]);
+    expect(await relay({ retention_ms: 7 * 24 * 60 * 60 * 1_000 }).cleanupOnce()).toBe(20);
+    const { rows } = await database.pool.query(
+      'SELECT count(*)::int AS total, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished FROM outbox_messages',
+    );
+    expect(rows[0]).toEqual({ total: 11, unpublished: 1 });
+  });
+
+  it('refuses an unbounded batch size', () => {
+    expect(() => relay({ batch_size_max: 0 })).toThrow(RangeError);
+    expect(() => relay({ batch_size_max: 5_000 })).toThrow(RangeError);
+  });
+});

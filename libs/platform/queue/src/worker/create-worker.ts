@@ -1,0 +1,96 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { QueueName } from '../jobs/jobs';
+
+/** A job's work. `log` is a child logger that puts the job's queue, id, name and request_id on every line. */
+export type JobProcessor = (job: Job, log: Logger) => Promise<unknown>;
+
+export interface CreateWorkerOptions {
+  queue: QueueName;
+  /** A worker connection (`createWorkerConnection`); the caller quits it after `worker.close()`. */
+  connection: Redis;
+  /** BullMQ key prefix, the same the producers use. */
+  prefix: string;
+  /** Jobs processed at once by this process. */
+  concurrency: number;
+  logger: Logger;
+  process: JobProcessor;
+  /**
+   * How long a job may run without renewing its lock before another worker may take it over (BullMQ
+   * renews it at half this while the job runs). Default 30 s.
+   */
+  lock_duration_ms?: number;
+  /** Default true; tests pass false to start the worker when they are ready. */
+  autorun?: boolean;
+}
+
+const CONCURRENCY_MAX = 1_000;
+
+/**
+ * Builds a BullMQ worker with the platform's habits: options stated explicitly, an `error` listener (an
+ * unhandled `error` event would crash the process), and one log line per finished or failed job carrying
+ * the job's request_id. The processor decides nothing about retries: throwing retries the job with
+ * backoff up to its attempts, throwing `UnrecoverableError` fails it at once.
+ */
+export function createWorker(options: CreateWorkerOptions): Worker {
+  if (
+    !Number.isInteger(options.concurrency) ||
+    options.concurrency < 1 ||
+    options.concurrency > CONCURRENCY_MAX
+  ) {
+    throw new RangeError(`concurrency must be an integer in 1..${CONCURRENCY_MAX}`);
+  }
+  const logger = options.logger.child({ queue: options.queue });
+  // Failures the processor wrapper already logged; the `failed` listener logs only the others (stalls).
+  const logged = new WeakSet<Error>();
+
+  const worker = new Worker(
+    options.queue,
+    async (job: Job) => {
+      const log = jobLogger(logger, job);
+      const started_at = performance.now();
+      try {
+        const result = await options.process(job, log);
+        log.info({ duration_ms: Math.round(performance.now() - started_at) }, 'job completed');
+        return result;
+      } catch (error) {
+        const attempts = job.opts.attempts ?? 1;
+        const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
+        const fields = { err: error, duration_ms: Math.round(performance.now() - started_at), final };
+        if (final) log.error(fields, 'job failed; it stays in the failed set for operators');
+        else log.warn(fields, 'job attempt failed; it will be retried');
+        if (error instanceof Error) logged.add(error);
+        throw error;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      autorun: options.autorun ?? true,
+      lockDuration: options.lock_duration_ms ?? 30_000,
+      stalledInterval: 30_000,
+      // A job whose worker died is retried once more; a job that stalls twice is likely killing workers.
+      maxStalledCount: 1,
+    },
+  );
+  worker.on('error', (error: Error) => logger.error({ err: error }, 'worker error'));
+  worker.on('failed', (job: Job | undefined, error: Error) => {
+    if (logged.has(error)) return;
+    if (job) jobLogger(logger, job).error({ err: error }, 'job failed outside its processor');
+    else logger.error({ err: error }, 'job failed outside its processor');
+  });
+  return worker;
+}
+
+/** The child logger of one job attempt. */
+export function jobLogger(logger: Logger, job: Job): Logger {
+  const data = job.data as { request_id?: unknown } | null;
+  return logger.child({
+    job_id: job.id,
+    job_name: job.name,
+    request_id: typeof data?.request_id === 'string' ? data.request_id : 'unknown',
+    attempt: job.attemptsMade + 1,
+  });
+}
