@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** `main.ts` as a process: what an operator sees when starting and stopping the service. */
+const root = path.resolve(import.meta.dirname, '../../..');
+const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+const main = path.join(root, 'apps/accounts-api/src/main.ts');
+
+// Starting a process compiles the whole import graph with tsx: seconds alone, much longer while the
+// rest of the suite runs in parallel.
+const PROCESS_TIMEOUT_MS = 110_000;
+const TEST_TIMEOUT_MS = 120_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts main.ts with exactly `env`; `whenListening` runs once it logs its address, then it gets SIGTERM. */
+function start(env: Record<string, string>, whenListening?: (url: string) => Promise<void>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tsx, main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run: Run = { code: null, stdout: '', stderr: '' };
+    const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_TIMEOUT_MS);
+    let started = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      run.stdout += chunk.toString('utf8');
+      const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout);
+      if (address !== null && !started) {
+        started = true;
+        (whenListening ?? (async () => undefined))(address[1]!).then(
+          () => child.kill('SIGTERM'),
+          (error: unknown) => {
+            child.kill('SIGKILL');
+            reject(error);
+          },
+        );
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString('utf8')));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      run.code = code;
+      resolve(run);
+    });
+  });
+}
+
+let database: TestDatabase;
+let baseEnv: Record<string, string>;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  baseEnv = {
+    DATABASE_URL: database.url,
+    REDIS_URL: testServices().redis_url,
+    QUEUE_PREFIX: uniqueQueuePrefix(),
+    PORT: '0',
+    JWT_SECRET: 'a-jwt-secret-for-the-main-test-0123456789',
+    LOG_LEVEL: 'info',
+  };
+});
+afterAll(() => database.drop());
+
+describe('accounts-api main', () => {
+  it('starts, creates the bootstrap admin, serves and shuts down cleanly on SIGTERM', async () => {
+    const env = {
+      ...baseEnv,
+      BOOTSTRAP_ADMIN_CLIENT_ID: 'bootstrap-admin',
+      BOOTSTRAP_ADMIN_CLIENT_SECRET: 'a-bootstrap-secret-of-at-least-32-chars',
+    };
+    let tokenStatus = 0;
+    let readyStatus = 0;
+    const run = await start(env, async (url) => {
+      readyStatus = (await fetch(`${url}/readyz`)).status;
+      const token = await fetch(`${url}/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: 'bootstrap-admin', client_secret: 'a-bootstrap-secret-of-at-least-32-chars' }),
+      });
+      tokenStatus = token.status;
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(readyStatus).toBe(200);
+    expect(tokenStatus).toBe(200);
+    expect(run.stdout).toContain('built-in development key');
+    expect(run.stdout).not.toContain('a-bootstrap-secret-of-at-least-32-chars');
+  }, TEST_TIMEOUT_MS);
+
+  it('exits with 1 and one line, no stack, on bad configuration', async () => {
+    const run = await start({ ...baseEnv, PORT: 'eighty' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^accounts-api: Invalid configuration: PORT .*"eighty"\)\n$/);
+    expect(run.stdout).toBe('');
+  }, TEST_TIMEOUT_MS);
+});
