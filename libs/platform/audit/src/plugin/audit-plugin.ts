@@ -1,0 +1,67 @@
+import type { Database } from '@ledgerline/db';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface AuditPluginOptions {
+  db: Database;
+}
+
+const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ANONYMOUS = 'anonymous';
+
+/** Column limits of `audit_records`; longer values are cut rather than failing the insert. */
+const ACTION_LENGTH_MAX = 200;
+const RESOURCE_LENGTH_MAX = 500;
+
+export interface AuditEntry {
+  actor: string;
+  role: string;
+  action: string;
+  resource: string;
+  request_id: string;
+  outcome: number;
+}
+
+/** What is recorded for a request: who, what (method and route template), on which path, and the status. */
+export function auditEntryOf(request: FastifyRequest, status_code: number): AuditEntry {
+  const path = request.url.split('?', 1)[0] ?? request.url;
+  return {
+    actor: request.principal?.client_id ?? ANONYMOUS,
+    role: request.principal?.role ?? ANONYMOUS,
+    action: `${request.method} ${request.routeOptions.url ?? '(unmatched)'}`.slice(0, ACTION_LENGTH_MAX),
+    resource: path.slice(0, RESOURCE_LENGTH_MAX),
+    request_id: request.id,
+    outcome: status_code,
+  };
+}
+
+/**
+ * Appends one row to the hash-chained `audit_records` for every mutating request (POST, PUT, PATCH,
+ * DELETE), whatever its outcome, except those the rate limiter turned away (429): recording a flood
+ * would hand it the one serialized write path of the database. The insert is awaited in `onSend`, so
+ * the record exists before the response leaves; if it cannot be written the client gets a 500
+ * instead of a success nobody can account for. The actor is `request.principal` (set by
+ * `authPlugin`), or `anonymous`.
+ */
+async function audit(app: FastifyInstance, options: AuditPluginOptions): Promise<void> {
+  // A failed insert sends a 500, which passes through onSend again; record each request once.
+  const recorded = new WeakSet<FastifyRequest>();
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!MUTATING_METHODS.has(request.method) || reply.statusCode === 429 || recorded.has(request)) return payload;
+    recorded.add(request);
+    const entry = auditEntryOf(request, reply.statusCode);
+    try {
+      // One short statement: the chaining trigger holds an advisory lock until the transaction ends.
+      await options.db.$executeRaw`
+        INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
+        VALUES (${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer)`;
+    } catch (error) {
+      request.log.error({ err: error, audit: entry }, 'audit record could not be written');
+      throw error;
+    }
+    return payload;
+  });
+}
+
+export const auditPlugin = fp(audit, { name: '@ledgerline/audit', fastify: '5.x' });

@@ -1,0 +1,36 @@
+import assert from 'node:assert';
+import type { Database } from '@ledgerline/db';
+import { v7 as uuidv7 } from 'uuid';
+import { hashSecret } from './secret-hash';
+
+export interface BootstrapAdminOptions {
+  db: Database;
+  client_id: string;
+  /** At least 32 characters; chosen by the operator, so it is only as strong as they make it. */
+  client_secret: string;
+}
+
+/**
+ * Creates the admin client named in configuration unless a client with that id exists. Safe to run
+ * on every start of every instance at once: the insert is `ON CONFLICT DO NOTHING` on the unique
+ * client id, so exactly one instance creates it. An existing client is never changed (not even its
+ * secret): rotate a secret through the API, not by restarting with a new one.
+ */
+export async function ensureBootstrapAdmin(options: BootstrapAdminOptions): Promise<'created' | 'exists'> {
+  assert(/^[\x21-\x7e]{1,128}$/.test(options.client_id), 'bootstrap admin client id must be 1-128 visible ASCII characters');
+  assert(options.client_secret.length >= 32, 'bootstrap admin client secret must be at least 32 characters');
+  const { count } = await options.db.apiClient.createMany({
+    data: [
+      {
+        id: uuidv7(),
+        clientId: options.client_id,
+        name: 'Bootstrap admin',
+        role: 'admin',
+        customerId: null,
+        secretHash: await hashSecret(options.client_secret),
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return count === 1 ? 'created' : 'exists';
+}

@@ -1,0 +1,81 @@
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { fieldErrorsOf } from '../validation/field-errors';
+import { PROBLEMS, type ProblemCode } from './problem-codes';
+import { ProblemError, problemBody, type FieldError } from './problem-error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+interface Problem {
+  code: ProblemCode;
+  detail: string;
+  errors?: FieldError[];
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** Fastify's own client errors, with a detail we choose rather than Fastify's wording. */
+const FASTIFY_ERRORS: Readonly<Record<string, Problem>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', detail: 'The request body is larger than this service accepts.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', detail: 'Send the request body as application/json.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation_failed', detail: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation_failed', detail: 'The request body is empty.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', detail: 'The Content-Length header does not match the body.' },
+  FST_ERR_NOT_FOUND: { code: 'not_found', detail: 'No resource matches this request.' },
+};
+
+/** Status of any other Fastify (or @fastify plugin) client error, mapped onto a contract code. */
+const CODE_BY_STATUS: Readonly<Record<number, ProblemCode>> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/**
+ * Decides which problem an error becomes. Only `ProblemError`s and Fastify's own client errors keep
+ * their meaning; everything else is a 500 whose detail says nothing about the cause.
+ */
+export function problemOf(error: unknown): Problem {
+  if (error instanceof ProblemError) {
+    return { code: error.code, detail: error.detail, errors: error.errors, headers: error.headers };
+  }
+  const candidate = error as Partial<FastifyError> & { validation?: FastifySchemaValidationError[]; validationContext?: string };
+  if (Array.isArray(candidate.validation)) {
+    return {
+      code: 'validation_failed',
+      detail: 'The request is not valid.',
+      errors: fieldErrorsOf(candidate.validation, candidate.validationContext),
+    };
+  }
+  const code = typeof candidate.code === 'string' ? candidate.code : '';
+  const known = FASTIFY_ERRORS[code];
+  if (known !== undefined) return known;
+  const status = candidate.statusCode ?? 500;
+  if (/^FST_/.test(code) && status >= 400 && status < 500) {
+    const mapped = CODE_BY_STATUS[status] ?? 'validation_failed';
+    return { code: mapped, detail: PROBLEMS[mapped].title + '.' };
+  }
+  return { code: 'internal', detail: 'The service could not complete the request. Quote the x-request-id when reporting it.' };
+}
+
+/**
+ * The one error handler of every service: RFC 9457 bodies, 4xx logged at info and 5xx at error.
+ * It must never throw, or Fastify's fallback would answer with the raw error message.
+ */
+export function problemErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = problemOf(error);
+  const status = PROBLEMS[problem.code].status;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.info({ problem_code: problem.code, status, errors: problem.errors }, 'request rejected');
+  }
+  for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
+  reply
+    .code(status)
+    .header('x-request-id', request.id)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(problem.code, problem.detail, problem.errors));
+}
