@@ -2,7 +2,7 @@ import { createAccountService, createCustomerService } from '@ledgerline/account
 import { auditPlugin } from '@ledgerline/audit';
 import { authPlugin, authRoutes, createApiClientService, type JwtOptions } from '@ledgerline/auth';
 import type { EnvelopeCipher } from '@ledgerline/crypto';
-import type { Database } from '@ledgerline/db';
+import { isTransientDatabaseError, type Database } from '@ledgerline/db';
 import { buildServiceApp, type LogLevel, type ServiceApp } from '@ledgerline/http';
 import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
@@ -36,6 +36,7 @@ export async function buildAccountsApp(options: AccountsAppOptions): Promise<Ser
   const { db, redis } = options;
   const app = await buildServiceApp({
     service_name: 'accounts-api',
+    is_transient_error: isTransientDatabaseError,
     log_level: options.log_level,
     ...(options.log_destination === undefined ? {} : { log_destination: options.log_destination }),
     ...(options.body_limit_bytes === undefined ? {} : { body_limit_bytes: options.body_limit_bytes }),

@@ -4,5 +4,11 @@
  */
 export { createPrismaClient, type Database, type DatabaseOptions } from './client';
 export { migrate, readMigrations, MigrationError, type Migration, type MigrationResult } from './migrator/migrator';
-export { withTransactionRetry, isRetryableTransactionError, sqlStateOf, type RetryOptions } from './transaction-retry';
+export {
+  withTransactionRetry,
+  isRetryableTransactionError,
+  isTransientDatabaseError,
+  sqlStateOf,
+  type RetryOptions,
+} from './transaction-retry';
 export * from './generated/client';

@@ -3,23 +3,33 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** SQLSTATEs after which re-running the whole transaction is safe and likely to succeed. */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
-/** Finds a Postgres SQLSTATE in an error thrown through Prisma's driver adapter or by pg directly. */
+/** Prisma's own error codes (P1xxx..P6xxx); PL/pgSQL's SQLSTATEs are P0000..P0004. */
+const PRISMA_ERROR_CODE = /^P[1-9][0-9]{3}$/;
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * Finds the Postgres SQLSTATE of an error thrown by pg directly or through Prisma's driver adapter,
+ * where it sits in `meta.driverAdapterError.cause.originalCode` under a Prisma code such as P2010.
+ */
 export function sqlStateOf(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
-    const candidate = current as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate.code;
-    const adapterCause = (candidate.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)
-      ?.cause?.originalCode;
-    if (typeof adapterCause === 'string') return adapterCause;
-    const originalCode = (candidate as { originalCode?: unknown }).originalCode;
-    if (typeof originalCode === 'string') return originalCode;
+    const candidate = current as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    const adapterCode = (candidate.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause
+      ?.originalCode;
+    if (typeof adapterCode === 'string' && SQLSTATE.test(adapterCode)) return adapterCode;
+    if (typeof candidate.originalCode === 'string' && SQLSTATE.test(candidate.originalCode)) return candidate.originalCode;
+    if (typeof candidate.code === 'string' && SQLSTATE.test(candidate.code) && !PRISMA_ERROR_CODE.test(candidate.code)) {
+      return candidate.code;
+    }
     current = candidate.cause ?? candidate.meta?.driverAdapterError;
   }
   return undefined;
 }
 
 export function isRetryableTransactionError(error: unknown): boolean {
+  // P2034: Prisma's own "write conflict or deadlock, please retry".
+  if ((error as { code?: unknown } | null)?.code === 'P2034') return true;
   const state = sqlStateOf(error);
   return state !== undefined && RETRYABLE_SQLSTATES.has(state);
 }
@@ -46,4 +56,20 @@ export async function withTransactionRetry<T>(
       await sleep(Math.random() * ceiling_ms);
     }
   }
+}
+
+/** Prisma's "could not start a transaction in time" (pool exhausted) and "cannot reach the database". */
+const TRANSIENT_PRISMA_CODES = new Set(['P2028', 'P1001', 'P1002', 'P1017', 'P2024']);
+/** SQLSTATE classes 08 (connection) and 57P (operator intervention: shutdown, crash recovery), 53 (resources). */
+const TRANSIENT_SQLSTATE = /^(08|57P|53)/;
+
+/**
+ * True for faults that pass by themselves and left nothing half-done (the transaction never started
+ * or was rolled back): a service answers 503 and the client retries, with its Idempotency-Key.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TRANSIENT_PRISMA_CODES.has(code)) return true;
+  const state = sqlStateOf(error);
+  return (state !== undefined && TRANSIENT_SQLSTATE.test(state)) || isRetryableTransactionError(error);
 }

@@ -24,6 +24,7 @@ beforeAll(async () => {
     log_destination: logs.destination,
     body_limit_bytes: 2048,
     rate_limit: { max: 10_000, time_window_ms: 60_000 },
+    is_transient_error: (error) => (error as { code?: unknown }).code === 'POOL_EXHAUSTED',
   });
   app.post(
     '/v1/things',
@@ -63,6 +64,9 @@ beforeAll(async () => {
   });
   app.get('/v1/boom-non-error', { schema: { response: { 200: Type.Object({}) } } }, async () => {
     throw { statusCode: 418, message: 'a thrown object with a status it should not keep' };
+  });
+  app.get('/v1/overloaded', { schema: { response: { 200: Type.Object({}) } } }, async () => {
+    throw Object.assign(new Error('timed out fetching a connection from pool db01'), { code: 'POOL_EXHAUSTED' });
   });
   await app.ready();
 });
@@ -193,6 +197,13 @@ describe('problems', () => {
     }
   });
 
+  it('answers a passing infrastructure fault with 503 and Retry-After, saying nothing of the cause', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/overloaded' });
+    expectProblem(response, 503, 'unavailable');
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).not.toMatch(/pool|db01/);
+  });
+
   it('serializes only what the response schema allows', async () => {
     const response = await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'n', amount: '10.00' } });
     expect(response.statusCode).toBe(201);
@@ -281,8 +292,8 @@ describe('ops routes', () => {
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/things', '/v1/things/{id}/freeze']));
     for (const hidden of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) expect(document.paths[hidden]).toBeUndefined();
     // Problems every route can cause are documented without each route listing them.
-    expect(Object.keys(document.paths['/v1/things']!['post']!.responses).sort()).toEqual(['201', '400', '413', '415', '429', '500']);
-    expect(Object.keys(document.paths['/v1/things/{id}/freeze']!['post']!.responses).sort()).toEqual(['200', '400', '404', '413', '415', '429', '500']);
+    expect(Object.keys(document.paths['/v1/things']!['post']!.responses).sort()).toEqual(['201', '400', '413', '415', '429', '500', '503']);
+    expect(Object.keys(document.paths['/v1/things/{id}/freeze']!['post']!.responses).sort()).toEqual(['200', '400', '404', '413', '415', '429', '500', '503']);
   });
 
   it('serves the documentation UI at /docs', async () => {

@@ -39,6 +39,11 @@ export interface ServiceAppOptions {
   readiness_checks?: Readonly<Record<string, ReadinessCheck>>;
   /** How long one readiness check may take before it counts as failed; 2 s when absent. */
   readiness_timeout_ms?: number;
+  /**
+   * Errors that are passing infrastructure faults (e.g. `isTransientDatabaseError` from the db
+   * library): answered 503 `unavailable` with Retry-After instead of 500 `internal`.
+   */
+  is_transient_error?: (error: unknown) => boolean;
   openapi?: { title?: string; description?: string; servers?: Array<{ url: string; description?: string }> };
 }
 
@@ -81,7 +86,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
 
   app.setValidatorCompiler(typeBoxValidatorCompiler);
-  app.setErrorHandler(problemErrorHandler);
+  app.setErrorHandler((error, request, reply) => problemErrorHandler(error, request, reply, options.is_transient_error));
   app.decorateRequest('principal', null);
   acceptJsonOnly(app, body_limit_bytes);
   app.addHook('onRoute', completeRouteSchemas);

@@ -32,7 +32,7 @@ export function completeRouteSchemas(routeOptions: RouteOptions): void {
   }
   const schema = routeOptions.schema;
   const validatesInput = schema?.body !== undefined || schema?.querystring !== undefined || schema?.params !== undefined || schema?.headers !== undefined;
-  const statuses: ProblemStatus[] = [429, 500];
+  const statuses: ProblemStatus[] = [429, 500, 503];
   if (validatesInput) statuses.push(400);
   if (methods.some((method) => METHODS_WITH_BODY.has(method))) statuses.push(400, 413, 415);
   addProblemResponses(routeOptions, statuses);

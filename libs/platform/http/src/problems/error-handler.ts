@@ -37,7 +37,7 @@ const CODE_BY_STATUS: Readonly<Record<number, ProblemCode>> = {
  * Decides which problem an error becomes. Only `ProblemError`s and Fastify's own client errors keep
  * their meaning; everything else is a 500 whose detail says nothing about the cause.
  */
-export function problemOf(error: unknown): Problem {
+export function problemOf(error: unknown, isTransient: TransientErrorTest = () => false): Problem {
   if (error instanceof ProblemError) {
     return { code: error.code, detail: error.detail, errors: error.errors, headers: error.headers };
   }
@@ -57,15 +57,30 @@ export function problemOf(error: unknown): Problem {
     const mapped = CODE_BY_STATUS[status] ?? 'validation_failed';
     return { code: mapped, detail: PROBLEMS[mapped].title + '.' };
   }
+  if (isTransient(error)) {
+    return {
+      code: 'unavailable',
+      detail: 'The service is overloaded or a dependency is briefly unreachable; nothing was changed. Retry shortly.',
+      headers: { 'retry-after': '1' },
+    };
+  }
   return { code: 'internal', detail: 'The service could not complete the request. Quote the x-request-id when reporting it.' };
 }
+
+/** Says whether an error is a passing infrastructure fault (pool exhausted, database restarting). */
+export type TransientErrorTest = (error: unknown) => boolean;
 
 /**
  * The one error handler of every service: RFC 9457 bodies, 4xx logged at info and 5xx at error.
  * It must never throw, or Fastify's fallback would answer with the raw error message.
  */
-export function problemErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = problemOf(error);
+export function problemErrorHandler(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  isTransient?: TransientErrorTest,
+): void {
+  const problem = problemOf(error, isTransient);
   const status = PROBLEMS[problem.code].status;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');

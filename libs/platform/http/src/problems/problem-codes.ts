@@ -15,7 +15,8 @@ export type ProblemCode =
   | 'idempotency_key_required'
   | 'idempotency_key_reused'
   | 'rate_limited'
-  | 'internal';
+  | 'internal'
+  | 'unavailable';
 
 export interface ProblemDefinition {
   status: number;
@@ -37,6 +38,9 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemDefinition>> = {
   idempotency_key_reused: { status: 422, title: 'The idempotency key was used with a different request' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
+  // Not in the contract's list (adding is allowed): overload or a dependency briefly unreachable.
+  // Nothing was changed, so the client retries, with the same Idempotency-Key where it sent one.
+  unavailable: { status: 503, title: 'The service is briefly unavailable' },
 };
 
 export const PROBLEM_CODES = Object.keys(PROBLEMS) as ProblemCode[];
