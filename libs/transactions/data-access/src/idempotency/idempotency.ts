@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { Prisma } from '@ledgerline/db';
+
+/** The contract keeps keys at least 24 h; a shorter setting would break that promise, so it is refused. */
+export const IDEMPOTENCY_TTL_SECONDS_MIN = 24 * 60 * 60;
+
+/** What a client sent, as far as the request hash is concerned. */
+export interface IdempotentRequest {
+  method: string;
+  /** The request path without the query string, e.g. `/v1/transfers/<id>/capture`. */
+  path: string;
+  /** The parsed JSON body (absent bodies hash as `null`). */
+  body: unknown;
+}
+
+/** A response exactly as it leaves the service; stored once, replayed byte for byte. */
+export interface StoredResponse {
+  status: number;
+  /** The JSON body as the string that was sent. */
+  body: string;
+  /** Extra response headers to replay (today only `location`), lower-case names. */
+  headers: Record<string, string>;
+}
+
+/**
+ * JSON with object keys sorted at every depth, so that `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same
+ * request. Arrays keep their order because order is meaning (batch items). `undefined` members are
+ * dropped, as `JSON.stringify` does.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') {
+    assert.notEqual(typeof value, 'bigint', 'canonicalJson: a bigint is not JSON');
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, member]) => member !== undefined)
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+  return `{${entries.map(([name, member]) => `${JSON.stringify(name)}:${canonicalJson(member)}`).join(',')}}`;
+}
+
+/** SHA-256 (hex) of method, path and canonical body: equal hashes mean "the same request". */
+export function requestHash(request: IdempotentRequest): string {
+  return createHash('sha256')
+    .update(`${request.method.toUpperCase()}\n${request.path}\n${canonicalJson(request.body)}`)
+    .digest('hex');
+}
+
+/**
+ * The advisory lock id for (client, key): the first 64 bits of SHA-256 over both, as a signed bigint
+ * (Postgres' `bigint`). The unit separator keeps ("ab", "c") and ("a", "bc") apart.
+ */
+export function advisoryLockKey(client_id: string, key: string): bigint {
+  const digest = createHash('sha256').update(`idempotency\u001f${client_id}\u001f${key}`).digest();
+  return digest.readBigInt64BE(0);
+}
+
+/** The outcome of `work` under an idempotency key: a response to store, or a refusal that stores nothing. */
+export type WorkResult<F> = { ok: true; response: StoredResponse } | { ok: false; failure: F };
+
+export type IdempotencyOutcome<F> =
+  | { ok: true; response: StoredResponse; replayed: boolean }
+  | { ok: false; failure: F }
+  | { ok: false; conflict: 'idempotency_request_in_progress' | 'idempotency_key_reused' };
+
+export interface IdempotencyScope {
+  client_id: string;
+  key: string;
+  request_hash: string;
+  ttl_seconds: number;
+}
+
+/**
+ * Runs `work` at most once per (client, key) inside the caller's transaction `tx`.
+ *
+ * Exactly once comes from three things held together by the one transaction:
+ * - `pg_try_advisory_xact_lock` on the (client, key) hash: a second request with the same key while the
+ *   first is still running does not wait (it could only replay or fail afterwards) but answers 409 at
+ *   once. The lock is released by commit or rollback, never leaked.
+ * - The lookup runs after the lock, in a later statement, so under READ COMMITTED it sees any row a
+ *   finished holder of the same lock committed: a retry after success always replays.
+ * - The idempotency row is inserted by the same transaction as the work's rows, so either both exist
+ *   or neither does: a crash before commit leaves nothing and a retry simply does the work again.
+ *
+ * A refusal from `work` is returned as is; the caller must roll the transaction back (see
+ * `TransferService`), so refused requests leave no idempotency row and can be corrected and retried.
+ */
+export async function runIdempotent<F>(
+  tx: Prisma.TransactionClient,
+  scope: IdempotencyScope,
+  work: () => Promise<WorkResult<F>>,
+): Promise<IdempotencyOutcome<F>> {
+  assert.ok(scope.ttl_seconds >= IDEMPOTENCY_TTL_SECONDS_MIN, 'idempotency keys must be kept at least 24 h');
+  const lockKey = advisoryLockKey(scope.client_id, scope.key).toString();
+  const [lock] = await tx.$queryRaw<Array<{ acquired: boolean }>>`
+    SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS acquired`;
+  if (!lock?.acquired) return { ok: false, conflict: 'idempotency_request_in_progress' };
+
+  // An expired record no longer guards anything; dropping it under the lock lets the key be reused.
+  await tx.$executeRaw`
+    DELETE FROM idempotency_keys
+    WHERE client_id = ${scope.client_id} AND key = ${scope.key} AND expires_at <= now()`;
+  const [stored] = await tx.$queryRaw<
+    Array<{
+      request_hash: string;
+      response_status: number;
+      response_body: string;
+      response_headers: Record<string, string>;
+    }>
+  >`
+    SELECT request_hash, response_status, response_body, response_headers
+    FROM idempotency_keys
+    WHERE client_id = ${scope.client_id} AND key = ${scope.key}`;
+  if (stored !== undefined) {
+    if (stored.request_hash !== scope.request_hash) return { ok: false, conflict: 'idempotency_key_reused' };
+    return {
+      ok: true,
+      replayed: true,
+      response: {
+        status: stored.response_status,
+        body: stored.response_body,
+        headers: stored.response_headers,
+      },
+    };
+  }
+
+  const result = await work();
+  if (!result.ok) return result;
+  const { response } = result;
+  await tx.$executeRaw`
+    INSERT INTO idempotency_keys (client_id, key, request_hash, response_status, response_body, response_headers, expires_at)
+    VALUES (${scope.client_id}, ${scope.key}, ${scope.request_hash}, ${response.status}, ${response.body},
+            ${JSON.stringify(response.headers)}::jsonb, now() + make_interval(secs => ${scope.ttl_seconds}))`;
+  return { ok: true, replayed: false, response };
+}
+
+/**
+ * Deletes up to `batch_size_max` expired idempotency records, oldest first, and returns how many went.
+ * Bounded so that a sweeper call never holds locks for long; call it repeatedly until it returns 0.
+ */
+export async function purgeExpiredIdempotencyKeys(
+  db: { $executeRaw: Prisma.TransactionClient['$executeRaw'] },
+  batch_size_max = 1000,
+): Promise<number> {
+  assert.ok(Number.isInteger(batch_size_max) && batch_size_max > 0 && batch_size_max <= 100_000);
+  return db.$executeRaw`
+    DELETE FROM idempotency_keys
+    WHERE (client_id, key) IN (
+      SELECT client_id, key FROM idempotency_keys
+      WHERE expires_at <= now()
+      ORDER BY expires_at
+      LIMIT ${batch_size_max}
+      FOR UPDATE SKIP LOCKED)`;
+}
