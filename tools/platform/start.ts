@@ -29,7 +29,7 @@ const LauncherConfigSchema = Type.Object({
   LOG_LEVEL: Type.String({ default: 'info' }),
   // Local-only defaults, printed at start; a real deployment sets its own.
   BOOTSTRAP_ADMIN_CLIENT_ID: Type.String({ minLength: 1, default: 'local-admin' }),
-  BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.String({ minLength: 16, default: 'local-admin-secret-change-me' }),
+  BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.String({ minLength: 32, default: 'local-admin-secret-for-development-only' }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ENCRYPTION_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   ENCRYPTION_ACTIVE_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     if (!existsSync(path.join(ROOT, service.entry))) continue;
     const environment: Record<string, string> = { ...shared, HOST: '127.0.0.1' };
     if (service.port !== undefined) environment['PORT'] = String(service.port);
+    // The APIs sit behind the gateway, which sets X-Forwarded-For: rate limits see the real client.
+    if (service.name.endsWith('-api')) environment['TRUST_PROXY'] = 'true';
     if (service.name === 'accounts-api') {
       environment['BOOTSTRAP_ADMIN_CLIENT_ID'] = config.BOOTSTRAP_ADMIN_CLIENT_ID;
       environment['BOOTSTRAP_ADMIN_CLIENT_SECRET'] = config.BOOTSTRAP_ADMIN_CLIENT_SECRET;

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from './harness/client';
+import { openFundedAccounts, waitForFinal } from './harness/bank';
+import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
+
+/** The paths and methods of ../shared/api-contract.md that the platform serves today. */
+const CONTRACT_OPERATIONS = [
+  'POST /v1/auth/token',
+  'POST /v1/clients',
+  'POST /v1/customers',
+  'GET /v1/customers/{id}',
+  'POST /v1/accounts',
+  'GET /v1/accounts',
+  'GET /v1/accounts/{id}',
+  'POST /v1/accounts/{id}/freeze',
+  'POST /v1/accounts/{id}/unfreeze',
+  'POST /v1/accounts/{id}/close',
+  'GET /v1/accounts/{id}/balance',
+  'GET /v1/accounts/{id}/entries',
+  'POST /v1/transfers',
+  'GET /v1/transfers',
+  'GET /v1/transfers/{id}',
+  'POST /v1/transfers/batch',
+  'POST /v1/transfers/{id}/capture',
+  'POST /v1/transfers/{id}/void',
+  'POST /v1/transfers/{id}/reverse',
+  'POST /v1/deposits',
+  'POST /v1/withdrawals',
+];
+
+let platform: Platform;
+let api: ApiClient;
+
+beforeAll(async () => {
+  platform = await Platform.start();
+  api = new ApiClient(platform.baseUrl);
+  await api.login(ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('the platform behind one base URL', () => {
+  it('publishes one OpenAPI document with exactly the contract operations', async () => {
+    const response = await api.get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json');
+    expect(response.status).toBe(200);
+    const operations = Object.entries(response.body.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual([...CONTRACT_OPERATIONS].sort());
+  });
+
+  it('documents a problem response on every operation and money as strings', async () => {
+    const response = await api.get<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>('/openapi.json');
+    for (const [path, item] of Object.entries(response.body.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const codes = Object.keys(operation.responses ?? {});
+        expect(codes.some((code) => code.startsWith('2')), `${method} ${path} has a success response`).toBe(true);
+        expect(codes.some((code) => code.startsWith('4')), `${method} ${path} documents its problems`).toBe(true);
+      }
+    }
+    expect(response.text).not.toMatch(/"amount":\{"type":"number"/);
+  });
+
+  it('moves money from a curl-style client: deposit, transfer, statements on both sides', async () => {
+    const [from, to] = await openFundedAccounts(api, 2, '100.00');
+    const transfer = await api.move('/v1/transfers', {
+      source_account_id: from,
+      destination_account_id: to,
+      amount: '12.50',
+      currency: 'USD',
+      description: 'rent share',
+    });
+    expect(transfer.status).toBe(202);
+    expect(transfer.headers.get('location')).toBe(`/v1/transfers/${transfer.body['id']}`);
+    expect(transfer.headers.get('x-request-id')).toBeTruthy();
+
+    const final = await waitForFinal(api, String(transfer.body['id']));
+    expect(final).toMatchObject({ status: 'posted', amount: '12.50', currency: 'USD' });
+
+    const sourceBalance = await api.get(`/v1/accounts/${from}/balance`);
+    expect(sourceBalance.body).toMatchObject({ posted: '87.50', available: '87.50' });
+    const destinationBalance = await api.get(`/v1/accounts/${to}/balance`);
+    expect(destinationBalance.body).toMatchObject({ posted: '112.50' });
+
+    const statement = await api.get<{ data: Array<Record<string, unknown>> }>(`/v1/accounts/${from}/entries`);
+    expect(statement.body.data[0]).toMatchObject({ transfer_id: transfer.body['id'], direction: 'debit', amount: '12.50', balance_after: '87.50' });
+    const incoming = await api.get<{ data: Array<Record<string, unknown>> }>(`/v1/accounts/${to}/entries`);
+    expect(incoming.body.data[0]).toMatchObject({ transfer_id: transfer.body['id'], direction: 'credit', balance_after: '112.50' });
+  });
+
+  it('carries the request id from the client through the API into the worker logs', async () => {
+    const [from, to] = await openFundedAccounts(api, 2, '10.00');
+    const requestId = `e2e-trace-${Date.now()}`;
+    const transfer = await api.request('POST', '/v1/transfers', { source_account_id: from, destination_account_id: to, amount: '1.00', currency: 'USD' }, {
+      'idempotency-key': requestId,
+      'x-request-id': requestId,
+    });
+    expect(transfer.headers.get('x-request-id')).toBe(requestId);
+    await waitForFinal(api, String((transfer.body as Record<string, unknown>)['id']));
+    for (const name of ['transactions-api', 'ledger-worker']) {
+      expect(platform.app(name).recentOutput() + platform.app(name).output.join(''), `${name} logs the request id`).toContain(requestId);
+    }
+  });
+});
