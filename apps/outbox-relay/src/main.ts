@@ -1,57 +1,25 @@
-import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
-import { ConfigError, loadConfig } from '@ledgerline/config';
-import { createPrismaClient } from '@ledgerline/db';
-import { OutboxRelayConfigSchema, type OutboxRelayConfig } from './config';
+import { runBackgroundService } from '@ledgerline/queue';
+import { OutboxRelayConfigSchema } from './config';
 
-const SERVICE = 'outbox-relay';
-
-async function main(): Promise<void> {
-  let config: OutboxRelayConfig;
-  try {
-    config = loadConfig(OutboxRelayConfigSchema, process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${SERVICE}: ${error.message}\n`);
-    process.exit(1);
-  }
-  // The queue and worker modules load once the configuration is known to be good.
-  const { startOutboxRelay } = await import('./app');
-  const logger = pino({
-    level: config.LOG_LEVEL,
-    base: { service: SERVICE },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
-  const db = createPrismaClient({
-    url: config.DATABASE_URL,
-    pool_size_max: config.DATABASE_POOL_SIZE_MAX,
-    statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    application_name: `ledgerline-${SERVICE}`,
-  });
-  const app = await startOutboxRelay({
-    db,
-    database_url: config.DATABASE_URL,
-    redis_url: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
-    batch_size_max: config.OUTBOX_BATCH_SIZE_MAX,
-    poll_interval_ms: config.OUTBOX_POLL_INTERVAL_MS,
-    publish_timeout_ms: config.OUTBOX_PUBLISH_TIMEOUT_MS,
-    retention_ms: config.OUTBOX_RETENTION_HOURS * 60 * 60 * 1_000,
-    cleanup_interval_ms: config.OUTBOX_CLEANUP_INTERVAL_MS,
-    logger,
-  });
-  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'shutting down after an uncaught error');
-    else logger.info({ signal }, 'shutting down');
-    await app.close();
-    await db.$disconnect();
-    logger.info('stopped');
-  });
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `${SERVICE}: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runBackgroundService(
+  {
+    service_name: 'outbox-relay',
+    config_schema: OutboxRelayConfigSchema,
+    async start({ config, db, logger }) {
+      const { startOutboxRelay } = await import('./app');
+      return startOutboxRelay({
+        db,
+        database_url: config.DATABASE_URL,
+        redis_url: config.REDIS_URL,
+        prefix: config.QUEUE_PREFIX,
+        batch_size_max: config.OUTBOX_BATCH_SIZE_MAX,
+        poll_interval_ms: config.OUTBOX_POLL_INTERVAL_MS,
+        publish_timeout_ms: config.OUTBOX_PUBLISH_TIMEOUT_MS,
+        retention_ms: config.OUTBOX_RETENTION_HOURS * 60 * 60 * 1_000,
+        cleanup_interval_ms: config.OUTBOX_CLEANUP_INTERVAL_MS,
+        logger,
+      });
+    },
+  },
+  process.env,
+);

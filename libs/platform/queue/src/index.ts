@@ -46,6 +46,7 @@ export {
   type RedisConnectionOptions,
 } from './connection/connection';
 export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
+export { runBackgroundService, type BackgroundServiceDefinition } from './worker/run-background-service';
 export { enqueueOutbox, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
 export {
   createOutboxRelay,
