@@ -6,7 +6,6 @@
  *   with a constant number of statements; `advanceAtomicBatch` does a whole batch, all or nothing.
  * - {@link createAdvanceBatcher}: groups concurrent per-job `submit`s into engine calls (for the
  *   ledger worker), falling back to one transfer at a time when a batch fails on bad data.
- * - {@link createLedgerReader}: statements (`listEntries`, keyset-paginated) and `balanceAsOf`.
  * - {@link checkInvariants}: verifies double-entry invariants over the whole database.
  *
  * Test factories live in `src/testing` (`createLedgerFixtures`).
@@ -23,18 +22,6 @@ export {
   type AdvanceBatcherOptions,
 } from './batcher/advance-batcher';
 export {
-  ENTRIES_PAGE_LIMIT_MAX,
-  LEDGER_QUERY_ERRORS,
-  createLedgerReader,
-  type BalanceAsOf,
-  type EntriesPage,
-  type LedgerQueryError,
-  type LedgerReader,
-  type LedgerReaderOptions,
-  type ListEntriesQuery,
-  type StatementEntry,
-} from './statements/statements';
-export {
   checkInvariants,
   type CheckInvariantsOptions,
   type InvariantReport,
@@ -42,4 +29,3 @@ export {
   type InvariantViolationKind,
 } from './invariants/check-invariants';
 export { SILENT_LOGGER, type LedgerLogger } from './logger';
-export type { Outcome } from './result';
