@@ -1,3 +1,4 @@
+import { FINAL_TRANSFER_STATUSES, type TransferKind, type TransferStatus } from '@ledgerline/ledger-domain';
 import type { StoredResponse } from '../idempotency/idempotency';
 
 /** The fields of an authenticated principal that decide what it may see and do. */
@@ -8,22 +9,11 @@ export interface Caller {
   readonly customer_id?: string | null | undefined;
 }
 
-export const TRANSFER_STATUSES = [
-  'received',
-  'screening',
-  'held',
-  'approved',
-  'pending',
-  'posted',
-  'rejected',
-  'voided',
-] as const;
-export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+// The transfer lifecycle is the ledger's: one definition of statuses and kinds for the whole platform.
+export { TRANSFER_STATUSES, type TransferKind, type TransferStatus } from '@ledgerline/ledger-domain';
 
 /** Statuses a transfer never leaves. */
-export const FINAL_STATUSES: ReadonlySet<TransferStatus> = new Set(['posted', 'rejected', 'voided']);
-
-export type TransferKind = 'transfer' | 'deposit' | 'withdrawal' | 'reversal';
+export const FINAL_STATUSES: ReadonlySet<TransferStatus> = FINAL_TRANSFER_STATUSES;
 
 /** A transfer as the API shows it: decimal strings at the currency's scale, ISO timestamps, nulls where absent. */
 export interface TransferView {
