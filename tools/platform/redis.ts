@@ -18,18 +18,20 @@ export class MissingDependencyError extends Error {
  * Finds a Redis: REDIS_URL when set; else one on 127.0.0.1:6379; else starts `redis-server` from
  * PATH with append-only persistence in `.data/redis` (queues must survive a restart).
  */
-export async function resolveRedis(explicitUrl: string | undefined, dataDirectory: string): Promise<RedisHandle> {
+export async function resolveRedis(
+  explicitUrl: string | undefined,
+  dataDirectory: string,
+  { local_url = 'redis://127.0.0.1:6379', own_port = 6389 }: { local_url?: string; own_port?: number } = {},
+): Promise<RedisHandle> {
   if (explicitUrl) {
     if (!(await answersPing(explicitUrl))) throw new MissingDependencyError(`Redis at REDIS_URL does not answer PING`);
     return { url: explicitUrl, description: explicitUrl, stop: async () => undefined };
   }
-  const local = 'redis://127.0.0.1:6379';
-  if (await answersPing(local)) return { url: local, description: `${local} (local server)`, stop: async () => undefined };
-  return startRedisServer(path.join(dataDirectory, 'redis'));
+  if (await answersPing(local_url)) return { url: local_url, description: `${local_url} (local server)`, stop: async () => undefined };
+  return startRedisServer(path.join(dataDirectory, 'redis'), own_port);
 }
 
-async function startRedisServer(directory: string): Promise<RedisHandle> {
-  const port = 6389;
+async function startRedisServer(directory: string, port: number): Promise<RedisHandle> {
   await mkdir(directory, { recursive: true });
   const child = spawn(
     'redis-server',

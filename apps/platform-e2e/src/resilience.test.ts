@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertLedgerSound, openFundedAccounts, totalBalance, waitForQuiet } from './harness/bank';
 import { ApiClient, type ApiResponse } from './harness/client';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
 import { PrivateRedis } from './harness/private-redis';
-import { waitUntil } from './harness/processes';
+import { WORKSPACE_ROOT, waitUntil } from './harness/processes';
 
 /**
  * The pipeline under stress and faults, with every app a real process: concurrent clients that
@@ -165,4 +167,16 @@ describe('the pipeline under concurrency and faults', () => {
     expect(source.body['posted']).toBe('90.00');
     await assertLedgerSound(platform);
   }, 180_000);
+
+  it('the invariant command reports clean after the storm', async () => {
+    await waitForQuiet(platform);
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(WORKSPACE_ROOT, 'tools/scripts/ledger-check.ts')], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, DATABASE_URL: platform.database.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ledger-check ok .*violations=0/m);
+  }, 90_000);
 });
