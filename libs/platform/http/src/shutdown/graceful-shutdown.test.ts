@@ -53,8 +53,14 @@ describe('installGracefulShutdown', () => {
 describe('closing', () => {
   it('answers 503 to requests that arrive on an open connection while in-flight ones finish', async () => {
     const app = await buildServiceApp({ service_name: 'closing', log_level: 'silent', rate_limit: { max: 100, time_window_ms: 60_000 } });
+    // The slow request holds until the test lets it go, so the order of events does not depend on timing.
+    let started!: () => void;
+    const slowStarted = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     app.get('/v1/slow', { schema: { response: { 200: Type.Object({ done: Type.Boolean() }) } } }, async () => {
-      await sleep(300);
+      started();
+      await released;
       return { done: true };
     });
     const address = new URL(await app.listen({ host: '127.0.0.1', port: 0 }));
@@ -63,10 +69,12 @@ describe('closing', () => {
     socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
     const ended = new Promise((resolve) => socket.on('close', resolve));
     socket.write(`GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n`);
-    await sleep(50);
+    await slowStarted;
     const closed = app.close();
-    await sleep(20);
     socket.write(`GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n`);
+    // Let the server read the second (pipelined) request before the first one finishes.
+    await sleep(100);
+    release();
     await closed;
     await ended;
     const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
