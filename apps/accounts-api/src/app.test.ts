@@ -36,7 +36,12 @@ describe('the accounts app', () => {
 
   it('reports liveness and readiness of Postgres and Redis', async () => {
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-    const ready = await t.app.inject({ url: '/readyz' });
+    // Ready once the Redis connection is up (it connects in the background after start).
+    let ready = await t.app.inject({ url: '/readyz' });
+    for (let attempt = 0; attempt < 100 && ready.statusCode !== 200; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ready = await t.app.inject({ url: '/readyz' });
+    }
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ checks: { database: 'ok', redis: 'ok' } });
   });
