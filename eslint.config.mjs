@@ -49,7 +49,7 @@ export default [
   },
   {
     // Entry points and tooling are where the environment is read.
-    files: ['apps/*/src/main.ts', 'apps/platform-e2e/src/harness/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts', 'libs/platform/db/src/testing/**/*.ts', 'prisma.config.ts'],
+    files: ['apps/*/src/main.ts', 'apps/platform-e2e/src/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts', 'libs/platform/db/src/testing/**/*.ts', 'prisma.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 ];
