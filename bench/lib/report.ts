@@ -1,0 +1,48 @@
+import type { Figure, ScenarioRecord } from './figures';
+
+/** Renders the run as a plain-text table (and the skipped scenarios with their reasons). */
+export function renderTable(figures: readonly Figure[], scenarios: readonly ScenarioRecord[]): string {
+  const header = ['scenario', 'figure', 'value', 'vs reference', 'ratio', 'target', 'result'];
+  const rows = figures.map((figure) => [
+    figure.scenario,
+    figure.label,
+    `${formatNumber(figure.value)} ${figure.unit}`,
+    figure.reference ?? '',
+    figure.ratio === undefined ? '' : `${formatNumber(figure.ratio)} x`,
+    figure.target?.description ?? '',
+    figure.target === undefined ? '' : figure.met === undefined ? 'n/a' : figure.met ? 'met' : 'MISSED',
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+  for (const scenario of scenarios) {
+    if (scenario.status !== 'done')
+      out.push(`${scenario.name}: ${scenario.status}: ${scenario.reason ?? ''}`);
+  }
+  const missed = figures.filter((figure) => figure.met === false);
+  out.push(
+    missed.length === 0 ? 'targets: none missed' : `targets missed: ${missed.map(describeMiss).join('; ')}`,
+  );
+  return out.join('\n');
+}
+
+function describeMiss(figure: Figure): string {
+  const judged =
+    figure.target?.on === 'ratio'
+      ? `${formatNumber(figure.ratio ?? Number.NaN)} x`
+      : `${formatNumber(figure.value)} ${figure.unit}`;
+  return `${figure.label} (${judged}, wants ${figure.target?.description})`;
+}
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  const magnitude = Math.abs(value);
+  const digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3;
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}

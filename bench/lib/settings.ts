@@ -1,0 +1,64 @@
+/**
+ * How big and how long each scenario runs. Every count and duration has a bound here, so a run
+ * always ends; `--quick` shrinks everything to fit in under two minutes on a small machine.
+ */
+export type Profile = 'quick' | 'full';
+
+export interface BenchSettings {
+  profile: Profile;
+  /** Connection count shared by every closed-loop HTTP measurement and by the open-loop sender's pool. */
+  http_connections: number;
+  /** Length of each closed-loop HTTP measurement. */
+  http_duration_s: number;
+  pgbench: { scale: number; clients: number; threads: number; duration_s: number };
+  engine: { accounts: number; transfers_per_distribution: number; concurrency: number; deadline_s: number };
+  reads: { small_entries: number; large_entries: number };
+  accept: {
+    rate_per_second: number;
+    duration_s: number;
+    step_rates: number[];
+    step_duration_s: number;
+    p99_limit_ms: number;
+  };
+  /** `deadline_s` bounds the accepting; draining to final statuses has `drain_deadline_s` more. */
+  end_to_end: { accounts: number; transfers: number; deadline_s: number };
+  /** Longest wait for accepted transfers to reach a final status before a scenario gives up. */
+  drain_deadline_s: number;
+  /** Longest wait for a process to answer /readyz. */
+  ready_timeout_ms: number;
+}
+
+export function settingsFor(profile: Profile): BenchSettings {
+  if (profile === 'quick') {
+    return {
+      profile,
+      http_connections: 16,
+      http_duration_s: 2,
+      pgbench: { scale: 1, clients: 8, threads: 2, duration_s: 5 },
+      engine: { accounts: 10_000, transfers_per_distribution: 3_000, concurrency: 2, deadline_s: 30 },
+      reads: { small_entries: 10_000, large_entries: 100_000 },
+      accept: { rate_per_second: 1_000, duration_s: 3, step_rates: [], step_duration_s: 0, p99_limit_ms: 50 },
+      end_to_end: { accounts: 10_000, transfers: 2_000, deadline_s: 20 },
+      drain_deadline_s: 20,
+      ready_timeout_ms: 120_000,
+    };
+  }
+  return {
+    profile,
+    http_connections: 16,
+    http_duration_s: 10,
+    pgbench: { scale: 10, clients: 8, threads: 2, duration_s: 20 },
+    engine: { accounts: 10_000, transfers_per_distribution: 50_000, concurrency: 2, deadline_s: 300 },
+    reads: { small_entries: 10_000, large_entries: 1_000_000 },
+    accept: {
+      rate_per_second: 1_000,
+      duration_s: 20,
+      step_rates: [1_500, 2_000, 3_000, 4_000],
+      step_duration_s: 10,
+      p99_limit_ms: 50,
+    },
+    end_to_end: { accounts: 10_000, transfers: 100_000, deadline_s: 600 },
+    drain_deadline_s: 300,
+    ready_timeout_ms: 120_000,
+  };
+}

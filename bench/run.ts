@@ -1,0 +1,184 @@
+/**
+ * `npm run bench` (add `-- --quick` for the two-minute variant, `-- --only=a,b` for some scenarios,
+ * `-- --profile` to write a CPU profile of every platform process to bench/tmp/profiles).
+ *
+ * Starts what it needs on 127.0.0.1 (its own databases on the local Postgres or DATABASE_URL's server,
+ * its own Redis key prefix, the platform's processes on spare ports), runs each scenario within its
+ * bounds, prints a table and writes `bench/results.json`. Every figure is a ratio against a reference
+ * measured in the same run, and every target of issue 4 is marked met or missed. Everything it created
+ * is removed at the end, also after a failure or Ctrl-C.
+ */
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures';
+import type { BenchContext, Scenario } from './lib/context';
+import { gitInfo, machineInfo } from './lib/machine';
+import { startPlatform, type Platform } from './lib/platform';
+import {
+  createMigratedDatabase,
+  serverUrlFrom,
+  serverVersion,
+  uniqueName,
+  type BenchDatabase,
+} from './lib/postgres';
+import { WORKSPACE_ROOT } from './lib/processes';
+import { renderTable } from './lib/report';
+import { settingsFor } from './lib/settings';
+import { SCENARIOS } from './scenarios';
+
+const RESULTS_FILE = path.join(WORKSPACE_ROOT, 'bench', 'results.json');
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      `usage: npm run bench -- [--quick] [--profile] [--only=${SCENARIOS.map((scenario) => scenario.name).join(',')}]\n`,
+    );
+    return 0;
+  }
+  const only = values.only?.split(',').map((name) => name.trim());
+  const unknown = only?.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
+  const selected = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
+
+  const settings = settingsFor(values.quick ? 'quick' : 'full');
+  const started_at = Date.now();
+  const machine = machineInfo();
+  const log = (message: string) =>
+    process.stdout.write(`[bench ${((Date.now() - started_at) / 1_000).toFixed(1)}s] ${message}\n`);
+  const cleanups: Array<() => Promise<void>> = [];
+  const postgres_server_url = serverUrlFrom(process.env['DATABASE_URL']);
+  let database: Promise<BenchDatabase> | undefined;
+  let platform: Promise<Platform> | undefined;
+  const context: BenchContext = {
+    settings,
+    postgres_server_url,
+    figures: new FigureBook(),
+    log,
+    defer: (cleanup) => void cleanups.push(cleanup),
+    database() {
+      database ??= createMigratedDatabase(postgres_server_url, uniqueName('bench_ledgerline')).then(
+        (created) => {
+          cleanups.push(created.drop);
+          log(`database ${created.name} created and migrated`);
+          return created;
+        },
+      );
+      return database;
+    },
+    platform() {
+      platform ??= context.database().then((created) =>
+        startPlatform({
+          database_url: created.url,
+          settings,
+          log,
+          defer: context.defer,
+          cpu_profile: values.profile,
+        }),
+      );
+      return platform;
+    },
+  };
+
+  let interrupted = false;
+  let cleaned: Promise<void> | undefined;
+  // One cleanup, whoever asks first (the end of the run or a signal); the other waits for the same one.
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) {
+        await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+      }
+    })());
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log('interrupted: cleaning up');
+    void cleanUp().then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  log(`profile ${settings.profile}; scenarios: ${selected.map((scenario) => scenario.name).join(', ')}`);
+  const records: ScenarioRecord[] = [];
+  try {
+    for (const scenario of selected) {
+      if (interrupted) break;
+      records.push(await runScenario(scenario, context));
+    }
+  } finally {
+    await cleanUp();
+  }
+  // Nothing half-measured is written.
+  if (interrupted) return 130;
+
+  const busy = machine.load_average_at_start[0] ?? 0;
+  const note =
+    busy > machine.cpu_count
+      ? `\nnote: load average ${busy.toFixed(1)} on ${machine.cpu_count} cores when the run started: other work shared the machine and the figures are noisy.`
+      : '';
+  const table = renderTable(context.figures.figures, records) + note;
+  process.stdout.write(`\n${table}\n`);
+  const results = {
+    profile: settings.profile,
+    started_at: new Date(started_at).toISOString(),
+    duration_s: (Date.now() - started_at) / 1_000,
+    git: await gitInfo(WORKSPACE_ROOT),
+    machine: {
+      ...machine,
+      load_average_at_end: os.loadavg(),
+      postgres_version: await serverVersion(postgres_server_url).catch(() => 'unknown'),
+    },
+    settings,
+    scenarios: records,
+    figures: context.figures.figures,
+    table,
+  };
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${path.relative(WORKSPACE_ROOT, RESULTS_FILE)}`);
+  return records.some((record) => record.status === 'failed') ? 1 : 0;
+}
+
+async function runScenario(scenario: Scenario, context: BenchContext): Promise<ScenarioRecord> {
+  const started_at = Date.now();
+  context.log(`${scenario.name}: ${scenario.title}`);
+  try {
+    const details = await scenario.run(context);
+    return {
+      name: scenario.name,
+      title: scenario.title,
+      status: 'done',
+      duration_ms: Date.now() - started_at,
+      details,
+    };
+  } catch (error) {
+    const skipped = error instanceof ScenarioSkipped;
+    const reason = (error as Error).message;
+    context.log(`${scenario.name}: ${skipped ? 'skipped' : 'FAILED'}: ${reason}`);
+    return {
+      name: scenario.name,
+      title: scenario.title,
+      status: skipped ? 'skipped' : 'failed',
+      reason,
+      duration_ms: Date.now() - started_at,
+      details: {},
+    };
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
