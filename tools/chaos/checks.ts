@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, type JobType } from 'bullmq';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Database } from '@ledgerline/db';
+import { checkInvariants } from '@ledgerline/ledger';
+import { Decimal } from '@ledgerline/money';
+import { QUEUE_NAMES } from '@ledgerline/queue';
+import type { Bank, TransferRecord } from './clients';
+import { FINAL_STATUSES } from './support';
+
+/** Job states that mean work is left to do; `failed` is judged on its own (nothing will retry it). */
+const UNFINISHED_JOB_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'];
+const EXAMPLES_MAX = 5;
+
+export interface Violation {
+  kind: string;
+  detail: string;
+}
+
+/** The BullMQ queues of the platform, seen from outside as an operator would. */
+export class QueueInspector {
+  private readonly connection: Redis;
+  private readonly queues: Queue[];
+
+  constructor(redis_url: string, prefix: string) {
+    this.connection = new Redis(redis_url, { maxRetriesPerRequest: null, connectTimeout: 5_000 });
+    this.connection.on('error', () => undefined);
+    this.queues = QUEUE_NAMES.map((name) => new Queue(name, { connection: this.connection, prefix }));
+  }
+
+  /** Jobs per queue and state, only where non-zero. */
+  async counts(states: JobType[]): Promise<Record<string, number>> {
+    const found: Record<string, number> = {};
+    for (const queue of this.queues) {
+      const counts = await queue.getJobCounts(...states);
+      for (const [state, count] of Object.entries(counts)) if (count > 0) found[`${queue.name}.${state}`] = count;
+    }
+    return found;
+  }
+
+  async failedReasons(): Promise<string[]> {
+    const reasons: string[] = [];
+    for (const queue of this.queues) {
+      for (const job of await queue.getFailed(0, EXAMPLES_MAX - 1)) reasons.push(`${queue.name} ${job.id}: ${job.failedReason}`);
+    }
+    return reasons;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => queue.close()));
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}
+
+/**
+ * Waits, bounded, until the platform has nothing left to do: every transfer final, every outbox row
+ * published, no job waiting, running or delayed. A job whose worker was killed is only taken over after
+ * BullMQ's stall check (30 s lock plus 30 s interval), so the bound must exceed a minute.
+ */
+export async function drain(pool: pg.Pool, queues: QueueInspector, timeout_ms: number): Promise<{ drained: boolean; waited_ms: number }> {
+  const started_at = Date.now();
+  while (Date.now() - started_at < timeout_ms) {
+    const quiet = await isQuiet(pool, queues).catch(() => false);
+    if (quiet) return { drained: true, waited_ms: Date.now() - started_at };
+    await sleep(500);
+  }
+  return { drained: false, waited_ms: Date.now() - started_at };
+}
+
+async function isQuiet(pool: pg.Pool, queues: QueueInspector): Promise<boolean> {
+  const { rows } = await pool.query(
+    `SELECT (SELECT count(*) FROM transfers WHERE status NOT IN ('posted', 'rejected', 'voided'))::int AS open,
+            (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL)::int AS unpublished`,
+  );
+  if (rows[0].open > 0 || rows[0].unpublished > 0) return false;
+  return Object.keys(await queues.counts(UNFINISHED_JOB_STATES)).length === 0;
+}
+
+export interface Outcomes {
+  posted: number;
+  rejected: number;
+  rejected_by_reason: Record<string, number>;
+  /** Transfers whose client never saw a 202 but which the platform did record. */
+  indeterminate_recorded: number;
+}
+
+interface TransferRow {
+  id: string;
+  status: string;
+  status_reason: string | null;
+  source_account_id: string;
+  destination_account_id: string;
+  amount: string;
+  currency: string;
+  chaos_key: string | null;
+  debits: number;
+  credits: number;
+}
+
+/** Everything the auditor checks after the storm, as a list of violations (empty when all holds). */
+export async function checkAll(
+  context: { pool: pg.Pool; db: Database; queues: QueueInspector; bank: Bank; records: TransferRecord[] },
+): Promise<{ violations: Violation[]; outcomes: Outcomes }> {
+  const { pool, bank, records } = context;
+  const violations: Violation[] = [];
+  const add = (kind: string, detail: unknown) => violations.push({ kind, detail: typeof detail === 'string' ? detail : JSON.stringify(detail) });
+
+  // The ledger's own invariants: zero sum per currency, balances equal to entries, entries to transfers.
+  const report = await checkInvariants(context.db, { violations_max: 20, timeout_ms: 120_000 });
+  for (const violation of report.violations) add(`ledger_${violation.kind}`, violation);
+
+  // Transfers among the customer accounts move money; they neither create nor destroy it.
+  const { rows: held } = await pool.query<{ currency: string; posted: string }>(
+    `SELECT currency::text AS currency, sum(posted_credits - posted_debits)::text AS posted
+       FROM accounts WHERE id = ANY($1::uuid[]) GROUP BY currency`,
+    [bank.accounts.map((account) => account.id)],
+  );
+  for (const [currency, funded] of bank.funded_by_currency) {
+    const posted = held.find((row) => row.currency === currency)?.posted ?? '0';
+    if (!new Decimal(posted).equals(funded)) add('money_not_conserved', { currency, funded: funded.toFixed(2), held_now: posted });
+  }
+
+  const { rows: overdrawn } = await pool.query(
+    `SELECT id::text AS id, (posted_credits - posted_debits)::text AS posted, overdraft_limit::text AS overdraft_limit
+       FROM accounts WHERE kind <> 'settlement' AND posted_credits - posted_debits - pending_debits + overdraft_limit < 0`,
+  );
+  for (const row of overdrawn) add('beyond_overdraft', row);
+
+  const { rows: transfers } = await pool.query<TransferRow>(
+    `SELECT t.id::text AS id, t.status::text AS status, t.status_reason, t.source_account_id::text AS source_account_id,
+            t.destination_account_id::text AS destination_account_id, t.amount::text AS amount, t.currency::text AS currency,
+            t.metadata->>'chaos_key' AS chaos_key,
+            count(e.id) FILTER (WHERE e.direction = 'debit')::int AS debits,
+            count(e.id) FILTER (WHERE e.direction = 'credit')::int AS credits
+       FROM transfers t LEFT JOIN journal_entries e ON e.transfer_id = t.id
+      GROUP BY t.id`,
+  );
+  const byId = new Map(transfers.map((row) => [row.id, row]));
+  const byKey = new Map<string, TransferRow[]>();
+  for (const row of transfers) if (row.chaos_key) byKey.set(row.chaos_key, [...(byKey.get(row.chaos_key) ?? []), row]);
+  const recordsByKey = new Map(records.map((record) => [record.key, record]));
+
+  // Every transfer, whoever asked for it, is final and moved money exactly once or not at all.
+  for (const row of transfers) {
+    if (!FINAL_STATUSES.has(row.status)) add('transfer_not_final', { id: row.id, status: row.status });
+    const expected = row.status === 'posted' ? 1 : 0;
+    if (row.debits !== expected || row.credits !== expected) add('not_exactly_once', { id: row.id, status: row.status, debits: row.debits, credits: row.credits });
+  }
+  // One request (one Idempotency-Key) is one transfer, however often it was retried.
+  for (const [key, rows] of byKey) {
+    if (rows.length > 1) add('duplicate_transfer', { key, ids: rows.map((row) => row.id) });
+    if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
+  }
+
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0 };
+  for (const record of records) {
+    for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
+    if (record.outcome !== 'accepted') {
+      if (byKey.has(record.key)) outcomes.indeterminate_recorded += 1;
+      continue;
+    }
+    const row = byId.get(record.transfer_id ?? '');
+    if (!row) {
+      add('accepted_transfer_lost', { key: record.key, id: record.transfer_id });
+      continue;
+    }
+    const body = record.body;
+    const same =
+      row.chaos_key === record.key &&
+      row.source_account_id === body.source_account_id &&
+      row.destination_account_id === body.destination_account_id &&
+      row.currency === body.currency &&
+      new Decimal(row.amount).equals(body.amount);
+    if (!same) add('accepted_transfer_altered', { key: record.key, sent: body, stored: row });
+    if (row.status === 'posted') outcomes.posted += 1;
+    if (row.status === 'rejected') {
+      outcomes.rejected += 1;
+      const reason = row.status_reason ?? 'none';
+      outcomes.rejected_by_reason[reason] = (outcomes.rejected_by_reason[reason] ?? 0) + 1;
+    }
+  }
+
+  // Nothing may be left behind in the pipes.
+  const { rows: outbox } = await pool.query(`SELECT count(*)::int AS unpublished FROM outbox_messages WHERE published_at IS NULL`);
+  if (outbox[0].unpublished > 0) add('outbox_unpublished', { rows: outbox[0].unpublished });
+  for (const [state, count] of Object.entries(await context.queues.counts(UNFINISHED_JOB_STATES))) add('job_left', { state, count });
+  // A failed job is never retried by itself: its transfer waits for an operator.
+  const failed = await context.queues.counts(['failed']);
+  if (Object.keys(failed).length > 0) add('job_failed', { failed, examples: await context.queues.failedReasons() });
+
+  return { violations, outcomes };
+}
+
+/** Violations grouped by kind: `{ kind: count }` for the summary, and a few examples of each for stderr. */
+export function groupViolations(violations: Violation[]): { counts: Record<string, number>; examples: string[] } {
+  const counts: Record<string, number> = {};
+  const examples: string[] = [];
+  for (const violation of violations) {
+    counts[violation.kind] = (counts[violation.kind] ?? 0) + 1;
+    if (counts[violation.kind]! <= EXAMPLES_MAX) examples.push(`${violation.kind} ${violation.detail}`);
+  }
+  return { counts, examples };
+}

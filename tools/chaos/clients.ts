@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Decimal } from '@ledgerline/money';
+import type { Random } from './random';
+
+/** One HTTP attempt; a platform that does not answer within this is retried like an error. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+/** Retries of one logical transfer are bounded in number and in time. */
+const ATTEMPTS_MAX = 40;
+const TRANSFER_DEADLINE_MS = 120_000;
+const BACKOFF_MAX_MS = 2_000;
+/** One accepted transfer in this many is sent once more with its key, to check the stored answer is replayed. */
+const REPLAY_ONE_IN = 10;
+const AMOUNT_CENTS_MAX = 40_000;
+const CURRENCIES = ['USD', 'EUR'] as const;
+
+export interface ApiResponse {
+  status: number;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+/** A bank's backend talking to the base URL, with a bounded timeout on every request. */
+export class ChaosApi {
+  private token = '';
+  private login_in_flight: Promise<void> | undefined;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly client_id: string,
+    private readonly client_secret: string,
+  ) {}
+
+  /** Logs in once however many clients ask at the same time (after a 401, say). */
+  login(): Promise<void> {
+    this.login_in_flight ??= (async () => {
+      try {
+        const response = await this.request('POST', '/v1/auth/token', { client_id: this.client_id, client_secret: this.client_secret }, {}, false);
+        if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text.slice(0, 200)}`);
+        this.token = String(response.body['access_token']);
+      } finally {
+        this.login_in_flight = undefined;
+      }
+    })();
+    return this.login_in_flight;
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, authorized = true): Promise<ApiResponse> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(authorized && this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // A proxy's HTML error page, say: the status is what matters.
+    }
+    return { status: response.status, body: parsed, text };
+  }
+}
+
+export interface BankAccount {
+  id: string;
+  currency: string;
+  overdraft_limit: string;
+}
+
+export interface Bank {
+  accounts: BankAccount[];
+  /** What the customer accounts of each currency hold together: the deposits, which transfers only move around. */
+  funded_by_currency: Map<string, Decimal>;
+}
+
+/**
+ * Opens `count` accounts (currencies alternating, every other one with an overdraft) for one customer
+ * and funds each with a deposit that has posted before the storm starts. No fault runs meanwhile.
+ */
+export async function openBank(api: ChaosApi, count: number, funding: string): Promise<Bank> {
+  const customer = await api.request('POST', '/v1/customers', { full_name: 'Chaos Customer', country: 'GB' });
+  if (customer.status !== 201) throw new Error(`customer: ${customer.status} ${customer.text}`);
+  const accounts: BankAccount[] = [];
+  const funded_by_currency = new Map<string, Decimal>();
+  for (let index = 0; index < count; index += 1) {
+    const currency = CURRENCIES[index % CURRENCIES.length] as string;
+    const overdraft_limit = index % 4 < 2 ? '0.00' : '200.00';
+    const account = await api.request('POST', '/v1/accounts', { customer_id: customer.body['id'], currency, overdraft_limit });
+    if (account.status !== 201) throw new Error(`account: ${account.status} ${account.text}`);
+    const id = String(account.body['id']);
+    const deposit = await api.request('POST', '/v1/deposits', { account_id: id, amount: funding, currency }, { 'idempotency-key': `chaos-funding-${id}` });
+    if (deposit.status !== 202) throw new Error(`deposit: ${deposit.status} ${deposit.text}`);
+    await waitForPosted(api, String(deposit.body['id']));
+    accounts.push({ id, currency, overdraft_limit });
+    funded_by_currency.set(currency, (funded_by_currency.get(currency) ?? new Decimal(0)).plus(funding));
+  }
+  return { accounts, funded_by_currency };
+}
+
+async function waitForPosted(api: ChaosApi, transfer_id: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const response = await api.request('GET', `/v1/transfers/${transfer_id}`, undefined, { prefer: 'wait=5' });
+    const status = String(response.body['status']);
+    if (status === 'posted') return;
+    if (['rejected', 'voided'].includes(status)) throw new Error(`funding deposit ${transfer_id} ended ${status}`);
+  }
+  throw new Error(`funding deposit ${transfer_id} did not post within 60 s`);
+}
+
+export interface TransferBody {
+  source_account_id: string;
+  destination_account_id: string;
+  amount: string;
+  currency: string;
+  metadata: { chaos_key: string };
+}
+
+/** One logical transfer as its client saw it: its history entry. */
+export interface TransferRecord {
+  key: string;
+  client: number;
+  body: TransferBody;
+  /** accepted: a 202 named its transfer; indeterminate: retries ran out without one; refused: an answer retrying cannot change. */
+  outcome: 'accepted' | 'indeterminate' | 'refused';
+  transfer_id: string | null;
+  attempts: number;
+  /** Answers a correct platform never gives this client (e.g. 422 for a retry with the same body). */
+  anomalies: string[];
+  started_at: string;
+  finished_at: string;
+}
+
+export interface ClientOptions {
+  api: ChaosApi;
+  accounts: BankAccount[];
+  clients: number;
+  /** No new transfer starts after this; those in flight finish their bounded retries. */
+  until_ms: number;
+  random: Random;
+  onRecord(record: TransferRecord): void;
+}
+
+/** Runs the concurrent clients until `until_ms`, each moving money among the accounts one transfer at a time. */
+export async function runClients(options: ClientOptions): Promise<TransferRecord[]> {
+  const records: TransferRecord[] = [];
+  const byCurrency = new Map<string, BankAccount[]>();
+  for (const account of options.accounts) byCurrency.set(account.currency, [...(byCurrency.get(account.currency) ?? []), account]);
+  const groups = [...byCurrency.values()].filter((group) => group.length >= 2);
+  if (groups.length === 0) throw new Error('the clients need two accounts of one currency');
+  await Promise.all(
+    Array.from({ length: options.clients }, async (_, client) => {
+      const random = options.random.fork();
+      while (Date.now() < options.until_ms) {
+        const group = random.pick(groups);
+        const [source, destination] = random.shuffled(group) as [BankAccount, BankAccount];
+        const cents = random.integer(1, AMOUNT_CENTS_MAX);
+        const key = `chaos-${client}-${randomUUID()}`;
+        const body: TransferBody = {
+          source_account_id: source.id,
+          destination_account_id: destination.id,
+          amount: new Decimal(cents).dividedBy(100).toFixed(2),
+          currency: source.currency,
+          metadata: { chaos_key: key },
+        };
+        const record = await submit(options.api, client, key, body, random.integer(1, REPLAY_ONE_IN) === 1);
+        records.push(record);
+        options.onRecord(record);
+      }
+    }),
+  );
+  return records;
+}
+
+/** Sends one transfer until a 202 names it, retrying with the same key on any error, timeout or retryable answer. */
+async function submit(api: ChaosApi, client: number, key: string, body: TransferBody, replay: boolean): Promise<TransferRecord> {
+  const record: TransferRecord = {
+    key,
+    client,
+    body,
+    outcome: 'indeterminate',
+    transfer_id: null,
+    attempts: 0,
+    anomalies: [],
+    started_at: new Date().toISOString(),
+    finished_at: '',
+  };
+  const deadline = Date.now() + TRANSFER_DEADLINE_MS;
+  let first: ApiResponse | undefined;
+  while (record.attempts < ATTEMPTS_MAX && Date.now() < deadline) {
+    record.attempts += 1;
+    const response = await api.request('POST', '/v1/transfers', body, { 'idempotency-key': key }).catch(() => undefined);
+    if (response?.status === 202) {
+      first = response;
+      record.outcome = 'accepted';
+      record.transfer_id = String(response.body['id']);
+      break;
+    }
+    if (response?.status === 401) await api.login().catch(() => undefined);
+    else if (response && !isRetryable(response)) {
+      record.outcome = 'refused';
+      record.anomalies.push(`attempt ${record.attempts}: ${response.status} ${response.text.slice(0, 300)}`);
+      break;
+    }
+    await sleep(Math.min(100 * 2 ** Math.min(record.attempts, 5), BACKOFF_MAX_MS) * (0.5 + Math.random() / 2));
+  }
+  if (first && replay) {
+    // Same key, same body: the contract promises the original answer, byte for byte.
+    const again = await api.request('POST', '/v1/transfers', body, { 'idempotency-key': key }).catch(() => undefined);
+    if (again && again.status !== 202 && !isRetryable(again)) record.anomalies.push(`replay: ${again.status} ${again.text.slice(0, 300)}`);
+    if (again?.status === 202 && again.text !== first.text) record.anomalies.push(`replay answered differently: ${again.text.slice(0, 300)}`);
+  }
+  record.finished_at = new Date().toISOString();
+  return record;
+}
+
+/** The answers that mean "nothing decided yet, ask again": in flight, throttled, or a server-side fault. */
+function isRetryable(response: ApiResponse): boolean {
+  if (response.status >= 500 || response.status === 429) return true;
+  return response.status === 409 && response.body['code'] === 'idempotency_request_in_progress';
+}
