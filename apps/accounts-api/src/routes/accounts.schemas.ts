@@ -88,7 +88,8 @@ export const EntriesQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const EntryCursorSchema = Type.Object({ sequence: Type.String({ pattern: '^[1-9][0-9]{0,18}$' }) }, { additionalProperties: false });
+// An account sequence is a BIGINT; 18 digits keep every cursor inside its range (2^63 has 19).
+export const EntryCursorSchema = Type.Object({ sequence: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false });
 
 export const EntrySchema = Type.Object({
   id: UuidSchema,

@@ -80,6 +80,12 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
     bodyLimit: body_limit_bytes,
     trustProxy: options.trust_proxy ?? false,
     return503OnClosing: true,
+    // Errors the router raises before any hook runs (a malformed URL, an over-long parameter) get the
+    // same problem body and request id as every other error, never Fastify's default that echoes input.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      problemErrorHandler(error, request, reply, options.is_transient_error);
+    },
     // Bounded so a slow client cannot hold a connection (and a shutdown) forever.
     requestTimeout: 60_000,
     connectionTimeout: 60_000,

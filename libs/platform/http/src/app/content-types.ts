@@ -1,3 +1,5 @@
+import { findForbiddenJsonContent } from './json-body-guard';
+import { validationFailed } from '../problems/problem-error';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -15,6 +17,11 @@ export function acceptJsonOnly(app: FastifyInstance, body_limit_bytes: number): 
       done(null, undefined);
       return;
     }
-    parseJson(request, body as string, done);
+    parseJson(request, body as string, (error, parsed) => {
+      if (error) return done(error, undefined);
+      const forbidden = findForbiddenJsonContent(parsed);
+      if (forbidden) return done(validationFailed([forbidden], 'The request body is not acceptable.'), undefined);
+      done(null, parsed);
+    });
   });
 }

@@ -20,6 +20,8 @@ const FASTIFY_ERRORS: Readonly<Record<string, Problem>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation_failed', detail: 'The request body is empty.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', detail: 'The Content-Length header does not match the body.' },
   FST_ERR_NOT_FOUND: { code: 'not_found', detail: 'No resource matches this request.' },
+  FST_ERR_BAD_URL: { code: 'validation_failed', detail: 'The request URL is malformed.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'validation_failed', detail: 'A path parameter is longer than any valid value.' },
 };
 
 /** Status of any other Fastify (or @fastify plugin) client error, mapped onto a contract code. */
@@ -51,7 +53,7 @@ export function problemOf(error: unknown, isTransient: TransientErrorTest = () =
   }
   const code = typeof candidate.code === 'string' ? candidate.code : '';
   const known = FASTIFY_ERRORS[code];
-  if (known !== undefined) return known;
+  if (known !== undefined) return { ...known };
   const status = candidate.statusCode ?? 500;
   if (/^FST_/.test(code) && status >= 400 && status < 500) {
     const mapped = CODE_BY_STATUS[status] ?? 'validation_failed';
@@ -81,6 +83,11 @@ export function problemErrorHandler(
   isTransient?: TransientErrorTest,
 ): void {
   const problem = problemOf(error, isTransient);
+  // The contract promises `errors` on every validation problem, also on those Fastify raises itself
+  // (malformed JSON, a bad URL), where no field is to blame: then the whole request part is.
+  if (problem.code === 'validation_failed' && (problem.errors === undefined || problem.errors.length === 0)) {
+    problem.errors = [{ path: requestPartOf(error), message: problem.detail }];
+  }
   const status = PROBLEMS[problem.code].status;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
@@ -93,4 +100,9 @@ export function problemErrorHandler(
     .header('x-request-id', request.id)
     .type(PROBLEM_CONTENT_TYPE)
     .send(problemBody(problem.code, problem.detail, problem.errors));
+}
+
+function requestPartOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('FST_ERR_CTP_') ? '/body' : '/url';
 }

@@ -1,0 +1,73 @@
+/**
+ * Both HTTP services on one test database, as one platform for the fuzz campaign: the accounts API
+ * (customers, accounts, auth) and the transactions API (money-moving commands), each driven in-process
+ * with `app.inject`. No workers run, so nothing moves money behind the requests' backs.
+ */
+import { createTestTokens, TEST_JWT_OPTIONS, type TestTokens } from '@ledgerline/auth/testing';
+import { createEnvelopeCipher, generateKey, parseKeyring } from '@ledgerline/crypto';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
+import type { ServiceApp } from '@ledgerline/http';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- an e2e suite drives the app factories in-process, as their own tests do
+import { buildAccountsApp } from '@ledgerline/accounts-api';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- an e2e suite drives the app factories in-process, as their own tests do
+import { buildTransactionsApp } from '../../../transactions-api/src/app';
+import { Redis } from 'ioredis';
+
+export type ServiceName = 'accounts' | 'transactions';
+
+export interface FuzzPlatform {
+  apps: Readonly<Record<ServiceName, ServiceApp>>;
+  database: TestDatabase;
+  tokens: TestTokens;
+  close(): Promise<void>;
+}
+
+/**
+ * Rate limits are set far above what a run sends, so that every answer is about the request itself;
+ * the token endpoint's login throttle keeps its production-like bounds (its 429 is a contract answer).
+ */
+export async function startFuzzPlatform(): Promise<FuzzPlatform> {
+  const database = await createTestDatabase();
+  const redis = new Redis(testServices().redis_url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  await redis.connect();
+  const accounts = await buildAccountsApp({
+    db: database.db,
+    redis,
+    cipher: createEnvelopeCipher({
+      keyring: parseKeyring(`fuzz-key:${generateKey()}`),
+      active_key_id: 'fuzz-key',
+    }),
+    jwt: TEST_JWT_OPTIONS,
+    key_prefix: uniqueQueuePrefix(),
+    log_level: 'silent',
+    rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
+    login_throttle: { failures_max_per_client: 10, failures_max_per_ip: 100, window_ms: 60_000 },
+  });
+  const transactions = await buildTransactionsApp({
+    db: database.db,
+    jwt: TEST_JWT_OPTIONS,
+    log_level: 'silent',
+    rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
+    transfer_options: { wait_poll_interval_ms_max: 50 },
+  });
+  await Promise.all([accounts.ready(), transactions.ready()]);
+  return {
+    apps: { accounts, transactions },
+    database,
+    tokens: createTestTokens(TEST_JWT_OPTIONS),
+    async close() {
+      await Promise.allSettled([accounts.close(), transactions.close()]);
+      await redis.quit();
+      await database.drop();
+    },
+  };
+}
