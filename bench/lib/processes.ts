@@ -1,6 +1,6 @@
+import { freePort, waitUntil } from '@ledgerline/processes';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -116,31 +116,7 @@ export class BenchProcess {
   }
 }
 
-/** A free TCP port on loopback, chosen by the kernel. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
-/** Polls until `probe` returns a value other than undefined/false, or throws after the timeout. */
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined | false>,
-  { timeout_ms, interval_ms = 100, what }: { timeout_ms: number; interval_ms?: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + timeout_ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
-    await sleep(interval_ms);
-  }
-}
 
 /** Waits until an HTTP process answers `GET <path>` with 2xx; fails fast if the process exits. */
 export async function waitForReady(
@@ -164,3 +140,5 @@ export async function waitForReady(
     `${process_.name} did not answer ${baseUrl}${probe_path} within ${timeout_ms} ms:\n${process_.notableOutput()}`,
   );
 }
+
+export { freePort, waitUntil };

@@ -1,37 +1,12 @@
-import { createServer } from 'node:net';
+import { freePort, waitUntil } from '@ledgerline/processes';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-// The e2e harness (apps/platform-e2e/src/harness) has the same helpers, but module boundaries forbid
-// importing another project by path, so the few the chaos run needs live here.
+// freePort and waitUntil come from @ledgerline/processes; module boundaries forbid importing the e2e
+// harness by path, so the few other helpers the chaos run needs live here.
 
 export const WORKSPACE_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The statuses a transfer never leaves. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['posted', 'rejected', 'voided']);
 
-/** A free TCP port on loopback, chosen by the kernel. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Polls `probe` until it yields a value (errors count as "not yet"), or throws after `timeout_ms`. */
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined | false>,
-  { timeout_ms, interval_ms, what }: { timeout_ms: number; interval_ms: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + timeout_ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
-    await sleep(interval_ms);
-  }
-}
+export { freePort, waitUntil };

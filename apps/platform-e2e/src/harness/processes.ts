@@ -1,21 +1,9 @@
+import { freePort, waitUntil } from '@ledgerline/processes';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export const WORKSPACE_ROOT = path.resolve(import.meta.dirname, '../../../..');
 
-/** A free TCP port on loopback, chosen by the kernel. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** One app of the platform running as a real OS process, so tests can SIGKILL and restart it. */
 export class AppProcess {
@@ -71,18 +59,6 @@ export class AppProcess {
   }
 }
 
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined | false>,
-  { timeout_ms, interval_ms = 50, what }: { timeout_ms: number; interval_ms?: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + timeout_ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
-    await sleep(interval_ms);
-  }
-}
 
 export async function waitForHttpReady(baseUrl: string, app: AppProcess, timeout_ms = 150_000): Promise<void> {
   await waitUntil(
@@ -96,3 +72,5 @@ export async function waitForHttpReady(baseUrl: string, app: AppProcess, timeout
     throw new Error(`${error.message}\n${app.recentOutput()}`);
   });
 }
+
+export { freePort, waitUntil };
