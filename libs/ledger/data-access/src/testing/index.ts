@@ -5,6 +5,7 @@
  * `createTestDatabase()`; may be exported as `@ledgerline/ledger/testing`.
  */
 import { randomBytes } from 'node:crypto';
+import { Decimal } from '@ledgerline/money';
 import type { Database } from '@ledgerline/db';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -194,7 +195,7 @@ export function createLedgerFixtures(database: { pool: pg.Pool; db: Database }):
 
     async fundedAccount(amount, options = {}) {
       const id = await fixtures.account(options);
-      if (Number(amount) !== 0) await fixtures.fund(id, amount, options.currency ?? 'USD');
+      if (!new Decimal(amount).isZero()) await fixtures.fund(id, amount, options.currency ?? 'USD');
       return id;
     },
 
