@@ -48,8 +48,8 @@ export default [
     },
   },
   {
-    // Entry points and tooling are where the environment is read.
-    files: ['apps/*/src/main.ts', 'apps/platform-e2e/src/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts', 'libs/platform/db/src/testing/**/*.ts', 'prisma.config.ts'],
+    // Entry points and tooling are where the environment is read (the process library passes it on to the apps it runs).
+    files: ['apps/*/src/main.ts', 'apps/platform-e2e/src/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts', 'libs/platform/db/src/testing/**/*.ts', 'libs/platform/processes/src/**/*.ts', 'prisma.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 ];

@@ -35,6 +35,8 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'e2e',
+          // The apps run as processes from their bundles, built once per run.
+          globalSetup: [...shared.globalSetup, 'apps/platform-e2e/src/harness/global-setup.ts'],
           include: ['apps/platform-e2e/src/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 180_000,

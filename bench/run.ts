@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (add `-- --quick` for the two-minute variant, `-- --only=a,b` for some scenarios,
- * `-- --profile` to write a CPU profile of every platform process to bench/tmp/profiles).
+ * `-- --profile` to write a CPU profile of every platform process to bench/tmp/profiles/<app>/).
  *
  * Starts what it needs on 127.0.0.1 (its own databases on the local Postgres or DATABASE_URL's server,
  * its own Redis key prefix, the platform's processes on spare ports), runs each scenario within its
@@ -12,6 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildApps, WORKSPACE_ROOT } from '@ledgerline/processes';
 import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures';
 import type { BenchContext, Scenario } from './lib/context';
 import { gitInfo, machineInfo } from './lib/machine';
@@ -23,7 +24,6 @@ import {
   uniqueName,
   type BenchDatabase,
 } from './lib/postgres';
-import { WORKSPACE_ROOT } from './lib/processes';
 import { renderTable } from './lib/report';
 import { settingsFor } from './lib/settings';
 import { SCENARIOS } from './scenarios';
@@ -111,6 +111,8 @@ async function main(): Promise<number> {
   log(`profile ${settings.profile}; scenarios: ${selected.map((scenario) => scenario.name).join(', ')}`);
   const records: ScenarioRecord[] = [];
   try {
+    // The platform's processes run the apps' bundles: built fresh, once, before any scenario.
+    await buildApps();
     for (const scenario of selected) {
       if (interrupted) break;
       records.push(await runScenario(scenario, context));

@@ -1,6 +1,7 @@
+import type { PlatformApp } from '@ledgerline/processes';
 import type { BenchContext, Scenario } from '../lib/context';
 import { closedLoop, openLoop, type LoadResult } from '../lib/open-loop';
-import type { AppName, Platform } from '../lib/platform';
+import type { Platform } from '../lib/platform';
 import { insertAccounts, type TransferPair } from '../lib/seed';
 import {
   acceptedIdCollector,
@@ -15,7 +16,7 @@ import { roundRobinPairs } from '../lib/workload';
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Bound of the one-at-a-time measurement (it also stops after the HTTP duration). */
 const SERIAL_REQUESTS_MAX = 5_000;
-const PIPELINE_APPS: readonly AppName[] = ['outbox-relay', 'compliance-worker', 'ledger-worker'];
+const PIPELINE_APPS: readonly PlatformApp[] = ['outbox-relay', 'compliance-worker', 'ledger-worker'];
 
 interface StepRun {
   rate_per_second: number;

@@ -1,7 +1,7 @@
+import { PLATFORM_APPS, type MemorySample } from '@ledgerline/processes';
 import type { BenchContext, Scenario } from '../lib/context';
 import { closedLoop } from '../lib/open-loop';
 import type { Platform } from '../lib/platform';
-import type { MemorySample } from '../lib/processes';
 import { insertAccounts, type TransferPair } from '../lib/seed';
 import {
   acceptedIdCollector,
@@ -33,14 +33,7 @@ export const endToEnd: Scenario = {
   title: 'End to end: N transfers from accept to posted',
   async run(context) {
     const platform = await context.platform();
-    platform.require(
-      'accounts-api',
-      'transactions-api',
-      'outbox-relay',
-      'compliance-worker',
-      'ledger-worker',
-      'gateway',
-    );
+    platform.require(...PLATFORM_APPS);
     const { accounts: account_count, transfers, deadline_s } = context.settings.end_to_end;
     const accounts = await insertAccounts(platform.pool, await platform.createCustomer(), account_count);
     const pairs = roundRobinPairs(accounts, transfers + 1, 11);

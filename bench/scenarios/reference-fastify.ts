@@ -1,6 +1,8 @@
+import path from 'node:path';
+import { bundleEntry, freePort, WORKSPACE_ROOT } from '@ledgerline/processes';
 import { closedLoopGet } from '../lib/closed-loop';
 import { openLoop } from '../lib/open-loop';
-import { BenchProcess, freePort, waitUntil } from '../lib/processes';
+import { benchProcess } from '../lib/processes';
 import type { Scenario } from '../lib/context';
 
 /**
@@ -13,19 +15,18 @@ export const referenceFastify: Scenario = {
   title: 'Reference B: bare Fastify hello-world',
   async run(context) {
     const port = await freePort();
-    const server = new BenchProcess('hello-fastify', 'bench/reference/hello-server.ts', {
-      PORT: String(port),
-    });
+    // Bundled and run like the apps (same Node options, no TypeScript loader), so that its figures,
+    // RSS above all, are a fair reference for theirs.
+    const entry = path.join(WORKSPACE_ROOT, 'bench', 'tmp', 'hello-server.mjs');
+    await bundleEntry(path.join(WORKSPACE_ROOT, 'bench', 'reference', 'hello-server.ts'), entry);
+    const server = benchProcess(
+      { name: 'hello-fastify', entry },
+      { environment: { PORT: String(port) }, ready: { http: `http://127.0.0.1:${port}`, path: '/' } },
+    );
     const url = `http://127.0.0.1:${port}/`;
     server.start();
     try {
-      await waitUntil(
-        async () => {
-          if (!server.running) throw new Error(`hello server exited:\n${server.notableOutput()}`);
-          return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
-        },
-        { timeout_ms: context.settings.ready_timeout_ms, what: 'the hello-world server' },
-      );
+      await server.waitReady({ timeout_ms: context.settings.ready_timeout_ms });
       const { http_connections: connections, http_duration_s: duration_s } = context.settings;
       context.log(`fastify hello-world: ${connections} connections, ${duration_s} s`);
       const result = await closedLoopGet({ url, connections, duration_s });
@@ -78,7 +79,7 @@ export const referenceFastify: Scenario = {
         peak_rss_bytes: memory?.peak_rss_bytes,
       };
     } finally {
-      await server.stop();
+      await server.close();
     }
   },
 };

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from './support';
+import { freePort } from '@ledgerline/processes';
 
 const DATABASE_NAME = 'ledgerline';
 const SUPERUSER = 'ledgerline';

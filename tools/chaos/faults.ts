@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_NAMES, type AppName, type ChaosPlatform } from './apps';
+import { PLATFORM_APPS, type PlatformApp, type PrivateRedis } from '@ledgerline/processes';
+import type { ChaosPlatform } from './apps';
 import type { PostgresCluster } from './cluster';
 import type { Random } from './random';
-import type { ChaosRedis } from './redis';
 
-export type FaultKind = `kill:${AppName}` | 'restart:redis' | 'restart:postgres';
+export type FaultKind = `kill:${PlatformApp}` | 'restart:redis' | 'restart:postgres';
 
-export const FAULT_KINDS: readonly FaultKind[] = [...APP_NAMES.map((name) => `kill:${name}` as const), 'restart:redis', 'restart:postgres'];
+export const FAULT_KINDS: readonly FaultKind[] = [...PLATFORM_APPS.map((name) => `kill:${name}` as const), 'restart:redis', 'restart:postgres'];
 
 export interface FaultTargets {
   platform: ChaosPlatform;
-  redis: ChaosRedis;
+  redis: PrivateRedis;
   postgres: PostgresCluster;
 }
 
@@ -68,7 +68,7 @@ export class FaultInjector {
       await this.targets.postgres.start();
       this.options.log(`fault ${kind}: down ${down_ms} ms, back after ${Date.now() - started_at} ms`);
     } else {
-      const app = this.targets.platform.app(kind.slice('kill:'.length) as AppName);
+      const app = this.targets.platform.app(kind.slice('kill:'.length) as PlatformApp);
       const down_ms = this.random.integer(200, 2_000);
       await app.kill();
       await sleep(down_ms);

@@ -29,6 +29,14 @@ export interface ChildRegistry {
   exited(pid: number | undefined): void;
 }
 
+/** An `on_event` hook (AppProcess, PrivateRedis) that tells the registry about each child: `comm` is its name in /proc. */
+export function tracked(registry: ChildRegistry, comm: string) {
+  return (event: { kind: 'started' | 'exited'; pid: number | undefined }): void => {
+    if (event.kind === 'started') registry.started(event.pid, comm);
+    else registry.exited(event.pid);
+  };
+}
+
 /**
  * The last line of defence for "everything the run started is gone afterwards": a detached shell that
  * outlives the runner. The runner's own clean-up (on success, failure, Ctrl-C) does the real work.

@@ -20,14 +20,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createPrismaClient, migrate, type Database } from '@ledgerline/db';
+import { buildApps, PrivateRedis } from '@ledgerline/processes';
 import { ChaosPlatform } from './apps';
 import { checkAll, drain, groupViolations, QueueInspector, type Violation } from './checks';
 import { ChaosApi, openBank, runClients, type TransferRecord } from './clients';
 import { PostgresCluster } from './cluster';
 import { FaultInjector } from './faults';
-import { Guardian } from './guardian';
+import { Guardian, tracked } from './guardian';
 import { Random } from './random';
-import { ChaosRedis } from './redis';
 
 const ACCOUNTS = 8;
 const FUNDING = '1000.00';
@@ -74,7 +74,7 @@ function readOptions(): Options {
 class Resources {
   readonly guardian: Guardian;
   postgres: PostgresCluster | undefined;
-  redis: ChaosRedis | undefined;
+  redis: PrivateRedis | undefined;
   readonly platform = new ChaosPlatform();
   pool: pg.Pool | undefined;
   db: Database | undefined;
@@ -178,9 +178,19 @@ async function runChaos(
   const random = new Random(options.seed);
   log(`seed ${options.seed}, ${options.duration_s} s, ${options.clients} clients`);
 
+  // The apps run from their bundles, built fresh before anything starts.
+  await buildApps();
   resources.postgres = await PostgresCluster.create(path.join(resources.directory, 'pg'), path.join(logDirectory, 'postgres.log'));
   await resources.postgres.start();
-  resources.redis = new ChaosRedis(path.join(resources.directory, 'redis'), path.join(logDirectory, 'redis.log'), resources.guardian);
+  // Append-only with fsync every second: Redis writes the AOF before it answers, so a killed process
+  // (not a lost machine) loses no acknowledged job, as in production.
+  resources.redis = new PrivateRedis({
+    directory: path.join(resources.directory, 'redis'),
+    log_file: path.join(logDirectory, 'redis.log'),
+    append_only: true,
+    detached: true,
+    on_event: tracked(resources.guardian, 'redis-server'),
+  });
   await resources.redis.start();
   await migrate(resources.postgres.url);
   log(`postgres on ${resources.postgres.port}, redis on ${resources.redis.port}, migrated`);

@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { PrivateRedis, RedisServerMissingError, redisAnswersPing } from '@ledgerline/processes';
 
 export interface RedisHandle {
   url: string;
@@ -24,57 +21,21 @@ export async function resolveRedis(
   { local_url = 'redis://127.0.0.1:6379', own_port = 6389 }: { local_url?: string; own_port?: number } = {},
 ): Promise<RedisHandle> {
   if (explicitUrl) {
-    if (!(await answersPing(explicitUrl))) throw new MissingDependencyError(`Redis at REDIS_URL does not answer PING`);
+    if (!(await redisAnswersPing(explicitUrl))) throw new MissingDependencyError(`Redis at REDIS_URL does not answer PING`);
     return { url: explicitUrl, description: explicitUrl, stop: async () => undefined };
   }
-  if (await answersPing(local_url)) return { url: local_url, description: `${local_url} (local server)`, stop: async () => undefined };
-  return startRedisServer(path.join(dataDirectory, 'redis'), own_port);
-}
-
-async function startRedisServer(directory: string, port: number): Promise<RedisHandle> {
-  await mkdir(directory, { recursive: true });
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--appendonly', 'yes', '--save', '60 1000'],
-    { stdio: 'ignore' },
-  );
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', () =>
-      reject(
-        new MissingDependencyError(
-          'No Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (apt-get install redis-server)',
-        ),
-      ),
-    );
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const ready = (async () => {
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      if (await answersPing(url)) return;
-      await sleep(100);
-    }
-    throw new MissingDependencyError(`redis-server did not answer on port ${port}`);
-  })();
-  await Promise.race([ready, failed]);
-  return {
-    url,
-    description: `redis-server on port ${port} (data in ${directory})`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
-async function answersPing(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1_000, retryStrategy: () => null });
-  client.on('error', () => undefined);
+  if (await redisAnswersPing(local_url)) return { url: local_url, description: `${local_url} (local server)`, stop: async () => undefined };
+  const directory = path.join(dataDirectory, 'redis');
+  const redis = new PrivateRedis({ port: own_port, directory, append_only: true, save: '60 1000' });
   try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
+    await redis.start();
+  } catch (error) {
+    await redis.kill();
+    throw new MissingDependencyError(
+      error instanceof RedisServerMissingError
+        ? 'No Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (apt-get install redis-server)'
+        : `redis-server did not start on port ${own_port}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
+  return { url: redis.url, description: `redis-server on port ${own_port} (data in ${directory})`, stop: () => redis.stop() };
 }

@@ -1,27 +1,35 @@
 /**
  * `npm start`: brings up the whole platform on one machine.
  *
- * 1. finds Postgres (DATABASE_URL, a local server, or an embedded one) and Redis (REDIS_URL, a local
+ * 1. bundles every app into dist/apps (buildApps), so that each runs as plain JavaScript;
+ * 2. finds Postgres (DATABASE_URL, a local server, or an embedded one) and Redis (REDIS_URL, a local
  *    server, or `redis-server` from PATH);
- * 2. applies the migrations;
- * 3. starts every app as its own process (the accounts service creates the bootstrap admin client);
- * 4. waits until the gateway is ready, prints the URLs, and on Ctrl-C stops everything cleanly.
+ * 3. applies the migrations;
+ * 4. starts every app as its own process (the accounts service creates the bootstrap admin client);
+ * 5. waits until the gateway is ready, prints the URLs, and on Ctrl-C stops everything cleanly.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import Type from 'typebox';
 import { ConfigError, loadConfig } from '@ledgerline/config';
 import { migrate } from '@ledgerline/db';
+import {
+  appEnvironment,
+  buildApps,
+  PLATFORM_APPS,
+  waitUntil,
+  WORKSPACE_ROOT,
+  type HttpApp,
+  type PlatformWiring,
+} from '@ledgerline/processes';
 import { loadOrCreateLocalSecrets } from './local-secrets';
 import { resolvePostgres, type PostgresHandle } from './postgres';
 import { ProcessSupervisor } from './processes';
 import { MissingDependencyError, resolveRedis, type RedisHandle } from './redis';
-import { HTTP_PORTS, SERVICES } from './services';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DATA_DIRECTORY = path.join(ROOT, '.data');
+/** The port of each HTTP app; the gateway's is the one base URL. */
+const HTTP_PORTS: Record<HttpApp, number> = { gateway: 3000, 'accounts-api': 3001, 'transactions-api': 3002 };
+
+const DATA_DIRECTORY = path.join(WORKSPACE_ROOT, '.data');
 
 const LauncherConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -53,6 +61,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
+  // Fresh bundles on every start (a second or so), before anything runs: the apps never run stale code.
+  await buildApps();
+  process.stdout.write(`ledgerline: built ${PLATFORM_APPS.length} apps into dist/apps\n`);
   const postgres: PostgresHandle = await resolvePostgres(config.DATABASE_URL, DATA_DIRECTORY);
   stops.push(postgres.stop);
   process.stdout.write(`ledgerline: Postgres ${postgres.description}\n`);
@@ -64,31 +75,21 @@ async function main(): Promise<void> {
   process.stdout.write(`ledgerline: migrations applied: ${migrations.applied.length}, already applied: ${migrations.already_applied.length}\n`);
 
   const secrets = await loadOrCreateLocalSecrets(DATA_DIRECTORY);
-  const shared: Record<string, string> = {
-    DATABASE_URL: postgres.url,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: config.LOG_LEVEL,
-    JWT_ALGORITHM: 'HS256',
-    JWT_SECRET: config.JWT_SECRET ?? secrets.jwt_secret,
-    ENCRYPTION_KEYS: config.ENCRYPTION_KEYS ?? `${secrets.encryption_key_id}:${secrets.encryption_key}`,
-    ENCRYPTION_ACTIVE_KEY_ID: config.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryption_key_id,
+  const wiring: PlatformWiring = {
+    ports: HTTP_PORTS,
+    admin_client_id: config.BOOTSTRAP_ADMIN_CLIENT_ID,
+    admin_client_secret: config.BOOTSTRAP_ADMIN_CLIENT_SECRET,
+    shared: {
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: config.LOG_LEVEL,
+      JWT_ALGORITHM: 'HS256',
+      JWT_SECRET: config.JWT_SECRET ?? secrets.jwt_secret,
+      ENCRYPTION_KEYS: config.ENCRYPTION_KEYS ?? `${secrets.encryption_key_id}:${secrets.encryption_key}`,
+      ENCRYPTION_ACTIVE_KEY_ID: config.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryption_key_id,
+    },
   };
-  for (const service of SERVICES) {
-    if (!existsSync(path.join(ROOT, service.entry))) continue;
-    const environment: Record<string, string> = { ...shared, HOST: '127.0.0.1' };
-    if (service.port !== undefined) environment['PORT'] = String(service.port);
-    // The APIs sit behind the gateway, which sets X-Forwarded-For: rate limits see the real client.
-    if (service.name.endsWith('-api')) environment['TRUST_PROXY'] = 'true';
-    if (service.name === 'accounts-api') {
-      environment['BOOTSTRAP_ADMIN_CLIENT_ID'] = config.BOOTSTRAP_ADMIN_CLIENT_ID;
-      environment['BOOTSTRAP_ADMIN_CLIENT_SECRET'] = config.BOOTSTRAP_ADMIN_CLIENT_SECRET;
-    }
-    if (service.name === 'gateway') {
-      environment['ACCOUNTS_API_URL'] = `http://127.0.0.1:${HTTP_PORTS['accounts-api']}`;
-      environment['TRANSACTIONS_API_URL'] = `http://127.0.0.1:${HTTP_PORTS['transactions-api']}`;
-    }
-    await supervisor.start({ name: service.name, entry: path.join(ROOT, service.entry), environment });
-  }
+  for (const app of PLATFORM_APPS) supervisor.start(app, appEnvironment(app, wiring));
 
   const baseUrl = `http://127.0.0.1:${HTTP_PORTS.gateway}`;
   await waitUntilReady(`${baseUrl}/readyz`, config.READY_TIMEOUT_MS);
@@ -109,16 +110,9 @@ async function main(): Promise<void> {
 }
 
 async function waitUntilReady(url: string, timeout_ms: number): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(250);
-  }
-  throw new MissingDependencyError(`the platform did not become ready within ${timeout_ms} ms; see .data/logs`);
+  await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok, { timeout_ms, interval_ms: 250, what: url }).catch(() => {
+    throw new MissingDependencyError(`the platform did not become ready within ${timeout_ms} ms; see .data/logs`);
+  });
 }
 
 main().catch((error: unknown) => {

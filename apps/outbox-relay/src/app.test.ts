@@ -12,6 +12,7 @@ import {
 import { enqueueOutbox, jobs } from '@ledgerline/queue';
 import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
 import { startOutboxRelay } from './app';
+import { verifyAuditChain } from '@ledgerline/audit';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 const { redis_url } = testServices();
@@ -43,14 +44,14 @@ describe('outbox-relay', () => {
     const { logger, lines } = captureLogger();
     const app = await startOutboxRelay({
       db: database.db,
-      database_url: database.url,
       redis_url,
       prefix,
       batch_size_max: 100,
-      poll_interval_ms: 30_000,
+      poll_interval_ms: 50,
       publish_timeout_ms: 5_000,
       retention_ms: 60_000,
       cleanup_interval_ms: 60_000,
+      audit_seal_interval_ms: 20,
       logger,
     });
     try {
@@ -59,6 +60,13 @@ describe('outbox-relay', () => {
         what: 'the screening job',
       });
       expect(job.data).toEqual({ transfer_id, request_id: 'req-app-1' });
+      // It also hosts the audit sealer: a new audit record joins the chain shortly after it commits.
+      await database.pool.query(
+        `INSERT INTO audit_records (actor, role, action, resource, request_id, outcome) VALUES ('bank', 'service', 'POST /v1/transfers', '/v1/transfers', 'req-app-1', 202)`,
+      );
+      await expect
+        .poll(async () => (await verifyAuditChain(database.db)).records_checked, { timeout: 10_000, interval: 20 })
+        .toBe(1);
     } finally {
       await app.close();
     }

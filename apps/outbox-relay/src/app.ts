@@ -1,3 +1,4 @@
+import { startAuditSealer, type AuditSealer } from '@ledgerline/audit';
 import type { Database } from '@ledgerline/db';
 import { createOutboxRelay, createProducerConnection, type OutboxRelay } from '@ledgerline/queue';
 import type { Logger } from 'pino';
@@ -5,8 +6,6 @@ import type { Logger } from 'pino';
 export interface OutboxRelayAppOptions {
   /** The caller owns it and disconnects it after `close()`. */
   db: Database;
-  /** For the LISTEN connection that wakes the relay when rows commit. */
-  database_url: string;
   redis_url: string;
   prefix: string;
   batch_size_max: number;
@@ -14,16 +13,22 @@ export interface OutboxRelayAppOptions {
   publish_timeout_ms: number;
   retention_ms: number;
   cleanup_interval_ms: number;
+  /** The audit sealer's pause between rounds (see startAuditSealer). */
+  audit_seal_interval_ms: number;
   logger: Logger;
 }
 
 export interface OutboxRelayApp {
   relay: OutboxRelay;
-  /** Stops the relay after its current batch and closes its Redis connection. */
+  sealer: AuditSealer;
+  /** Stops the relay and the sealer after their current batch and closes the Redis connection. */
   close(): Promise<void>;
 }
 
-/** Wires the relay: a producer connection to Redis, the relay loop and its LISTEN connection. */
+/**
+ * Wires the relay (a producer connection to Redis and the relay loop) and the
+ * audit sealer: both are small background loops over the database, and every deployment runs relays.
+ */
 export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<OutboxRelayApp> {
   const connection = createProducerConnection({
     url: options.redis_url,
@@ -34,7 +39,6 @@ export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<
     db: options.db,
     connection,
     prefix: options.prefix,
-    listen_url: options.database_url,
     batch_size_max: options.batch_size_max,
     poll_interval_ms: options.poll_interval_ms,
     publish_timeout_ms: options.publish_timeout_ms,
@@ -43,10 +47,16 @@ export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<
     logger: options.logger,
   });
   await relay.start();
+  const sealer = startAuditSealer({
+    db: options.db,
+    interval_ms: options.audit_seal_interval_ms,
+    logger: options.logger.child({ component: 'audit-sealer' }),
+  });
   return {
     relay,
+    sealer,
     async close() {
-      await relay.stop();
+      await Promise.all([relay.stop(), sealer.stop()]);
       await connection.quit().catch(() => connection.disconnect());
     },
   };

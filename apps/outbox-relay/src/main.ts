@@ -9,7 +9,6 @@ runBackgroundService(
       const { startOutboxRelay } = await import('./app');
       return startOutboxRelay({
         db,
-        database_url: config.DATABASE_URL,
         redis_url: config.REDIS_URL,
         prefix: config.QUEUE_PREFIX,
         batch_size_max: config.OUTBOX_BATCH_SIZE_MAX,
@@ -17,6 +16,7 @@ runBackgroundService(
         publish_timeout_ms: config.OUTBOX_PUBLISH_TIMEOUT_MS,
         retention_ms: config.OUTBOX_RETENTION_HOURS * 60 * 60 * 1_000,
         cleanup_interval_ms: config.OUTBOX_CLEANUP_INTERVAL_MS,
+        audit_seal_interval_ms: config.AUDIT_SEAL_INTERVAL_MS,
         logger,
       });
     },

@@ -101,8 +101,8 @@ describe('the platform behind one base URL', () => {
     });
     expect(transfer.headers.get('x-request-id')).toBe(requestId);
     await waitForFinal(api, String((transfer.body as Record<string, unknown>)['id']));
-    for (const name of ['transactions-api', 'ledger-worker']) {
-      expect(platform.app(name).recentOutput() + platform.app(name).output.join(''), `${name} logs the request id`).toContain(requestId);
+    for (const name of ['transactions-api', 'ledger-worker'] as const) {
+      expect(platform.app(name).outputLines.join('\n'), `${name} logs the request id`).toContain(requestId);
     }
   });
 });

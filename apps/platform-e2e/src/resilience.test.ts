@@ -3,11 +3,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrivateRedis, waitUntil, WORKSPACE_ROOT, type PlatformApp } from '@ledgerline/processes';
 import { assertLedgerSound, openFundedAccounts, totalBalance, waitForQuiet } from './harness/bank';
 import { ApiClient, type ApiResponse } from './harness/client';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
-import { PrivateRedis } from './harness/private-redis';
-import { WORKSPACE_ROOT, waitUntil } from './harness/processes';
 
 /**
  * The pipeline under stress and faults, with every app a real process: concurrent clients that
@@ -35,12 +34,10 @@ afterAll(async () => {
 });
 
 /** The error lines an app logged, to explain a failure. */
-function errorLines(platform: Platform, app: string): string {
+function errorLines(platform: Platform, app: PlatformApp): string {
   return platform
     .app(app)
-    .output.join('')
-    .split('\n')
-    .filter((line) => line.includes('"level":50'))
+    .outputLines.filter((line) => line.includes('"level":50'))
     .slice(-5)
     .join('\n');
 }

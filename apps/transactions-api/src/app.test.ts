@@ -1,48 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import Value from 'typebox/value';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Role } from '@ledgerline/http';
 import { preferredWaitSeconds } from './routes/transfers.routes';
 import { BatchSchema, TransferPageSchema, TransferSchema } from './routes/transfers.schemas';
-import {
-  forceStatus,
-  get,
-  post,
-  seedAccount,
-  seedCustomer,
-  startTestApp,
-  writtenRows,
-  type TestContext,
-} from './test-support';
+import { forceStatus, get, post, seedAccount, seedCustomer, useTestApp, writtenRows } from './test-support';
 
-let context: TestContext;
-let alice: string;
-let bob: string;
-let aliceUsd: string;
-let bobUsd: string;
-
-beforeAll(async () => {
-  context = await startTestApp();
-  alice = await seedCustomer(context.database.pool);
-  bob = await seedCustomer(context.database.pool);
-  aliceUsd = await seedAccount(context.database.pool, { customer_id: alice });
-  bobUsd = await seedAccount(context.database.pool, { customer_id: bob });
-});
-
-afterAll(async () => {
-  await context.close();
-});
-
-function transferBody(overrides: Record<string, unknown> = {}) {
-  return {
-    source_account_id: aliceUsd,
-    destination_account_id: bobUsd,
-    amount: '10.00',
-    currency: 'USD',
-    ...overrides,
-  };
-}
+const context = useTestApp({ transfer_amount: '10.00' });
+const { transferBody } = context;
 
 function expectProblem(
   response: { statusCode: number; headers: Record<string, unknown>; json: () => unknown },
@@ -71,8 +37,8 @@ describe('POST /v1/transfers', () => {
     expect(Value.Check(TransferSchema, transfer)).toBe(true);
     expect(response.headers['location']).toBe(`/v1/transfers/${String(transfer['id'])}`);
     expect(transfer).toMatchObject({
-      source_account_id: aliceUsd,
-      destination_account_id: bobUsd,
+      source_account_id: context.alice_account,
+      destination_account_id: context.bob_account,
       amount: '10.00',
       currency: 'USD',
       status: 'received',
@@ -159,7 +125,7 @@ describe('POST /v1/transfers', () => {
   it('refuses the same account on both sides (400) and unknown accounts (404), writing nothing', async () => {
     const before = await writtenRows(context.database.pool);
     const same = expectProblem(
-      await post(context, '/v1/transfers', transferBody({ destination_account_id: aliceUsd })),
+      await post(context, '/v1/transfers', transferBody({ destination_account_id: context.alice_account })),
       400,
       'validation_failed',
     );
@@ -243,8 +209,8 @@ describe('authorization', () => {
       const id = uuidv7();
       for (const [url, body] of [
         ['/v1/transfers', transferBody()],
-        ['/v1/deposits', { account_id: aliceUsd, amount: '1.00', currency: 'USD' }],
-        ['/v1/withdrawals', { account_id: aliceUsd, amount: '1.00', currency: 'USD' }],
+        ['/v1/deposits', { account_id: context.alice_account, amount: '1.00', currency: 'USD' }],
+        ['/v1/withdrawals', { account_id: context.alice_account, amount: '1.00', currency: 'USD' }],
         ['/v1/transfers/batch', { transfers: [transferBody()] }],
         [`/v1/transfers/${id}/capture`, {}],
         [`/v1/transfers/${id}/void`, undefined],
@@ -262,23 +228,26 @@ describe('authorization', () => {
   it('lets a customer send only from its own account; another customer sees 404 and no rows', async () => {
     const own = await post(context, '/v1/transfers', transferBody(), {
       role: 'customer',
-      customer_id: alice,
+      customer_id: context.alice,
     });
     expect(own.statusCode).toBe(202);
     const before = await writtenRows(context.database.pool);
     expectProblem(
-      await post(context, '/v1/transfers', transferBody(), { role: 'customer', customer_id: bob }),
+      await post(context, '/v1/transfers', transferBody(), { role: 'customer', customer_id: context.bob }),
       404,
       'not_found',
     );
     const batch = {
       transfers: [
-        transferBody({ source_account_id: bobUsd, destination_account_id: aliceUsd }),
+        transferBody({
+          source_account_id: context.bob_account,
+          destination_account_id: context.alice_account,
+        }),
         transferBody(),
       ],
     };
     expectProblem(
-      await post(context, '/v1/transfers/batch', batch, { role: 'customer', customer_id: bob }),
+      await post(context, '/v1/transfers/batch', batch, { role: 'customer', customer_id: context.bob }),
       404,
       'not_found',
     );
@@ -289,8 +258,8 @@ describe('authorization', () => {
     const transfer = (await post(context, '/v1/transfers', transferBody())).json<{ id: string }>();
     const carol = await seedCustomer(context.database.pool);
     for (const [customer_id, status] of [
-      [alice, 200],
-      [bob, 200],
+      [context.alice, 200],
+      [context.bob, 200],
       [carol, 404],
     ] as const) {
       expect(
@@ -298,7 +267,10 @@ describe('authorization', () => {
       ).toBe(status);
     }
     expectProblem(
-      await get(context, `/v1/transfers?account_id=${aliceUsd}`, { role: 'customer', customer_id: carol }),
+      await get(context, `/v1/transfers?account_id=${context.alice_account}`, {
+        role: 'customer',
+        customer_id: carol,
+      }),
       404,
       'not_found',
     );
@@ -307,9 +279,9 @@ describe('authorization', () => {
   });
 
   it('keeps deposits and withdrawals to service and admin', async () => {
-    const body = { account_id: aliceUsd, amount: '1.00', currency: 'USD' };
+    const body = { account_id: context.alice_account, amount: '1.00', currency: 'USD' };
     expectProblem(
-      await post(context, '/v1/deposits', body, { role: 'customer', customer_id: alice }),
+      await post(context, '/v1/deposits', body, { role: 'customer', customer_id: context.alice }),
       403,
       'forbidden',
     );
@@ -320,14 +292,14 @@ describe('authorization', () => {
 describe('deposits and withdrawals', () => {
   it('move money between the account and the settlement account of the currency', async () => {
     const deposit = await post(context, '/v1/deposits', {
-      account_id: aliceUsd,
+      account_id: context.alice_account,
       amount: '100',
       currency: 'USD',
       description: 'payroll',
     });
     expect(deposit.statusCode).toBe(202);
     const withdrawal = await post(context, '/v1/withdrawals', {
-      account_id: aliceUsd,
+      account_id: context.alice_account,
       amount: '25.5',
       currency: 'USD',
     });
@@ -339,13 +311,13 @@ describe('deposits and withdrawals', () => {
     expect(deposit.json()).toMatchObject({
       kind: 'deposit',
       source_account_id: settlement,
-      destination_account_id: aliceUsd,
+      destination_account_id: context.alice_account,
       amount: '100.00',
       description: 'payroll',
     });
     expect(withdrawal.json()).toMatchObject({
       kind: 'withdrawal',
-      source_account_id: aliceUsd,
+      source_account_id: context.alice_account,
       destination_account_id: settlement,
       amount: '25.50',
     });
@@ -354,12 +326,16 @@ describe('deposits and withdrawals', () => {
 
   it('validate like transfers', async () => {
     expectProblem(
-      await post(context, '/v1/deposits', { account_id: aliceUsd, amount: 5, currency: 'USD' }),
+      await post(context, '/v1/deposits', { account_id: context.alice_account, amount: 5, currency: 'USD' }),
       400,
       'validation_failed',
     );
     expectProblem(
-      await post(context, '/v1/withdrawals', { account_id: aliceUsd, amount: '5.001', currency: 'USD' }),
+      await post(context, '/v1/withdrawals', {
+        account_id: context.alice_account,
+        amount: '5.001',
+        currency: 'USD',
+      }),
       400,
       'validation_failed',
     );
@@ -372,7 +348,7 @@ describe('deposits and withdrawals', () => {
       await post(
         context,
         '/v1/deposits',
-        { account_id: aliceUsd, amount: '5', currency: 'USD' },
+        { account_id: context.alice_account, amount: '5', currency: 'USD' },
         { key: null },
       ),
       400,
@@ -387,7 +363,11 @@ describe('POST /v1/transfers/batch', () => {
       atomic: true,
       transfers: [
         transferBody(),
-        transferBody({ source_account_id: bobUsd, destination_account_id: aliceUsd, amount: '2.50' }),
+        transferBody({
+          source_account_id: context.bob_account,
+          destination_account_id: context.alice_account,
+          amount: '2.50',
+        }),
       ],
     });
     expect(response.statusCode).toBe(202);
@@ -519,7 +499,9 @@ describe('GET /v1/transfers', () => {
   it('filters by status and validates the query', async () => {
     const { id } = (await post(context, '/v1/transfers', transferBody())).json<{ id: string }>();
     await forceStatus(context.database.pool, id, 'rejected');
-    const rejected = (await get(context, `/v1/transfers?account_id=${aliceUsd}&status=rejected`)).json<{
+    const rejected = (
+      await get(context, `/v1/transfers?account_id=${context.alice_account}&status=rejected`)
+    ).json<{
       data: Array<{ id: string }>;
     }>();
     expect(rejected.data.map((transfer) => transfer.id)).toContain(id);
@@ -593,6 +575,29 @@ describe('the audit trail', () => {
         outcome: 400,
         request_id: refused.headers['x-request-id'],
       },
+    ]);
+    // The accepted one's record was committed by the very transaction that accepted the transfer.
+    const { rows: writers } = await context.database.pool.query(
+      `SELECT (SELECT xmin::text FROM transfers WHERE id = $1) AS transfer, (SELECT xmin::text FROM audit_records WHERE request_id = $2) AS audit`,
+      [accepted.json().id, accepted.headers['x-request-id']],
+    );
+    expect(writers[0].audit).toBe(writers[0].transfer);
+  });
+
+  it('records a replay as a request of its own, and refusals of commands on transfers', async () => {
+    const key = `audited-replay-${randomUUID()}`;
+    const first = await post(context, '/v1/transfers', transferBody(), { client_id: 'audited-replays', key });
+    const replay = await post(context, '/v1/transfers', transferBody(), { client_id: 'audited-replays', key });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const voided = await post(context, `/v1/transfers/${first.json().id}/void`, {}, { client_id: 'audited-replays' });
+    expect(voided.statusCode).toBe(409);
+    const { rows } = await context.database.pool.query(
+      `SELECT action, outcome, request_id FROM audit_records WHERE actor = 'audited-replays' ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { action: 'POST /v1/transfers', outcome: 202, request_id: first.headers['x-request-id'] },
+      { action: 'POST /v1/transfers', outcome: 202, request_id: replay.headers['x-request-id'] },
+      { action: 'POST /v1/transfers/:id/void', outcome: 409, request_id: voided.headers['x-request-id'] },
     ]);
   });
 });

@@ -3,32 +3,19 @@
  * screened and posted by calling the libraries the compliance and ledger workers run. It proves the
  * rows this service writes are exactly what the next steps expect, and that GET reports their results.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPostingEngine, type PostingEngine } from '@ledgerline/ledger';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test only: drives the compliance worker's library in place of its queue; the app never imports it
 import { createScreeningService, type ScreeningService } from '@ledgerline/screening';
-import { get, post, seedAccount, seedCustomer, startTestApp, type TestContext } from './test-support';
+import { get, post, useTestApp } from './test-support';
 
-let context: TestContext;
+const context = useTestApp();
 let screening: ScreeningService;
 let engine: PostingEngine;
-let alice: string;
-let bob: string;
-let aliceAccount: string;
-let bobAccount: string;
 
-beforeAll(async () => {
-  context = await startTestApp();
+beforeAll(() => {
   screening = createScreeningService({ db: context.database.db });
   engine = createPostingEngine({ db: context.database.db, batch_size_max: 100 });
-  alice = await seedCustomer(context.database.pool);
-  bob = await seedCustomer(context.database.pool);
-  aliceAccount = await seedAccount(context.database.pool, { customer_id: alice });
-  bobAccount = await seedAccount(context.database.pool, { customer_id: bob });
-});
-
-afterAll(async () => {
-  await context.close();
 });
 
 /** What the compliance worker and then the ledger worker do with a transfer's jobs. */
@@ -65,7 +52,7 @@ async function outboxJobIds(pattern: string): Promise<string[]> {
 describe('a transfer from acceptance to posting', () => {
   it('deposits, transfers between customers, and shows the posted result and both balances', async () => {
     const deposit = await post(context, '/v1/deposits', {
-      account_id: aliceAccount,
+      account_id: context.alice_account,
       amount: '100.00',
       currency: 'USD',
     });
@@ -82,19 +69,19 @@ describe('a transfer from acceptance to posting', () => {
       context,
       '/v1/transfers',
       {
-        source_account_id: aliceAccount,
-        destination_account_id: bobAccount,
+        source_account_id: context.alice_account,
+        destination_account_id: context.bob_account,
         amount: '30.00',
         currency: 'USD',
       },
-      { role: 'customer', customer_id: alice },
+      { role: 'customer', customer_id: context.alice },
     );
     expect(accepted.statusCode).toBe(202);
     const { id } = accepted.json<{ id: string }>();
     // A client long-polls while the workers do their part.
     const waiting = get(context, `/v1/transfers/${id}`, {
       role: 'customer',
-      customer_id: bob,
+      customer_id: context.bob,
       headers: { prefer: 'wait=10' },
     });
     await screenAndPost(id);
@@ -107,19 +94,19 @@ describe('a transfer from acceptance to posting', () => {
       amount: '30.00',
       posted_at: expect.any(String),
     });
-    expect(await postedBalance(aliceAccount)).toBe('70.00');
-    expect(await postedBalance(bobAccount)).toBe('30.00');
+    expect(await postedBalance(context.alice_account)).toBe('70.00');
+    expect(await postedBalance(context.bob_account)).toBe('30.00');
 
     // Redelivered jobs change nothing: the state machine finds the work done.
     await screenAndPostAgain(id);
-    expect(await postedBalance(aliceAccount)).toBe('70.00');
+    expect(await postedBalance(context.alice_account)).toBe('70.00');
   });
 
   it('rejects a transfer the source cannot afford, with the reason, and moves no money', async () => {
     const { id } = (
       await post(context, '/v1/transfers', {
-        source_account_id: bobAccount,
-        destination_account_id: aliceAccount,
+        source_account_id: context.bob_account,
+        destination_account_id: context.alice_account,
         amount: '1000.00',
         currency: 'USD',
       })
@@ -129,13 +116,13 @@ describe('a transfer from acceptance to posting', () => {
       status: 'rejected',
       status_reason: 'insufficient_funds',
     });
-    expect(await postedBalance(bobAccount)).toBe('30.00');
+    expect(await postedBalance(context.bob_account)).toBe('30.00');
   });
 
   it('holds, captures part, and releases the rest', async () => {
     const hold = await post(context, '/v1/transfers', {
-      source_account_id: aliceAccount,
-      destination_account_id: bobAccount,
+      source_account_id: context.alice_account,
+      destination_account_id: context.bob_account,
       amount: '20.00',
       currency: 'USD',
       hold: true,
@@ -144,7 +131,7 @@ describe('a transfer from acceptance to posting', () => {
     expect(await outboxJobIds(`%-${id}`)).toEqual([`screen-${id}`, `expire-hold-${id}`]);
     await screenAndPost(id);
     expect((await get(context, `/v1/transfers/${id}`)).json()).toMatchObject({ status: 'pending' });
-    expect(await pendingDebits(aliceAccount)).toBe('20.00');
+    expect(await pendingDebits(context.alice_account)).toBe('20.00');
 
     expect((await post(context, `/v1/transfers/${id}/capture`, { amount: '15.00' })).statusCode).toBe(202);
     expect(await outboxJobIds(`advance-${id}-%`)).toEqual([`advance-${id}-capture`]);
@@ -154,48 +141,48 @@ describe('a transfer from acceptance to posting', () => {
       captured_amount: '15.00',
       amount: '20.00',
     });
-    expect(await pendingDebits(aliceAccount)).toBe('0.00');
-    expect(await postedBalance(aliceAccount)).toBe('55.00');
-    expect(await postedBalance(bobAccount)).toBe('45.00');
+    expect(await pendingDebits(context.alice_account)).toBe('0.00');
+    expect(await postedBalance(context.alice_account)).toBe('55.00');
+    expect(await postedBalance(context.bob_account)).toBe('45.00');
 
     // Reversing the captured transfer moves back what was captured.
     const reversal = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'order cancelled' });
     expect(reversal.json()).toMatchObject({ amount: '15.00', reverses_transfer_id: id });
     await screenAndPost(reversal.json<{ id: string }>().id);
-    expect(await postedBalance(aliceAccount)).toBe('70.00');
-    expect(await postedBalance(bobAccount)).toBe('30.00');
+    expect(await postedBalance(context.alice_account)).toBe('70.00');
+    expect(await postedBalance(context.bob_account)).toBe('30.00');
   });
 
   it('voids a hold and releases the reserved funds', async () => {
     const { id } = (
       await post(context, '/v1/transfers', {
-        source_account_id: aliceAccount,
-        destination_account_id: bobAccount,
+        source_account_id: context.alice_account,
+        destination_account_id: context.bob_account,
         amount: '5.00',
         currency: 'USD',
         hold: true,
       })
     ).json<{ id: string }>();
     await screenAndPost(id);
-    expect(await pendingDebits(aliceAccount)).toBe('5.00');
+    expect(await pendingDebits(context.alice_account)).toBe('5.00');
     expect((await post(context, `/v1/transfers/${id}/void`, undefined)).statusCode).toBe(202);
     await engine.advance([id]);
     expect((await get(context, `/v1/transfers/${id}`)).json()).toMatchObject({ status: 'voided' });
-    expect(await pendingDebits(aliceAccount)).toBe('0.00');
-    expect(await postedBalance(aliceAccount)).toBe('70.00');
+    expect(await pendingDebits(context.alice_account)).toBe('0.00');
+    expect(await postedBalance(context.alice_account)).toBe('70.00');
   });
 
   it('posts an atomic batch all or nothing', async () => {
     const transfers = [
       {
-        source_account_id: aliceAccount,
-        destination_account_id: bobAccount,
+        source_account_id: context.alice_account,
+        destination_account_id: context.bob_account,
         amount: '10.00',
         currency: 'USD',
       },
       {
-        source_account_id: bobAccount,
-        destination_account_id: aliceAccount,
+        source_account_id: context.bob_account,
+        destination_account_id: context.alice_account,
         amount: '500.00',
         currency: 'USD',
       },
@@ -213,7 +200,7 @@ describe('a transfer from acceptance to posting', () => {
         status_reason: 'insufficient_funds',
       });
     }
-    expect(await postedBalance(aliceAccount)).toBe('70.00');
+    expect(await postedBalance(context.alice_account)).toBe('70.00');
 
     const passing = (
       await post(context, '/v1/transfers/batch', {
@@ -226,8 +213,8 @@ describe('a transfer from acceptance to posting', () => {
     for (const transfer of passing.transfers) {
       expect((await get(context, `/v1/transfers/${transfer.id}`)).json()).toMatchObject({ status: 'posted' });
     }
-    expect(await postedBalance(aliceAccount)).toBe('65.00');
-    expect(await postedBalance(bobAccount)).toBe('35.00');
+    expect(await postedBalance(context.alice_account)).toBe('65.00');
+    expect(await postedBalance(context.bob_account)).toBe('35.00');
   });
 });
 

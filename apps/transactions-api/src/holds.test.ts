@@ -1,43 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  forceStatus,
-  get,
-  post,
-  seedAccount,
-  seedCustomer,
-  startTestApp,
-  writtenRows,
-  type TestContext,
-} from './test-support';
+import { describe, expect, it } from 'vitest';
+import { forceStatus, get, post, seedCustomer, useTestApp, writtenRows } from './test-support';
 
-let context: TestContext;
-let payer: string;
-let payee: string;
-let payerAccount: string;
-let payeeAccount: string;
-
-beforeAll(async () => {
-  context = await startTestApp();
-  payer = await seedCustomer(context.database.pool);
-  payee = await seedCustomer(context.database.pool);
-  payerAccount = await seedAccount(context.database.pool, { customer_id: payer });
-  payeeAccount = await seedAccount(context.database.pool, { customer_id: payee });
-});
-
-afterAll(async () => {
-  await context.close();
-});
+const context = useTestApp({ transfer_amount: '50.00' });
 
 async function createTransfer(overrides: Record<string, unknown> = {}): Promise<{ id: string }> {
-  const response = await post(context, '/v1/transfers', {
-    source_account_id: payerAccount,
-    destination_account_id: payeeAccount,
-    amount: '50.00',
-    currency: 'USD',
-    ...overrides,
-  });
+  const response = await post(context, '/v1/transfers', context.transferBody(overrides));
   expect(response.statusCode).toBe(202);
   return response.json<{ id: string }>();
 }
@@ -114,8 +83,14 @@ describe('POST /v1/transfers/:id/capture', () => {
         .statusCode,
     ).toBe(404);
     expect(
-      (await post(context, `/v1/transfers/${id}/capture`, {}, { role: 'customer', customer_id: payer }))
-        .statusCode,
+      (
+        await post(
+          context,
+          `/v1/transfers/${id}/capture`,
+          {},
+          { role: 'customer', customer_id: context.alice },
+        )
+      ).statusCode,
     ).toBe(403);
     expect((await post(context, `/v1/transfers/${id}/capture`, {}, { key: null })).json()).toMatchObject({
       code: 'idempotency_key_required',
@@ -181,8 +156,8 @@ describe('POST /v1/transfers/:id/reverse', () => {
     const reversal = response.json<{ id: string }>();
     expect(reversal).toMatchObject({
       kind: 'reversal',
-      source_account_id: payeeAccount,
-      destination_account_id: payerAccount,
+      source_account_id: context.bob_account,
+      destination_account_id: context.alice_account,
       amount: '50.00',
       status: 'received',
       description: 'duplicate charge',
@@ -194,7 +169,7 @@ describe('POST /v1/transfers/:id/reverse', () => {
     ]);
     expect(rows).toHaveLength(1);
     expect(
-      (await get(context, `/v1/transfers/${reversal.id}`, { role: 'customer', customer_id: payer }))
+      (await get(context, `/v1/transfers/${reversal.id}`, { role: 'customer', customer_id: context.alice }))
         .statusCode,
     ).toBe(200);
   });
@@ -234,7 +209,7 @@ describe('POST /v1/transfers/:id/reverse', () => {
           context,
           `/v1/transfers/${id}/reverse`,
           { reason: 'mine' },
-          { role: 'customer', customer_id: payer },
+          { role: 'customer', customer_id: context.alice },
         )
       ).statusCode,
     ).toBe(403);

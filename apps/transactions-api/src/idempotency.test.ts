@@ -1,33 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, seedAccount, seedCustomer, startTestApp, writtenRows, type TestContext } from './test-support';
+import { describe, expect, it } from 'vitest';
+import { post, useTestApp, writtenRows } from './test-support';
 
-let context: TestContext;
-let source: string;
-let destination: string;
-
-beforeAll(async () => {
-  context = await startTestApp();
-  const customer = await seedCustomer(context.database.pool);
-  source = await seedAccount(context.database.pool, { customer_id: customer });
-  destination = await seedAccount(context.database.pool, {
-    customer_id: await seedCustomer(context.database.pool),
-  });
-});
-
-afterAll(async () => {
-  await context.close();
-});
-
-function transferBody(overrides: Record<string, unknown> = {}) {
-  return {
-    source_account_id: source,
-    destination_account_id: destination,
-    amount: '5.00',
-    currency: 'USD',
-    ...overrides,
-  };
-}
+const context = useTestApp({ transfer_amount: '5.00' });
+const { transferBody } = context;
 
 describe('Idempotency-Key', () => {
   it('replays the first response byte for byte: status, body and Location', async () => {
@@ -43,8 +19,8 @@ describe('Idempotency-Key', () => {
       metadata: { a: [1, 2], b: 1 },
       currency: 'USD',
       amount: '5.00',
-      destination_account_id: destination,
-      source_account_id: source,
+      destination_account_id: context.bob_account,
+      source_account_id: context.alice_account,
     };
     const second = await post(context, '/v1/transfers', reordered, { key });
     expect(second.statusCode).toBe(first.statusCode);
@@ -66,7 +42,7 @@ describe('Idempotency-Key', () => {
     const elsewhere = await post(
       context,
       '/v1/deposits',
-      { account_id: source, amount: '5.00', currency: 'USD' },
+      { account_id: context.alice_account, amount: '5.00', currency: 'USD' },
       { key },
     );
     expect(elsewhere.json()).toMatchObject({ code: 'idempotency_key_reused' });

@@ -2,14 +2,16 @@
  * Shared setup of this app's tests: a migrated database per test file, the app on it, tokens for every
  * role, and SQL seeding of customers and accounts (so the tests need no other service running).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import type pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll } from 'vitest';
 import { createTestTokens, TEST_JWT_OPTIONS } from '@ledgerline/auth/testing';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
+import { seedAccount, seedCustomer } from '@ledgerline/transfers/testing';
 import { buildTransactionsApp } from './app';
+
+export { forceStatus, seedAccount, seedCustomer, writtenRows } from '@ledgerline/transfers/testing';
 
 export interface TestContext {
   app: ServiceApp;
@@ -18,7 +20,7 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestContext> {
+async function startTestApp(): Promise<TestContext> {
   const database = await createTestDatabase();
   const app = await buildTransactionsApp({
     db: database.db,
@@ -39,57 +41,46 @@ export async function startTestApp(): Promise<TestContext> {
   };
 }
 
-export async function seedCustomer(pool: pg.Pool): Promise<string> {
-  const id = uuidv7();
-  await pool.query(
-    `INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country) VALUES ($1, $2, $3, 'test', 'US')`,
-    [id, randomBytes(16), randomBytes(16)],
-  );
-  return id;
+/** The app of one test file, with two customers, Alice and Bob, who have one active USD account each. */
+export interface TestApp extends TestContext {
+  alice: string;
+  bob: string;
+  alice_account: string;
+  bob_account: string;
+  /**
+   * The body of a USD transfer of the file's amount from Alice's account to Bob's; `overrides` replace or
+   * add fields. It may be called unbound (`const { transferBody } = context`).
+   */
+  transferBody(overrides?: Record<string, unknown>): Record<string, unknown>;
 }
 
-export async function seedAccount(
-  pool: pg.Pool,
-  options: { customer_id: string; currency?: string; status?: 'active' | 'frozen' | 'closed' },
-): Promise<string> {
-  const id = uuidv7();
-  await pool.query(
-    `INSERT INTO accounts (id, customer_id, currency, status) VALUES ($1, $2, $3, $4::account_status)`,
-    [id, options.customer_id, options.currency ?? 'USD', options.status ?? 'active'],
-  );
-  return id;
-}
-
-/** Row counts of everything accepting a request writes. */
-export async function writtenRows(
-  pool: pg.Pool,
-): Promise<{ transfers: number; outbox: number; idempotency: number; batches: number }> {
-  const { rows } = await pool.query<{
-    transfers: number;
-    outbox: number;
-    idempotency: number;
-    batches: number;
-  }>(`
-    SELECT (SELECT count(*) FROM transfers)::int AS transfers,
-           (SELECT count(*) FROM outbox_messages)::int AS outbox,
-           (SELECT count(*) FROM idempotency_keys)::int AS idempotency,
-           (SELECT count(*) FROM transfer_batches)::int AS batches`);
-  const [counts] = rows;
-  if (counts === undefined) throw new Error('count query returned no row');
-  return counts;
-}
-
-/** Moves a transfer as the workers would, for tests of what may follow. */
-export async function forceStatus(
-  pool: pg.Pool,
-  transfer_id: string,
-  status: 'pending' | 'posted' | 'rejected' | 'voided',
-): Promise<void> {
-  await pool.query(
-    `UPDATE transfers SET status = $2::text::transfer_status, posted_at = CASE WHEN $2::text = 'posted' THEN now() END,
-       updated_at = now() WHERE id = $1`,
-    [transfer_id, status],
-  );
+/**
+ * Starts the app and seeds Alice and Bob in `beforeAll`, and closes it in `afterAll`. Call it at the top
+ * of a test file; the fields of what it returns are set once `beforeAll` has run, so read them in hooks
+ * and tests only.
+ */
+export function useTestApp(options: { transfer_amount?: string } = {}): TestApp {
+  const amount = options.transfer_amount ?? '10.00';
+  const context = {} as TestApp;
+  context.transferBody = (overrides = {}) => ({
+    source_account_id: context.alice_account,
+    destination_account_id: context.bob_account,
+    amount,
+    currency: 'USD',
+    ...overrides,
+  });
+  beforeAll(async () => {
+    Object.assign(context, await startTestApp());
+    const { pool } = context.database;
+    context.alice = await seedCustomer(pool);
+    context.bob = await seedCustomer(pool);
+    context.alice_account = await seedAccount(pool, { customer_id: context.alice });
+    context.bob_account = await seedAccount(pool, { customer_id: context.bob });
+  });
+  afterAll(async () => {
+    await context.close();
+  });
+  return context;
 }
 
 export interface PostOptions {

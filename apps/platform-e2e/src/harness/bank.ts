@@ -1,8 +1,8 @@
 import { checkInvariants } from '@ledgerline/ledger';
 import { Decimal } from '@ledgerline/money';
+import { waitUntil } from '@ledgerline/processes';
 import type { ApiClient } from './client';
 import type { Platform } from './platform';
-import { waitUntil } from './processes';
 
 export const FINAL_STATUSES = new Set(['posted', 'rejected', 'voided']);
 

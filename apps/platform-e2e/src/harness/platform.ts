@@ -1,9 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
-import { AppProcess, freePort, waitForHttpReady } from './processes';
+import {
+  appEnvironment,
+  AppProcess,
+  appReadiness,
+  freePort,
+  HTTP_APPS,
+  PLATFORM_APPS,
+  throwawaySecrets,
+  type PlatformApp,
+  type PlatformWiring,
+} from '@ledgerline/processes';
 
 export const ADMIN_CLIENT_ID = 'e2e-admin';
 export const ADMIN_CLIENT_SECRET = randomBytes(24).toString('base64url');
+
+const READY_TIMEOUT_MS = 150_000;
+/** Enough output to find one request's log lines in after a test (they are searched for request ids). */
+const OUTPUT_LINES = 5_000;
 
 export interface PlatformOptions {
   /** Defaults to the test run's Redis. */
@@ -13,11 +27,12 @@ export interface PlatformOptions {
 }
 
 /**
- * The whole platform as real processes on a database and queue prefix of the test's own:
- * both APIs, the relay, both workers and the gateway. Tests talk to `baseUrl` like a client.
+ * The whole platform as real processes (the bundles the e2e global setup built) on a database and
+ * queue prefix of the test's own: both APIs, the relay, both workers and the gateway. Tests talk to
+ * `baseUrl` like a client, and SIGKILL and restart apps through `app(name)`.
  */
 export class Platform {
-  readonly apps = new Map<string, AppProcess>();
+  readonly apps = new Map<PlatformApp, AppProcess>();
   baseUrl = '';
   database!: TestDatabase;
 
@@ -29,7 +44,7 @@ export class Platform {
     return platform;
   }
 
-  app(name: string): AppProcess {
+  app(name: PlatformApp): AppProcess {
     const app = this.apps.get(name);
     if (!app) throw new Error(`no app ${name}`);
     return app;
@@ -37,43 +52,43 @@ export class Platform {
 
   private async boot(): Promise<void> {
     this.database = await createTestDatabase();
-    const [gatewayPort, accountsPort, transactionsPort] = [await freePort(), await freePort(), await freePort()];
-    const shared: Record<string, string> = {
-      DATABASE_URL: this.database.url,
-      DATABASE_POOL_SIZE_MAX: '8',
-      REDIS_URL: this.options.redis_url ?? testServices().redis_url,
-      QUEUE_PREFIX: uniqueQueuePrefix(),
-      LOG_LEVEL: 'info',
-      JWT_ALGORITHM: 'HS256',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
-      ENCRYPTION_ACTIVE_KEY_ID: 'e2e',
-      RATE_LIMIT_MAX: '1000000',
-      HOST: '127.0.0.1',
-      SHUTDOWN_GRACE_MS: '2000',
-      ...this.options.environment,
+    const ports = { gateway: await freePort(), 'accounts-api': await freePort(), 'transactions-api': await freePort() };
+    const wiring: PlatformWiring = {
+      ports,
+      admin_client_id: ADMIN_CLIENT_ID,
+      admin_client_secret: ADMIN_CLIENT_SECRET,
+      shared: {
+        DATABASE_URL: this.database.url,
+        DATABASE_POOL_SIZE_MAX: '8',
+        REDIS_URL: this.options.redis_url ?? testServices().redis_url,
+        QUEUE_PREFIX: uniqueQueuePrefix(),
+        LOG_LEVEL: 'info',
+        ...throwawaySecrets('e2e'),
+        RATE_LIMIT_MAX: '1000000',
+        SHUTDOWN_GRACE_MS: '2000',
+        ...this.options.environment,
+      },
     };
-    const specs: Array<[string, string, Record<string, string>]> = [
-      ['accounts-api', 'apps/accounts-api/src/main.ts', { PORT: String(accountsPort), BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET, TRUST_PROXY: 'true' }],
-      ['transactions-api', 'apps/transactions-api/src/main.ts', { PORT: String(transactionsPort), TRUST_PROXY: 'true' }],
-      ['outbox-relay', 'apps/outbox-relay/src/main.ts', {}],
-      ['compliance-worker', 'apps/compliance-worker/src/main.ts', {}],
-      ['ledger-worker', 'apps/ledger-worker/src/main.ts', {}],
-      ['gateway', 'apps/gateway/src/main.ts', { PORT: String(gatewayPort), ACCOUNTS_API_URL: `http://127.0.0.1:${accountsPort}`, TRANSACTIONS_API_URL: `http://127.0.0.1:${transactionsPort}` }],
-    ];
-    for (const [name, entry, own] of specs) {
-      const app = new AppProcess(name, entry, { ...shared, ...own });
+    for (const name of PLATFORM_APPS) {
+      const app: AppProcess = new AppProcess(name, {
+        environment: appEnvironment(name, wiring),
+        ready: appReadiness(name, ports),
+        output_lines: OUTPUT_LINES,
+        // No test expects an app to die by itself: say so where a failure's cause is looked for first.
+        on_event: (event) => {
+          if (event.kind === 'exited' && !event.planned)
+            process.stderr.write(`platform-e2e: ${name} exited by itself (${event.signal ?? `code ${event.code}`}):\n${app.notableOutput(20)}\n`);
+        },
+      });
       this.apps.set(name, app);
       app.start();
     }
-    this.baseUrl = `http://127.0.0.1:${gatewayPort}`;
-    await waitForHttpReady(`http://127.0.0.1:${accountsPort}`, this.app('accounts-api'));
-    await waitForHttpReady(`http://127.0.0.1:${transactionsPort}`, this.app('transactions-api'));
-    await waitForHttpReady(this.baseUrl, this.app('gateway'));
+    this.baseUrl = `http://127.0.0.1:${ports.gateway}`;
+    for (const name of HTTP_APPS) await this.app(name).waitReady({ timeout_ms: READY_TIMEOUT_MS });
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.apps.values()].map((app) => app.stop()));
+    await Promise.all([...this.apps.values()].map((app) => app.close()));
     await this.database.drop();
   }
 }

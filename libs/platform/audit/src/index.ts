@@ -1,6 +1,22 @@
 /**
- * The audit trail: one hash-chained `audit_records` row per mutating request ({@link auditPlugin}),
- * and {@link verifyAuditChain} to prove no record was changed or removed since.
+ * The audit trail: one `audit_records` row per mutating request ({@link auditPlugin}), chained by hash
+ * after it commits ({@link startAuditSealer}), and {@link verifyAuditChain} to prove no sealed record
+ * was changed or removed since.
  */
-export { auditPlugin, auditEntryOf, type AuditPluginOptions, type AuditEntry } from './plugin/audit-plugin';
+export {
+  auditEntryOf,
+  auditInsert,
+  auditPlugin,
+  markAuditedInTransaction,
+  type AuditEntry,
+  type AuditPluginOptions,
+} from './plugin/audit-plugin';
+export {
+  sealAuditRecords,
+  startAuditSealer,
+  type AuditSealer,
+  type AuditSealerLogger,
+  type AuditSealerOptions,
+  type SealingDatabase,
+} from './sealer/seal';
 export { verifyAuditChain, type AuditChainVerification, type VerifyAuditChainOptions } from './verify/verify-chain';

@@ -26,8 +26,8 @@ describe('process helpers', () => {
   });
 
   it('gives up after the timeout and names what it waited for', async () => {
-    await expect(waitUntil(async () => false, { timeout_ms: 30, interval_ms: 5, what: 'a miracle' })).rejects.toThrowError(
-      'timed out after 30 ms waiting for a miracle',
-    );
+    await expect(
+      waitUntil(async () => false, { timeout_ms: 30, interval_ms: 5, what: 'a miracle' }),
+    ).rejects.toThrowError('timed out after 30 ms waiting for a miracle');
   });
 });

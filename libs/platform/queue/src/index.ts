@@ -47,10 +47,9 @@ export {
 } from './connection/connection';
 export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
 export { runBackgroundService, type BackgroundServiceDefinition } from './worker/run-background-service';
-export { enqueueOutbox, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
+export { enqueueOutbox, outboxInsert, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
 export {
   createOutboxRelay,
-  OUTBOX_CHANNEL,
   type OutboxRelay,
   type OutboxRelayOptions,
   type OutboxRunResult,

@@ -58,10 +58,7 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
 
   return {
     async screen(transfer_id) {
-      await db.$executeRaw`
-        UPDATE transfers SET status = 'screening', updated_at = now()
-        WHERE id = ${transfer_id}::uuid AND status = 'received'`;
-      const [transfer] = await selectTransfers(db, { transfer_id });
+      const [transfer] = await claimTransfer(db, transfer_id);
       if (!transfer) return { outcome: 'not_found', decided_now: false, hits: [] };
       if (transfer.status !== 'screening')
         return { outcome: outcomeOf([transfer.status]), decided_now: false, hits: [] };
@@ -104,6 +101,24 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
       };
     },
   };
+}
+
+/**
+ * Moves a `received` transfer to `screening` and reads it, in one statement. The read sees the
+ * statement's snapshot (the status before the update), so the status is taken from the update when it
+ * claimed the row; a transfer already past `received` is read as it is.
+ */
+async function claimTransfer(db: Database, transfer_id: string): Promise<TransferRow[]> {
+  return db.$queryRaw<TransferRow[]>`
+    WITH claimed AS (
+      UPDATE transfers SET status = 'screening', updated_at = now()
+      WHERE id = ${transfer_id}::uuid AND status = 'received'
+      RETURNING id)
+    SELECT t.id::text, t.kind::text, t.source_account_id::text, t.destination_account_id::text, t.amount::text,
+           t.currency, t.batch_id::text, t.client_id, t.created_at,
+           CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'screening' ELSE t.status::text END AS status
+    FROM transfers t
+    WHERE t.id = ${transfer_id}::uuid`;
 }
 
 async function selectTransfers(

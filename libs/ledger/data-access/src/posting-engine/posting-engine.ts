@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Prisma, withTransactionRetry, type Database, type RetryOptions } from '@ledgerline/db';
+import { withTransactionRetry, type Database, type RetryOptions } from '@ledgerline/db';
 import {
   advanceTransfers,
   type AccountState,
@@ -85,8 +85,8 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
   const atomicBatchSizeMax = options.atomic_batch_size_max ?? 1000;
   const clock = options.clock ?? (() => new Date());
   const retry = options.retry ?? { attempts_max: 8, backoff_base_ms: 5 };
+  // READ COMMITTED, the isolation every connection of createPrismaClient starts with.
   const transactionOptions = {
-    isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
     timeout: options.transaction_timeout_ms ?? 10_000,
     maxWait: options.transaction_max_wait_ms ?? 5_000,
   };

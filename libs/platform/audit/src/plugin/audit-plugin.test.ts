@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { buildServiceApp, ProblemError, UuidSchema, type ServiceApp } from '@ledgerline/http';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealAuditRecords } from '../sealer/seal';
 import { verifyAuditChain } from '../verify/verify-chain';
 import { auditPlugin } from './audit-plugin';
 
@@ -61,6 +62,16 @@ describe('auditPlugin', () => {
         resource: '/v1/things',
         request_id: 'audit-created-1',
         outcome: 201,
+        // Chained by the sealer after commit, not by the request.
+        chain_position: null,
+        hash: null,
+      }),
+    ]);
+    await sealAuditRecords(database.db);
+    expect(await recordsOf('audit-created-1')).toEqual([
+      expect.objectContaining({
+        request_id: 'audit-created-1',
+        chain_position: expect.any(String),
         prev_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         hash: expect.stringMatching(/^[0-9a-f]{64}$/),
       }),
@@ -102,8 +113,11 @@ describe('auditPlugin', () => {
         app.inject({ method: 'POST', url: '/v1/things', payload: { name: `n${index}` }, headers: { authorization: tokens.bearer('service') } }),
       ),
     );
+    // Two sealers racing: the database lets one extend the chain at a time, the other seals nothing.
+    await Promise.all([sealAuditRecords(database.db, 5), sealAuditRecords(database.db, 5)]);
+    while ((await sealAuditRecords(database.db, 5)) > 0);
     const result = await verifyAuditChain(database.db, { batch_size: 7 });
-    expect(result).toEqual({ ok: true, records_checked: expect.any(Number), first_broken_id: null });
+    expect(result).toEqual({ ok: true, records_checked: expect.any(Number), first_broken_id: null, records_unsealed: 0 });
     expect(result.records_checked).toBeGreaterThanOrEqual(45);
   });
 
@@ -120,6 +134,7 @@ describe('auditPlugin', () => {
 
 describe('audit_records', () => {
   it('refuses UPDATE, DELETE and TRUNCATE', async () => {
+    await sealAuditRecords(database.db);
     await expect(database.pool.query(`UPDATE audit_records SET outcome = 200`)).rejects.toThrowError(/append-only/);
     await expect(database.pool.query(`DELETE FROM audit_records`)).rejects.toThrowError(/append-only/);
     await expect(database.pool.query(`TRUNCATE audit_records`)).rejects.toThrowError(/append-only/);

@@ -1,4 +1,4 @@
-import type { Database } from '@ledgerline/db';
+import { Prisma, type Database } from '@ledgerline/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -35,8 +35,26 @@ export function auditEntryOf(request: FastifyRequest, status_code: number): Audi
   };
 }
 
+/** The INSERT of one audit record, to embed in the transaction of the change it describes. */
+export function auditInsert(entry: AuditEntry): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
+    VALUES (${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer)`;
+}
+
+/** Requests whose audit record their own business transaction wrote (with {@link auditInsert}). */
+const recordedInTransaction = new WeakSet<FastifyRequest>();
+
 /**
- * Appends one row to the hash-chained `audit_records` for every mutating request (POST, PUT, PATCH,
+ * Tells the plugin that `request`'s audit record was committed with the change it describes, so the
+ * plugin writes none: one record per request, and never a committed change without its record.
+ */
+export function markAuditedInTransaction(request: FastifyRequest): void {
+  recordedInTransaction.add(request);
+}
+
+/**
+ * Appends one row to `audit_records` (hash-chained once sealed) for every mutating request (POST, PUT, PATCH,
  * DELETE), whatever its outcome, except those the rate limiter turned away (429): recording a flood
  * would hand it the one serialized write path of the database. The insert is awaited in `onSend`, so
  * the record exists before the response leaves; if it cannot be written the client gets a 500
@@ -49,13 +67,12 @@ async function audit(app: FastifyInstance, options: AuditPluginOptions): Promise
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (!MUTATING_METHODS.has(request.method) || reply.statusCode === 429 || recorded.has(request)) return payload;
+    if (recordedInTransaction.has(request)) return payload;
     recorded.add(request);
     const entry = auditEntryOf(request, reply.statusCode);
     try {
-      // One short statement: the chaining trigger holds an advisory lock until the transaction ends.
-      await options.db.$executeRaw`
-        INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
-        VALUES (${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer)`;
+      // One statement and no lock: the record is chained later by the sealer (startAuditSealer).
+      await options.db.$executeRaw(auditInsert(entry));
     } catch (error) {
       request.log.error({ err: error, audit: entry }, 'audit record could not be written');
       throw error;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sealAuditRecords } from '../sealer/seal';
 import { verifyAuditChain } from './verify-chain';
 
 let database: TestDatabase;
@@ -15,6 +16,7 @@ beforeEach(async () => {
       [`client-${index}`, `request-${index}`],
     );
   }
+  await sealAuditRecords(database.db);
 });
 
 afterEach(async () => {
@@ -38,19 +40,28 @@ async function asAttacker(sql: string, parameters: unknown[]): Promise<void> {
 
 describe('verifyAuditChain', () => {
   it('accepts an intact chain, across page boundaries', async () => {
-    await expect(verifyAuditChain(database.db, { batch_size: 5 })).resolves.toEqual({ ok: true, records_checked: 12, first_broken_id: null });
-    await expect(verifyAuditChain(database.db, { batch_size: 12 })).resolves.toEqual({ ok: true, records_checked: 12, first_broken_id: null });
+    await expect(verifyAuditChain(database.db, { batch_size: 5 })).resolves.toEqual({ ok: true, records_checked: 12, first_broken_id: null, records_unsealed: 0 });
+    await expect(verifyAuditChain(database.db, { batch_size: 12 })).resolves.toEqual({ ok: true, records_checked: 12, first_broken_id: null, records_unsealed: 0 });
+  });
+
+  it('counts records not sealed yet apart from the chain', async () => {
+    await database.pool.query(
+      `INSERT INTO audit_records (actor, role, action, resource, request_id, outcome) VALUES ('late', 'service', 'POST /v1/things', '/v1/things', 'late', 201)`,
+    );
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: true, records_checked: 12, first_broken_id: null, records_unsealed: 1 });
+    await sealAuditRecords(database.db);
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: true, records_checked: 13, first_broken_id: null, records_unsealed: 0 });
   });
 
   it('accepts an empty table', async () => {
     await asAttacker('DELETE FROM audit_records', []);
-    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: true, records_checked: 0, first_broken_id: null });
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: true, records_checked: 0, first_broken_id: null, records_unsealed: 0 });
   });
 
   it('finds an edited record', async () => {
     const target = (await ids())[4]!;
     await asAttacker(`UPDATE audit_records SET outcome = 200 WHERE id = $1`, [target]);
-    await expect(verifyAuditChain(database.db, { batch_size: 3 })).resolves.toEqual({ ok: false, records_checked: 5, first_broken_id: target });
+    await expect(verifyAuditChain(database.db, { batch_size: 3 })).resolves.toEqual({ ok: false, records_checked: 5, first_broken_id: target, records_unsealed: 0 });
   });
 
   it('finds an edited record whose hash was recomputed, at the next link', async () => {
@@ -61,19 +72,19 @@ describe('verifyAuditChain', () => {
        WHERE id = $1`,
       [target],
     );
-    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: false, records_checked: 4, first_broken_id: next });
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: false, records_checked: 4, first_broken_id: next, records_unsealed: 0 });
   });
 
   it('finds a deleted record', async () => {
     const all = await ids();
     await asAttacker(`DELETE FROM audit_records WHERE id = $1`, [all[6]]);
-    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: false, records_checked: 7, first_broken_id: all[7] });
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: false, records_checked: 7, first_broken_id: all[7], records_unsealed: 0 });
   });
 
   it('finds a deleted first record', async () => {
     const all = await ids();
     await asAttacker(`DELETE FROM audit_records WHERE id = $1`, [all[0]]);
-    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: false, records_checked: 1, first_broken_id: all[1] });
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: false, records_checked: 1, first_broken_id: all[1], records_unsealed: 0 });
   });
 });
 

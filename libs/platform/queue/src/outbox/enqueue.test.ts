@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { jobs, type JobSpec } from '../jobs/jobs';
 import { enqueueOutbox } from './enqueue';
-import { OUTBOX_CHANNEL } from './relay';
 
 let database: TestDatabase;
 
@@ -67,31 +66,6 @@ describe('enqueueOutbox', () => {
     expect(written).toBe(2_500);
     const { rows } = await database.pool.query('SELECT job_id FROM outbox_messages ORDER BY id');
     expect(rows.map((row) => row.job_id)).toEqual(messages.map((message) => message.job_id));
-  });
-
-  it('notifies the relays once the transaction commits, not before', async () => {
-    const listener = await database.pool.connect();
-    const notifications: string[] = [];
-    listener.on('notification', (message) => notifications.push(message.channel));
-    try {
-      await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      let before_commit = -1;
-      await database.db.$transaction(async (tx) => {
-        await enqueueOutbox(tx, [
-          jobs.screenTransfer(uuidv7(), 'req-3'),
-          jobs.screenTransfer(uuidv7(), 'req-3'),
-        ]);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        before_commit = notifications.length;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(before_commit).toBe(0);
-      // One notification per transaction, however many rows it wrote.
-      expect(notifications).toEqual([OUTBOX_CHANNEL]);
-    } finally {
-      await listener.query(`UNLISTEN ${OUTBOX_CHANNEL}`);
-      listener.release();
-    }
   });
 
   it('refuses job ids BullMQ cannot use, in the code and in the database', async () => {

@@ -1,4 +1,4 @@
-import type { Prisma } from '@ledgerline/db';
+import { Prisma } from '@ledgerline/db';
 import { assertJobId, QUEUE_NAMES, type JobSpec } from '../jobs/jobs';
 
 /**
@@ -30,7 +30,21 @@ export async function enqueueOutbox(
   messages: OutboxMessage | readonly OutboxMessage[],
 ): Promise<number> {
   const list: readonly OutboxMessage[] = Array.isArray(messages) ? messages : [messages as OutboxMessage];
-  for (const message of list) {
+  let written = 0;
+  for (let start = 0; start < list.length; start += INSERT_ROWS_MAX) {
+    written += await tx.$executeRaw(outboxInsert(list.slice(start, start + INSERT_ROWS_MAX)));
+  }
+  return written;
+}
+
+/**
+ * The INSERT of `enqueueOutbox` as a statement to embed, e.g. as a data-modifying CTE beside the
+ * business rows it announces, so that both travel in one round trip:
+ * `WITH queued AS (${outboxInsert(messages)}) INSERT INTO transfers ...`. At most 1,000 messages.
+ */
+export function outboxInsert(messages: readonly OutboxMessage[]): Prisma.Sql {
+  if (messages.length > INSERT_ROWS_MAX) throw new RangeError(`at most ${INSERT_ROWS_MAX} outbox rows per statement`);
+  for (const message of messages) {
     if (!KNOWN_QUEUES.has(message.queue))
       throw new TypeError(`unknown queue ${JSON.stringify(message.queue)}`);
     assertJobId(message.job_id);
@@ -38,21 +52,16 @@ export async function enqueueOutbox(
       throw new TypeError(`available_at of ${message.job_id} is not a valid date`);
     }
   }
-  let written = 0;
-  for (let start = 0; start < list.length; start += INSERT_ROWS_MAX) {
-    const chunk = list.slice(start, start + INSERT_ROWS_MAX);
-    written += await tx.$executeRaw`
+  return Prisma.sql`
       INSERT INTO outbox_messages (queue, job_name, job_id, payload, request_id, available_at)
       SELECT m.queue, m.job_name, m.job_id, m.payload, m.request_id, coalesce(m.available_at, now())
       FROM unnest(
-        ${chunk.map((message) => message.queue)}::varchar[],
-        ${chunk.map((message) => message.job_name)}::varchar[],
-        ${chunk.map((message) => message.job_id)}::varchar[],
-        ${chunk.map((message) => JSON.stringify(message.payload))}::jsonb[],
-        ${chunk.map((message) => message.payload.request_id)}::varchar[],
-        ${chunk.map((message) => message.available_at?.toISOString() ?? null)}::timestamptz[]
+        ${messages.map((message) => message.queue)}::varchar[],
+        ${messages.map((message) => message.job_name)}::varchar[],
+        ${messages.map((message) => message.job_id)}::varchar[],
+        ${messages.map((message) => JSON.stringify(message.payload))}::jsonb[],
+        ${messages.map((message) => message.payload.request_id)}::varchar[],
+        ${messages.map((message) => message.available_at?.toISOString() ?? null)}::timestamptz[]
       ) WITH ORDINALITY AS m(queue, job_name, job_id, payload, request_id, available_at, position)
       ORDER BY m.position`;
-  }
-  return written;
 }

@@ -1,11 +1,7 @@
-import { Prisma, type Database } from '@ledgerline/db';
+import type { Database } from '@ledgerline/db';
 import type { Redis } from 'ioredis';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { createJobProducer, type RawJob } from '../jobs/producer';
-
-/** The channel the `outbox_messages` insert trigger notifies. */
-export const OUTBOX_CHANNEL = 'ledgerline_outbox';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -13,14 +9,12 @@ export interface OutboxRelayOptions {
   connection: Redis;
   /** BullMQ key prefix, the same the workers use. */
   prefix: string;
-  /**
-   * Postgres URL for a dedicated `LISTEN` connection, which wakes the relay as soon as rows commit.
-   * Without it the relay only polls.
-   */
-  listen_url?: string;
   /** Rows published per transaction (1..1000). */
   batch_size_max: number;
-  /** The longest the relay sleeps between scans when nothing wakes it: the safety net behind LISTEN. */
+  /**
+   * The pause after a scan that found nothing due: the longest a committed row waits for the relay.
+   * An idle scan is one indexed read, so tens of milliseconds cost the database little.
+   */
   poll_interval_ms: number;
   /** A publish that takes longer is abandoned and its rows stay unpublished. Default 5 s. */
   publish_timeout_ms?: number;
@@ -49,9 +43,9 @@ export interface OutboxRelay {
   runOnce(): Promise<OutboxRunResult>;
   /** Deletes published rows older than the retention, in bounded batches. Returns the number deleted. */
   cleanupOnce(): Promise<number>;
-  /** Starts the loop (and the LISTEN connection); returns once started. */
+  /** Starts the loop; returns once started. */
   start(): Promise<void>;
-  /** Stops the loop after the current batch, and closes the LISTEN connection and the relay's queues. */
+  /** Stops the loop after the current batch, and closes the relay's queues. */
   stop(): Promise<void>;
 }
 
@@ -68,11 +62,14 @@ const BATCH_SIZE_MAX = 1_000;
 const CLEANUP_BATCH_SIZE = 1_000;
 const CLEANUP_ROUNDS_MAX = 100;
 const FAILURE_BACKOFF_MAX_MS = 30_000;
-const LISTEN_RECONNECT_DELAY_MS = 2_000;
-const LISTEN_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Builds the outbox relay.
+ *
+ * It polls: a scan that finds nothing due is one indexed read, repeated every `poll_interval_ms`.
+ * (Waking relays with LISTEN/NOTIFY was dropped: a transaction that notifies takes a database-wide
+ * lock at commit and holds it through its WAL flush, so every accepting transaction of the platform
+ * committed one after another.)
  *
  * Delayed rows (`available_at` in the future) are published only when due, not published early with a
  * BullMQ delay: the timer then lives in Postgres, which is durable and backed up, instead of in Redis,
@@ -99,8 +96,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const wakeup = new Wakeup();
   let running = false;
   let loop: Promise<void> | undefined;
-  let listener: pg.Client | undefined;
-  let listen_retry: NodeJS.Timeout | undefined;
   let redis_down_logged = false;
 
   async function runOnce(): Promise<OutboxRunResult> {
@@ -113,6 +108,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return { published: 0, redis_ready: false, next_available_at: null };
     }
     redis_down_logged = false;
+    // The idle path: one round trip says whether anything is due, and when the next delayed row is.
+    const [probe] = await options.db.$queryRaw<Array<{ due: boolean; next_available_at: Date | null }>>`
+      SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE published_at IS NULL AND available_at <= now()) AS due,
+             (SELECT min(available_at) FROM outbox_messages
+               WHERE published_at IS NULL AND available_at > now()) AS next_available_at`;
+    if (!probe?.due) return { published: 0, redis_ready: true, next_available_at: probe?.next_available_at ?? null };
     const published = await options.db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
@@ -141,18 +142,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         }
         return rows.length;
       },
+      // READ COMMITTED, the isolation every connection of createPrismaClient starts with.
       {
-        isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
         maxWait: 5_000,
         timeout: publish_timeout_ms + 10_000,
       },
     );
     if (published > 0) logger.info({ published }, 'outbox rows published');
-    if (published >= options.batch_size_max) return { published, redis_ready: true, next_available_at: null };
-    const [next] = await options.db.$queryRaw<Array<{ next_available_at: Date | null }>>`
-      SELECT min(available_at) AS next_available_at FROM outbox_messages
-      WHERE published_at IS NULL AND available_at > now()`;
-    return { published, redis_ready: true, next_available_at: next?.next_available_at ?? null };
+    // Whatever is left (more due rows, or delayed ones) the next scan finds.
+    return { published, redis_ready: true, next_available_at: null };
   }
 
   async function cleanupOnce(): Promise<number> {
@@ -180,14 +178,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       try {
         const result = await runOnce();
         failures = 0;
-        // A full batch means more rows are probably due: go again at once.
-        if (result.published >= options.batch_size_max) continue;
-        if (result.next_available_at) {
-          wait_ms = Math.max(0, Math.min(wait_ms, result.next_available_at.getTime() - Date.now()));
-        }
         if (result.redis_ready && Date.now() - cleaned_at >= cleanup_interval_ms) {
           cleaned_at = Date.now();
           await cleanupOnce();
+        }
+        // Rows were due: more probably are, so go again at once (the next scan is cheap if not).
+        if (result.published > 0) continue;
+        if (result.next_available_at) {
+          wait_ms = Math.max(0, Math.min(wait_ms, result.next_available_at.getTime() - Date.now()));
         }
       } catch (error) {
         failures += 1;
@@ -201,48 +199,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function listen(): Promise<void> {
-    if (!options.listen_url || !running) return;
-    const client = new pg.Client({
-      connectionString: options.listen_url,
-      application_name: 'ledgerline-outbox-relay',
-      connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS,
-      // An idle LISTEN connection would otherwise not notice a dead peer; polling covers the gap.
-      keepAlive: true,
-    });
-    listener = client;
-    const reconnect = (error: unknown) => {
-      if (listener !== client) return;
-      listener = undefined;
-      client.removeAllListeners('notification');
-      client.end().catch(() => undefined);
-      if (!running) return;
-      logger.warn(
-        { err: error, retry_in_ms: LISTEN_RECONNECT_DELAY_MS },
-        'outbox LISTEN connection lost; polling until it is back',
-      );
-      listen_retry = setTimeout(() => void listen(), LISTEN_RECONNECT_DELAY_MS);
-    };
-    client.on('notification', () => wakeup.signal());
-    client.on('error', reconnect);
-    client.on('end', () => reconnect(new Error('LISTEN connection ended')));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      // Rows committed while nobody listened are picked up at once.
-      wakeup.signal();
-    } catch (error) {
-      reconnect(error);
-    }
-  }
-
   return {
     runOnce,
     cleanupOnce,
     async start() {
       if (running) return;
       running = true;
-      await listen();
       loop = runLoop();
       logger.info(
         { batch_size_max: options.batch_size_max, poll_interval_ms: options.poll_interval_ms },
@@ -251,13 +213,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
     async stop() {
       running = false;
-      if (listen_retry) clearTimeout(listen_retry);
       wakeup.signal();
       await loop;
       loop = undefined;
-      const client = listener;
-      listener = undefined;
-      await client?.end().catch(() => undefined);
       await producer.close();
       logger.info('outbox relay stopped');
     },

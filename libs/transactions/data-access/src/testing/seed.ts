@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 
 /**
- * Rows for tests of this library, written with SQL so they need no other service. The customer's
- * personal data columns hold random bytes: nothing here reads them.
+ * Rows for tests of transfers (this library's and its apps'), written with SQL so they need no other
+ * service. The customer's personal data columns hold random bytes: nothing here reads them.
  */
 export async function seedCustomer(pool: pg.Pool): Promise<string> {
   const id = uuidv7();
@@ -17,12 +17,24 @@ export async function seedCustomer(pool: pg.Pool): Promise<string> {
 
 export async function seedAccount(
   pool: pg.Pool,
-  options: { customer_id: string; currency?: string; posted_credits?: string },
+  options: {
+    customer_id: string;
+    currency?: string;
+    status?: 'active' | 'frozen' | 'closed';
+    posted_credits?: string;
+  },
 ): Promise<string> {
   const id = uuidv7();
   await pool.query(
-    `INSERT INTO accounts (id, customer_id, currency, posted_credits) VALUES ($1, $2, $3, $4::numeric)`,
-    [id, options.customer_id, options.currency ?? 'USD', options.posted_credits ?? '0'],
+    `INSERT INTO accounts (id, customer_id, currency, status, posted_credits)
+     VALUES ($1, $2, $3, $4::account_status, $5::numeric)`,
+    [
+      id,
+      options.customer_id,
+      options.currency ?? 'USD',
+      options.status ?? 'active',
+      options.posted_credits ?? '0',
+    ],
   );
   return id;
 }

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { Prisma, sqlStateOf, withTransactionRetry, type Database } from '@ledgerline/db';
 import { Decimal, type CurrencyCode } from '@ledgerline/money';
 import { createAccountService, type AccountService } from '@ledgerline/accounts';
-import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, type OutboxMessage } from '@ledgerline/queue';
+import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, outboxInsert, type OutboxMessage } from '@ledgerline/queue';
 import {
   IDEMPOTENCY_TTL_SECONDS_MIN,
   requestHash,
@@ -174,11 +174,13 @@ export function createTransferService(options: TransferServiceOptions): Transfer
       key.length >= 1 && key.length <= 255,
       'the app validates Idempotency-Key before calling the service',
     );
+    const { audit_record } = command;
     const scope = {
       client_id: command.caller.client_id,
       key,
       request_hash: requestHash(command.request),
       ttl_seconds,
+      alongside: audit_record === undefined ? undefined : (response: StoredResponse) => audit_record(response.status),
     };
     try {
       const outcome = await withTransactionRetry(() =>
@@ -188,8 +190,8 @@ export function createTransferService(options: TransferServiceOptions): Transfer
             if (!result.ok && 'failure' in result) throw new Refusal(result.failure);
             return result;
           },
+          // READ COMMITTED: the isolation every connection of createPrismaClient starts with.
           {
-            isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
             maxWait: 5_000,
             timeout: transaction_timeout_ms,
           },
@@ -271,12 +273,20 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     return undefined;
   }
 
+  /**
+   * Inserts transfers (`received`) and, in the same statement, the outbox rows that announce them
+   * (`announced`, built beforehand from the new ids): one round trip for the accepting half of a
+   * transfer's life, and the jobs exist exactly when the rows do.
+   */
   async function insertTransfers(
     tx: Prisma.TransactionClient,
     command: MoneyCommand,
     transfers: readonly NewTransfer[],
+    announced: readonly OutboxMessage[],
   ): Promise<TransferRow[]> {
+    const queued = announced.length === 0 ? Prisma.empty : Prisma.sql`WITH queued AS (${outboxInsert(announced)})`;
     const rows = await tx.$queryRaw<TransferRow[]>`
+      ${queued}
       INSERT INTO transfers AS t (id, kind, source_account_id, destination_account_id, amount, currency, description,
                                   metadata, hold, hold_expires_at, reverses_transfer_id, batch_id, client_id, request_id)
       SELECT i.id, i.kind, i.source_account_id, i.destination_account_id, i.amount, i.currency, i.description,
@@ -309,32 +319,42 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   }
 
   /**
-   * The jobs announcing newly accepted transfers: screening, plus the hold-expiry job of a hold, published
-   * by the relay once `hold_expires_at` (and a margin for clock skew) has passed. Writing the expiry job
-   * now, in the accepting transaction, means no later crash can lose it; the ledger's sweeper remains
-   * the safety net, and a hold captured or voided first makes the job a no-op.
+   * A hold's expiry job, published by the relay once `hold_expires_at` (and a margin for clock skew) has
+   * passed. Writing it now, in the accepting transaction, means no later crash can lose it; the ledger's
+   * sweeper remains the safety net, and a hold captured or voided first makes the job a no-op. It is
+   * written after the row, because its time comes from the row's (database-clock) expiry.
    */
-  function acceptanceJobs(command: MoneyCommand, row: TransferRow): OutboxMessage[] {
-    const messages: OutboxMessage[] = [jobs.screenTransfer(row.id, command.request_id)];
-    if (row.hold && row.hold_expires_at !== null) {
-      messages.push({
-        ...jobs.expireHold(row.id, command.request_id),
-        available_at: new Date(row.hold_expires_at.getTime() + HOLD_EXPIRY_MARGIN_MS),
-      });
-    }
-    return messages;
+  async function enqueueHoldExpiry(tx: Prisma.TransactionClient, command: MoneyCommand, row: TransferRow): Promise<void> {
+    if (!row.hold || row.hold_expires_at === null) return;
+    await enqueueOutbox(tx, {
+      ...jobs.expireHold(row.id, command.request_id),
+      available_at: new Date(row.hold_expires_at.getTime() + HOLD_EXPIRY_MARGIN_MS),
+    });
   }
 
-  /** Inserts transfers (`received`) and their screening jobs: the accepting half of the life of a transfer. */
+  /** Accepts one transfer: its row, its screening job and, for a hold, its expiry job. */
   async function acceptOne(
     tx: Prisma.TransactionClient,
     command: MoneyCommand,
     transfer: NewTransfer,
   ): Promise<WorkResult<TransferFailure>> {
-    const [row] = await insertTransfers(tx, command, [transfer]);
+    const [row] = await insertTransfers(tx, command, [transfer], [jobs.screenTransfer(transfer.id, command.request_id)]);
     assert.ok(row !== undefined);
-    await enqueueOutbox(tx, acceptanceJobs(command, row));
+    await enqueueHoldExpiry(tx, command, row);
     return accepted(command, toTransferView(row), `/v1/transfers/${row.id}`);
+  }
+
+  /**
+   * The settlement account of a currency, created on first use and remembered: its id never changes
+   * (accounts are never deleted), so each deposit or withdrawal saves two statements.
+   */
+  const settlementIds = new Map<CurrencyCode, string>();
+  async function settlementAccountId(currency: CurrencyCode): Promise<string> {
+    const known = settlementIds.get(currency);
+    if (known !== undefined) return known;
+    const { id } = await accounts.ensureSettlementAccount(currency);
+    settlementIds.set(currency, id);
+    return id;
   }
 
   async function settlementTransfer(
@@ -358,7 +378,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     const account_id = input.account_id.toLowerCase();
     // Created (once per currency, race-safe) before the transaction by the accounts service that owns
     // account rows. It is infrastructure rather than part of this request: it may outlive a refused one.
-    const settlement_id = (await accounts.ensureSettlementAccount(input.currency as CurrencyCode)).id;
+    const settlement_id = await settlementAccountId(input.currency as CurrencyCode);
 
     return runCommand(command, async (tx) => {
       const account = (await loadAccounts(tx, [account_id])).get(account_id);
@@ -553,22 +573,20 @@ export function createTransferService(options: TransferServiceOptions): Transfer
           INSERT INTO transfer_batches (id, atomic, client_id) VALUES (${batch_id}::uuid, ${atomic}, ${command.caller.client_id})`;
         // Every transfer records its batch. Only `transfer_batches.atomic` makes the ledger post them all or
         // none (and screening take them as one job); a non-atomic batch's transfers each travel alone.
+        const transfers = checked.map((transfer) => ({
+          ...transfer,
+          id: uuidv7(),
+          kind: 'transfer' as const,
+          reverses_transfer_id: null,
+          batch_id,
+        }));
         const rows = await insertTransfers(
           tx,
           command,
-          checked.map((transfer) => ({
-            ...transfer,
-            id: uuidv7(),
-            kind: 'transfer' as const,
-            reverses_transfer_id: null,
-            batch_id,
-          })),
-        );
-        await enqueueOutbox(
-          tx,
+          transfers,
           atomic
-            ? jobs.screenBatch(batch_id, command.request_id)
-            : rows.map((row) => jobs.screenTransfer(row.id, command.request_id)),
+            ? [jobs.screenBatch(batch_id, command.request_id)]
+            : transfers.map((transfer) => jobs.screenTransfer(transfer.id, command.request_id)),
         );
         const body: BatchView = { id: batch_id, atomic, transfers: rows.map(toTransferView) };
         return accepted(command, body);

@@ -1,3 +1,4 @@
+import type { Prisma } from '@ledgerline/db';
 import { FINAL_TRANSFER_STATUSES, type TransferKind, type TransferStatus } from '@ledgerline/ledger-domain';
 import type { StoredResponse } from '../idempotency/idempotency';
 
@@ -96,6 +97,12 @@ export interface MoneyCommand {
    * defaults to `JSON.stringify`.
    */
   render?: ((status: number, body: unknown) => string) | undefined;
+  /**
+   * The request's audit record as an INSERT for a given response status. When present, a command that
+   * does its work writes it in the same transaction as the work (one commit, and no change without its
+   * record); replays and refusals write nothing here, and the app's audit plugin records those.
+   */
+  audit_record?: ((status: number) => Prisma.Sql) | undefined;
 }
 
 /** Business failures of the transfer service, mapped to problem codes by the app. */

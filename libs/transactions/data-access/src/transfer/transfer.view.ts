@@ -1,25 +1,18 @@
 import { Prisma } from '@ledgerline/db';
 import { formatAmount } from '@ledgerline/money';
-import type { TransferKind, TransferStatus, TransferView } from './transfer.types';
+import type { TransferView } from './transfer.types';
 
-/** A transfers row as the queries here read it: money as NUMERIC text, so no float or foreign Decimal is involved. */
-export interface TransferRow {
-  id: string;
-  kind: TransferKind;
-  source_account_id: string;
-  destination_account_id: string;
-  amount: string;
-  currency: string;
-  status: TransferStatus;
-  status_reason: string | null;
-  description: string | null;
-  metadata: Record<string, unknown>;
-  hold: boolean;
+/**
+ * A transfers row as the queries here read it: the fields of {@link TransferView}, but money as raw
+ * NUMERIC text (so no float or foreign Decimal is involved) and timestamps as dates, plus the hold's
+ * pending action, which the API does not show.
+ */
+export interface TransferRow extends Omit<
+  TransferView,
+  'hold_expires_at' | 'created_at' | 'updated_at' | 'posted_at'
+> {
   hold_expires_at: Date | null;
   hold_action: 'capture' | 'void' | null;
-  captured_amount: string | null;
-  reverses_transfer_id: string | null;
-  batch_id: string | null;
   created_at: Date;
   updated_at: Date;
   posted_at: Date | null;

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { appEnvironment, appReadiness, PLATFORM_APPS, throwawaySecrets, type PlatformWiring } from './index';
+
+const ports = { gateway: 4000, 'accounts-api': 4001, 'transactions-api': 4002 };
+const wiring: PlatformWiring = {
+  ports,
+  admin_client_id: 'admin',
+  admin_client_secret: 'secret',
+  shared: { LOG_LEVEL: 'warn' },
+};
+
+describe('how each app is wired', () => {
+  it('gives every app the shared variables, and each its own part', () => {
+    for (const app of PLATFORM_APPS)
+      expect(appEnvironment(app, wiring)).toMatchObject({ LOG_LEVEL: 'warn', HOST: '127.0.0.1' });
+    expect(appEnvironment('accounts-api', wiring)).toMatchObject({
+      PORT: '4001',
+      TRUST_PROXY: 'true',
+      BOOTSTRAP_ADMIN_CLIENT_ID: 'admin',
+      BOOTSTRAP_ADMIN_CLIENT_SECRET: 'secret',
+    });
+    expect(appEnvironment('transactions-api', wiring)).toMatchObject({ PORT: '4002', TRUST_PROXY: 'true' });
+    expect(appEnvironment('gateway', wiring)).toMatchObject({
+      PORT: '4000',
+      ACCOUNTS_API_URL: 'http://127.0.0.1:4001',
+      TRANSACTIONS_API_URL: 'http://127.0.0.1:4002',
+    });
+    expect(appEnvironment('gateway', wiring)).not.toHaveProperty('TRUST_PROXY');
+    expect(appEnvironment('ledger-worker', wiring)).not.toHaveProperty('PORT');
+  });
+
+  it('asks HTTP apps for /readyz and waits for the workers to log their start', () => {
+    expect(appReadiness('gateway', ports)).toEqual({ http: 'http://127.0.0.1:4000' });
+    expect(appReadiness('ledger-worker', ports)).toEqual({ log_message: 'ledger worker started' });
+  });
+
+  it('makes fresh secrets each time', () => {
+    const [first, second] = [throwawaySecrets('t'), throwawaySecrets('t')];
+    expect(first).toMatchObject({ JWT_ALGORITHM: 'HS256', ENCRYPTION_ACTIVE_KEY_ID: 't' });
+    expect(first['ENCRYPTION_KEYS']).toMatch(/^t:/);
+    expect(first['JWT_SECRET']).not.toBe(second['JWT_SECRET']);
+  });
+});
