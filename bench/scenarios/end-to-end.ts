@@ -1,4 +1,4 @@
-import { PLATFORM_APPS, type MemorySample } from '@ledgerline/processes';
+import { PLATFORM_APPS, readCommandCpuMs, readProcessCpuMs, type MemorySample } from '@ledgerline/processes';
 import type { BenchContext, Scenario } from '../lib/context';
 import { closedLoop } from '../lib/open-loop';
 import type { Platform } from '../lib/platform';
@@ -52,17 +52,24 @@ export const endToEnd: Scenario = {
       `end-to-end: ${transfers} transfers among ${account_count} accounts, ${context.settings.http_connections} connections`,
     );
     const database_before = await databaseActivity(platform);
+    const cpu_before = cpuSnapshot(platform);
     const sampler = memorySampler(platform);
     const accepted = await accept(platform, context, pairs.slice(1), deadline_s);
     const final = await waitForFinal(platform.pool, accepted.ids, context.settings.drain_deadline_s);
     const checkpoints = await sampler.checkpoints(accepted.ids);
     const stats = await postingStats(platform.pool, accepted.ids);
     const database = perTransfer(database_before, await databaseActivity(platform), stats.posted);
+    const cpu_ms = cpuPerTransfer(cpu_before, cpuSnapshot(platform), stats.posted);
     context.log(
       `end-to-end: ${stats.posted} posted of ${accepted.ids.length} accepted in ${stats.span_s.toFixed(1)} s`,
     );
     context.log(
       `end-to-end: per posted transfer, Postgres saw ${database.commits.toFixed(1)} commits, ${database.rollbacks.toFixed(2)} rollbacks, ${database.rows_inserted.toFixed(1)} rows inserted, ${database.rows_updated.toFixed(1)} updated`,
+    );
+    context.log(
+      `end-to-end: CPU ms per posted transfer: ${Object.entries(cpu_ms)
+        .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+        .join(', ')}`,
     );
     if (final < accepted.ids.length)
       context.log(
@@ -131,6 +138,7 @@ export const endToEnd: Scenario = {
       final,
       memory_checkpoints: checkpoints,
       database_per_posted_transfer: database,
+      cpu_ms_per_posted_transfer: cpu_ms,
     };
   },
 };
@@ -194,6 +202,30 @@ async function accept(
       `no transfer was accepted (statuses ${JSON.stringify(load.statuses)}, ${load.errors} errors)`,
     );
   return { load, ids: collector.ids };
+}
+
+/**
+ * CPU time used so far by each platform process and by all `postgres` processes of the machine (the
+ * server the run uses; backends that exit during the run take their share with them).
+ */
+function cpuSnapshot(platform: Platform): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const app of PLATFORM_APPS) {
+    const pid = platform.processes.get(app)?.pid;
+    const cpu_ms = pid === undefined ? undefined : readProcessCpuMs(pid);
+    if (cpu_ms !== undefined) snapshot[app] = cpu_ms;
+  }
+  snapshot['postgres'] = readCommandCpuMs('postgres');
+  return snapshot;
+}
+
+function cpuPerTransfer(before: Record<string, number>, after: Record<string, number>, posted: number): Record<string, number> {
+  const per: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after)) {
+    const start = before[name];
+    if (start !== undefined && posted > 0) per[name] = (ms - start) / posted;
+  }
+  return per;
 }
 
 /**

@@ -7,7 +7,7 @@ import { insertAccounts, insertApprovedTransfers, insertPlaceholderCustomer } fr
 import { transferPairs, type Distribution } from '../lib/workload';
 
 /** The ledger worker's default flush size (LEDGER_BATCH_SIZE_MAX); the engine is driven with batches this full. */
-const WORKER_BATCH_SIZE = 64;
+const WORKER_BATCH_SIZE = 256;
 
 interface RunSpec {
   key: string;

@@ -6,7 +6,7 @@
  * prints one line and exits with 1.
  */
 import { ensureBootstrapAdmin, jwtOptionsFromConfig } from '@ledgerline/auth';
-import { ConfigError, loadConfig } from '@ledgerline/config';
+import { ConfigError, loadConfig, stdoutLogDestination } from '@ledgerline/config';
 import { createEnvelopeCipher, KeyringError, parseKeyring } from '@ledgerline/crypto';
 import { createPrismaClient } from '@ledgerline/db';
 import { installGracefulShutdown } from '@ledgerline/http';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const redis = createProducerConnection({
     url: config.REDIS_URL,
     connection_name: SERVICE_NAME,
-    logger: pino({ level: config.LOG_LEVEL, base: { service: SERVICE_NAME, component: 'redis' } }),
+    logger: pino({ level: config.LOG_LEVEL, base: { service: SERVICE_NAME, component: 'redis' } }, stdoutLogDestination()),
   });
 
   const app = await buildAccountsApp({

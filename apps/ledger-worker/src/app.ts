@@ -33,6 +33,8 @@ export interface LedgerWorkerOptions {
   batch_size_max: number;
   /** How long the first job of a batch waits for others. */
   linger_ms: number;
+  /** Posting transactions at once (see the batcher's `batches_in_flight_max`). Default 2. */
+  batches_in_flight_max?: number;
   hold_expiry_concurrency: number;
   hold_sweep_interval_ms: number;
   hold_sweep_batch_size_max: number;
@@ -60,6 +62,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     engine,
     batch_size_max: options.batch_size_max,
     linger_ms: options.linger_ms,
+    ...(options.batches_in_flight_max === undefined ? {} : { batches_in_flight_max: options.batches_in_flight_max }),
     logger,
   });
   const producerConnection = createProducerConnection({

@@ -14,6 +14,8 @@ export const LedgerWorkerConfigSchema = Type.Object({
    * batches stay small anyway, since the linger is short.
    */
   LEDGER_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 1_000, default: 256 }),
+  /** Posting transactions at once; jobs arriving meanwhile gather into the next batch. */
+  LEDGER_BATCHES_IN_FLIGHT_MAX: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
   /** How long the first job of a batch waits for others before the batch is posted. */
   LEDGER_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
   /** Hold-expiry jobs in flight at once (they share the micro-batcher). */

@@ -13,6 +13,7 @@ runBackgroundService(
         prefix: config.QUEUE_PREFIX,
         concurrency: config.LEDGER_CONCURRENCY,
         batch_size_max: config.LEDGER_BATCH_SIZE_MAX,
+        batches_in_flight_max: config.LEDGER_BATCHES_IN_FLIGHT_MAX,
         linger_ms: config.LEDGER_LINGER_MS,
         hold_expiry_concurrency: config.HOLD_EXPIRY_CONCURRENCY,
         hold_sweep_interval_ms: config.HOLD_SWEEP_INTERVAL_MS,

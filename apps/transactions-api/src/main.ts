@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { jwtOptionsFromConfig } from '@ledgerline/auth';
-import { ConfigError, loadConfig } from '@ledgerline/config';
+import { ConfigError, loadConfig, stdoutLogDestination } from '@ledgerline/config';
 import { createPrismaClient } from '@ledgerline/db';
 import { installGracefulShutdown } from '@ledgerline/http';
 import { createProducerConnection } from '@ledgerline/queue';
@@ -28,7 +28,7 @@ function readConfig(): { config: TransactionsApiConfig; jwt: ReturnType<typeof j
 
 async function main(): Promise<void> {
   const { config, jwt } = readConfig();
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: SERVICE } });
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: SERVICE } }, stdoutLogDestination());
   const db = createPrismaClient({
     url: config.DATABASE_URL,
     pool_size_max: config.DATABASE_POOL_SIZE_MAX,

@@ -14,3 +14,4 @@ export {
   type HttpConfig,
   type LogConfig,
 } from './fragments';
+export { stdoutLogDestination } from './log-destination';

@@ -24,6 +24,7 @@ export {
 export { freePort } from './free-port';
 export { isNotableLine, OutputTail, summarizeLine } from './output-tail';
 export { readProcessMemory, type MemorySample } from './process-memory';
+export { readCommandCpuMs, readProcessCpuMs } from './process-cpu';
 export {
   appEnvironment,
   HTTP_APPS,

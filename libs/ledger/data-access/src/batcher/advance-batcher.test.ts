@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createPostingEngine,
   type AdvanceResult,
@@ -52,6 +52,42 @@ describe('advance batcher', () => {
       ['a', 'b'],
       ['c', 'd'],
     ]);
+    await batcher.close();
+  });
+
+  it('posts at most batches_in_flight_max batches at once; ids arriving meanwhile gather into the next', async () => {
+    const calls: string[][] = [];
+    const releases: Array<() => void> = [];
+    let concurrent = 0;
+    let concurrent_max = 0;
+    const engine: PostingEngine = {
+      batch_size_max: 10,
+      async advance(ids) {
+        calls.push([...ids]);
+        concurrent += 1;
+        concurrent_max = Math.max(concurrent_max, concurrent);
+        await new Promise<void>((release) => releases.push(release));
+        concurrent -= 1;
+        return ids.map((id): AdvanceResult => ({ transfer_id: id, status: 'posted', status_reason: null, changed: true }));
+      },
+      async advanceAtomicBatch() {
+        return [];
+      },
+    };
+    const batcher = createAdvanceBatcher({ engine, batch_size_max: 10, linger_ms: 1, batches_in_flight_max: 1 });
+    const first = batcher.submit('a');
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    const later = ['b', 'c', 'd'].map((id) => batcher.submit(id));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Their linger has long passed, but the one slot is taken: they wait, together.
+    expect(calls).toEqual([['a']]);
+    releases.shift()!();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]).toEqual(['b', 'c', 'd']);
+    releases.shift()!();
+    const results = await Promise.all([first, ...later]);
+    expect(results.map((result) => result.transfer_id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(concurrent_max).toBe(1);
     await batcher.close();
   });
 

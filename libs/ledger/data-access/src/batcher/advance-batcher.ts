@@ -9,6 +9,12 @@ export interface AdvanceBatcherOptions {
   batch_size_max: number;
   /** Flush this long after the first id of a batch arrived, however few wait. */
   linger_ms: number;
+  /**
+   * Batches posted at once (default 2). While that many are in flight, new ids gather into the next
+   * batch instead of starting small batches of their own: concurrent batches touching the same
+   * (hot) account only queue on its row lock, so more of them buy nothing but smaller batches.
+   */
+  batches_in_flight_max?: number;
   logger?: LedgerLogger;
 }
 
@@ -28,8 +34,9 @@ interface Waiter {
  * Groups concurrent `submit` calls (one per BullMQ job) into one posting-engine call, so that a busy
  * worker takes its locks and writes its entries once per batch instead of once per transfer.
  *
- * The number of ids waiting never exceeds `batch_size_max`; the number of batches in flight is bounded
- * by the callers (a worker's job concurrency), each holding one database connection.
+ * No batch exceeds `batch_size_max` ids, and at most `batches_in_flight_max` batches are posted at
+ * once, each holding one database connection. Ids that arrive meanwhile wait for the next free slot,
+ * so under load the batches grow (group commit) instead of multiplying.
  *
  * A batch that fails with a non-retryable error (one transfer whose data breaks an assertion, say)
  * is retried id by id, so the bad transfer fails alone and its neighbours still advance. A batch
@@ -46,23 +53,45 @@ export function createAdvanceBatcher(options: AdvanceBatcherOptions): AdvanceBat
     'the batcher cannot flush more ids than the engine accepts',
   );
   assert.ok(options.linger_ms >= 0, 'linger_ms must be >= 0');
+  const batches_in_flight_max = options.batches_in_flight_max ?? 2;
+  assert.ok(Number.isInteger(batches_in_flight_max) && batches_in_flight_max >= 1, 'batches_in_flight_max must be >= 1');
   const logger = options.logger ?? SILENT_LOGGER;
 
   let waiting = new Map<string, Waiter[]>();
+  /** Full batches waiting for a free slot, oldest first. */
+  const full: Array<Map<string, Waiter[]>> = [];
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   const inFlight = new Set<Promise<void>>();
 
+  function start(batch: Map<string, Waiter[]>): void {
+    const run = advanceBatch(batch).finally(() => {
+      inFlight.delete(run);
+      // A slot is free: the oldest full batch goes first, else whatever gathered meanwhile.
+      const next = full.shift();
+      if (next !== undefined) start(next);
+      else flush();
+    });
+    inFlight.add(run);
+  }
+
+  /** Starts the waiting batch now if a slot is free; a full one that cannot start yet is set aside. */
   function flush(): void {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
     if (waiting.size === 0) return;
+    if (inFlight.size >= batches_in_flight_max) {
+      if (waiting.size >= options.batch_size_max) {
+        full.push(waiting);
+        waiting = new Map();
+      }
+      return;
+    }
     const batch = waiting;
     waiting = new Map();
-    const run = advanceBatch(batch).finally(() => inFlight.delete(run));
-    inFlight.add(run);
+    start(batch);
   }
 
   /** Never rejects: every outcome, success or failure, goes to the waiters. */
@@ -106,8 +135,12 @@ export function createAdvanceBatcher(options: AdvanceBatcherOptions): AdvanceBat
 
     async close() {
       closed = true;
-      flush();
-      await Promise.all(inFlight);
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      // Everything still waiting is posted now, slots or not: close() must not leave a submit unanswered.
+      for (const batch of [...full.splice(0), waiting]) if (batch.size > 0) start(batch);
+      waiting = new Map();
+      while (inFlight.size > 0) await Promise.all(inFlight);
     },
   };
 }

@@ -109,10 +109,13 @@ describe('request ids', () => {
   });
 
   it('binds the id into the request logs', async () => {
-    await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'log me', amount: '1.00' }, headers: { 'x-request-id': 'trace-me-1' } });
+    const response = await app.inject({ method: 'POST', url: '/v1/things?verbose=1', payload: { name: 'log me', amount: '1.00' }, headers: { 'x-request-id': 'trace-me-1' } });
     const mine = logs.lines.filter((line) => line['request_id'] === 'trace-me-1');
-    expect(mine.length).toBeGreaterThanOrEqual(2);
     expect(mine.every((line) => line['service'] === 'test-api')).toBe(true);
+    // One access line per request, written when it completes.
+    expect(mine.filter((line) => line['msg'] === 'request completed')).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/v1/things', status: response.statusCode, response_time_ms: expect.any(Number) }),
+    ]);
   });
 });
 

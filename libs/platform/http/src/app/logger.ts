@@ -1,3 +1,4 @@
+import { stdoutLogDestination } from '@ledgerline/config';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -32,5 +33,5 @@ export function createLogger(service_name: string, level: LogLevel, destination?
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  return pino(options, destination ?? stdoutLogDestination());
 }

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
-import { ConfigError, loadConfig, type DatabaseConfig, type LogConfig } from '@ledgerline/config';
+import { ConfigError, loadConfig, stdoutLogDestination, type DatabaseConfig, type LogConfig } from '@ledgerline/config';
 import { createPrismaClient, type Database } from '@ledgerline/db';
 
 /** What every background service's configuration has, whatever else it adds. */
@@ -39,7 +39,10 @@ export function runBackgroundService<S extends TObject>(
       if (error instanceof ConfigError) fail(error.message);
       throw error;
     }
-    const logger = pino({ level: config.LOG_LEVEL, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+    const logger = pino(
+      { level: config.LOG_LEVEL, base: { service }, timestamp: pino.stdTimeFunctions.isoTime },
+      stdoutLogDestination(),
+    );
     const db = createPrismaClient({
       url: config.DATABASE_URL,
       pool_size_max: config.DATABASE_POOL_SIZE_MAX,

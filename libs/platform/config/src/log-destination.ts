@@ -1,0 +1,25 @@
+import { pino, type DestinationStream } from 'pino';
+
+let stdout: (DestinationStream & { flushSync(): void }) | undefined;
+
+/**
+ * Standard output for every logger of the process, written asynchronously: a log line costs a copy
+ * into a buffer instead of a blocking write(2), and under load several lines leave in one write.
+ * Nothing waits for a buffer to fill (`minLength` 0), so an idle service's lines still appear at
+ * once. On exit, also after an uncaught error, the buffer is flushed; a SIGKILL loses what it held.
+ * One destination per process, shared by all its loggers, so their lines never interleave mid-line.
+ */
+export function stdoutLogDestination(): DestinationStream {
+  if (stdout === undefined) {
+    const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+    process.once('exit', () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // stdout is gone (a closed pipe): nothing left to write to.
+      }
+    });
+    stdout = destination;
+  }
+  return stdout;
+}
