@@ -57,7 +57,7 @@ export function settingsFor(profile: Profile): BenchSettings {
       step_duration_s: 10,
       p99_limit_ms: 50,
     },
-    end_to_end: { accounts: 10_000, transfers: 100_000, deadline_s: 600 },
+    end_to_end: { accounts: 10_000, transfers: 100_000, deadline_s: 2_400 },
     drain_deadline_s: 300,
     ready_timeout_ms: 120_000,
   };

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewayApp } from './app';
@@ -74,6 +76,27 @@ describe('gateway routing', () => {
     expect(Object.keys(document.paths).sort()).toEqual(['/v1/accounts', '/v1/customers', '/v1/transfers']);
     expect(Object.keys(document.components.schemas).sort()).toEqual(['Problem', 'accountsThing', 'transactionsThing']);
     expect(document.info.title).toBe('Ledgerline API');
+  });
+
+  it('answers 504 when an upstream does not answer within the timeout', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const slow = await buildGatewayApp({
+      upstreams: { accounts: `http://127.0.0.1:${port}`, transactions: transactions.url },
+      log_level: 'silent',
+      upstream_timeout_ms: 300,
+    });
+    try {
+      const started_ms = Date.now();
+      const response = await slow.inject({ method: 'GET', url: '/v1/accounts' });
+      expect(response.statusCode).toBe(504);
+      expect(Date.now() - started_ms).toBeLessThan(5_000);
+    } finally {
+      await slow.close();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('is ready only when every service is ready', async () => {

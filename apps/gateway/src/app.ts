@@ -51,7 +51,12 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
       upstream: options.upstreams[upstream],
       prefix,
       rewritePrefix: prefix,
-      http: { requestOptions: { timeout: options.upstream_timeout_ms } },
+      // undici's pool (reply-from's default client) costs about half of node:http per proxied request.
+      undici: {
+        connections: 128,
+        headersTimeout: options.upstream_timeout_ms,
+        bodyTimeout: options.upstream_timeout_ms,
+      },
     });
   }
 

@@ -182,8 +182,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           cleaned_at = Date.now();
           await cleanupOnce();
         }
-        // Rows were due: more probably are, so go again at once (the next scan is cheap if not).
-        if (result.published > 0) continue;
+        // A full batch means more rows are probably due: go again at once. After a partial one the
+        // relay waits its interval like an idle one, so that rows gather into fewer, larger batches.
+        if (result.published >= options.batch_size_max) continue;
         if (result.next_available_at) {
           wait_ms = Math.max(0, Math.min(wait_ms, result.next_available_at.getTime() - Date.now()));
         }
