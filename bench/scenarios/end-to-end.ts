@@ -13,6 +13,8 @@ import {
 import { roundRobinPairs } from '../lib/workload';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Well inside the platform's token refresh margin, so requests never carry an expired token. */
+const TOKEN_RENEWAL_INTERVAL_MS = 30_000;
 const FIRST_POSTING_TIMEOUT_S = 60;
 const MEMORY_SAMPLE_INTERVAL_MS = 500;
 
@@ -186,7 +188,14 @@ async function accept(
   pairs: readonly TransferPair[],
   deadline_s: number,
 ) {
-  const authorization = await platform.authorization();
+  // The full run outlasts an access token (15 minutes): renew it in the background, as a client would.
+  let authorization = await platform.authorization();
+  const renewal = setInterval(() => {
+    platform.authorization().then(
+      (renewed) => (authorization = renewed),
+      (error: Error) => context.log(`end-to-end: token renewal failed: ${error.message}`),
+    );
+  }, TOKEN_RENEWAL_INTERVAL_MS);
   const collector = acceptedIdCollector();
   const load = await closedLoop({
     base_url: platform.base_url,
@@ -196,7 +205,7 @@ async function accept(
     timeout_ms: REQUEST_TIMEOUT_MS,
     request: (index) => transferRequest(pairs[index] as TransferPair, authorization),
     onResponse: collector.onResponse,
-  });
+  }).finally(() => clearInterval(renewal));
   if (load.ok === 0)
     throw new Error(
       `no transfer was accepted (statuses ${JSON.stringify(load.statuses)}, ${load.errors} errors)`,
