@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import httpProxy from '@fastify/http-proxy';
-import { stdoutLogDestination } from '@ledgerline/config';
+import { logRequestCompleted, stdoutLogDestination } from '@ledgerline/config';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
@@ -39,12 +39,7 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
     request.headers['x-request-id'] = request.id;
     reply.header('x-request-id', request.id);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, path: request.url.split('?', 1)[0], status: reply.statusCode, response_time_ms: reply.elapsedTime },
-      'request completed',
-    );
-  });
+  app.addHook('onResponse', logRequestCompleted);
 
   for (const { prefix, upstream } of ROUTED_PREFIXES) {
     await app.register(httpProxy, {

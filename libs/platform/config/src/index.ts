@@ -14,4 +14,5 @@ export {
   type HttpConfig,
   type LogConfig,
 } from './fragments';
-export { stdoutLogDestination } from './log-destination';
+/** Process-wide logging: the stdout destination every logger shares, and the access line. */
+export { logRequestCompleted, stdoutLogDestination } from './logging';

@@ -103,6 +103,12 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
   };
 }
 
+/** What the rules see of a transfer (`t`), as text where the driver would otherwise parse. */
+const SCREENED_COLUMNS = Prisma.sql`
+  t.id::text AS id, t.kind::text AS kind, t.source_account_id::text AS source_account_id,
+  t.destination_account_id::text AS destination_account_id, t.amount::text AS amount, t.currency,
+  t.batch_id::text AS batch_id, t.client_id, t.created_at`;
+
 /**
  * Moves a `received` transfer to `screening` and reads it, in one statement. The read sees the
  * statement's snapshot (the status before the update), so the status is taken from the update when it
@@ -114,8 +120,7 @@ async function claimTransfer(db: Database, transfer_id: string): Promise<Transfe
       UPDATE transfers SET status = 'screening', updated_at = now()
       WHERE id = ${transfer_id}::uuid AND status = 'received'
       RETURNING id)
-    SELECT t.id::text, t.kind::text, t.source_account_id::text, t.destination_account_id::text, t.amount::text,
-           t.currency, t.batch_id::text, t.client_id, t.created_at,
+    SELECT ${SCREENED_COLUMNS},
            CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'screening' ELSE t.status::text END AS status
     FROM transfers t
     WHERE t.id = ${transfer_id}::uuid`;
@@ -126,11 +131,10 @@ async function selectTransfers(
   by: { transfer_id: string } | { batch_id: string },
 ): Promise<TransferRow[]> {
   const rows = await db.$queryRaw<TransferRow[]>`
-    SELECT id::text, kind::text, source_account_id::text, destination_account_id::text, amount::text, currency,
-           batch_id::text, client_id, created_at, status::text
-    FROM transfers
-    WHERE ${'transfer_id' in by ? Prisma.sql`id = ${by.transfer_id}::uuid` : Prisma.sql`batch_id = ${by.batch_id}::uuid`}
-    ORDER BY id
+    SELECT ${SCREENED_COLUMNS}, t.status::text AS status
+    FROM transfers t
+    WHERE ${'transfer_id' in by ? Prisma.sql`t.id = ${by.transfer_id}::uuid` : Prisma.sql`t.batch_id = ${by.batch_id}::uuid`}
+    ORDER BY t.id
     LIMIT ${BATCH_TRANSFERS_MAX + 1}`;
   return rows;
 }

@@ -42,33 +42,36 @@ export function auditInsert(entry: AuditEntry): Prisma.Sql {
     VALUES (${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer)`;
 }
 
-/** Requests whose audit record their own business transaction wrote (with {@link auditInsert}). */
-const recordedInTransaction = new WeakSet<FastifyRequest>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the request's audit record is written (or committed by its own transaction). */
+    auditRecorded: boolean;
+  }
+}
 
 /**
- * Tells the plugin that `request`'s audit record was committed with the change it describes, so the
- * plugin writes none: one record per request, and never a committed change without its record.
+ * Tells the plugin that `request`'s audit record was committed with the change it describes (see
+ * {@link auditInsert}), so the plugin writes none: one record per request, and never a committed
+ * change without its record.
  */
 export function markAuditedInTransaction(request: FastifyRequest): void {
-  recordedInTransaction.add(request);
+  request.auditRecorded = true;
 }
 
 /**
  * Appends one row to `audit_records` (hash-chained once sealed) for every mutating request (POST, PUT, PATCH,
  * DELETE), whatever its outcome, except those the rate limiter turned away (429): recording a flood
- * would hand it the one serialized write path of the database. The insert is awaited in `onSend`, so
+ * would hand it a database write per request. The insert is awaited in `onSend`, so
  * the record exists before the response leaves; if it cannot be written the client gets a 500
  * instead of a success nobody can account for. The actor is `request.principal` (set by
  * `authPlugin`), or `anonymous`.
  */
 async function audit(app: FastifyInstance, options: AuditPluginOptions): Promise<void> {
-  // A failed insert sends a 500, which passes through onSend again; record each request once.
-  const recorded = new WeakSet<FastifyRequest>();
-
+  app.decorateRequest('auditRecorded', false);
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!MUTATING_METHODS.has(request.method) || reply.statusCode === 429 || recorded.has(request)) return payload;
-    if (recordedInTransaction.has(request)) return payload;
-    recorded.add(request);
+    // A failed insert sends a 500, which passes through onSend again: the flag records each request once.
+    if (!MUTATING_METHODS.has(request.method) || reply.statusCode === 429 || request.auditRecorded) return payload;
+    request.auditRecorded = true;
     const entry = auditEntryOf(request, reply.statusCode);
     try {
       // One statement and no lock: the record is chained later by the sealer (startAuditSealer).

@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { logRequestCompleted } from '@ledgerline/config';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerHealthRoutes, type ReadinessCheck } from '../ops/health';
@@ -102,11 +103,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (isQuietPath(request)) return;
-    request.log.info(
-      { method: request.method, path: (request.url ?? '').split('?', 1)[0], status: reply.statusCode, response_time_ms: reply.elapsedTime },
-      'request completed',
-    );
+    if (!isQuietPath(request)) await logRequestCompleted(request, reply);
   });
 
   await app.register(helmet, { global: true });

@@ -35,3 +35,4 @@ export function createLogger(service_name: string, level: LogLevel, destination?
   };
   return pino(options, destination ?? stdoutLogDestination());
 }
+

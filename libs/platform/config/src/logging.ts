@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 
 let stdout: (DestinationStream & { flushSync(): void }) | undefined;
@@ -22,4 +23,21 @@ export function stdoutLogDestination(): DestinationStream {
     stdout = destination;
   }
   return stdout;
+}
+
+/**
+ * The one access line of a request, written when it completes (an `onResponse` hook). It lives here,
+ * beside the destination, rather than in `@ledgerline/http`, so the gateway can log like the services
+ * without loading the service app's plugins.
+ */
+export async function logRequestCompleted(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  request.log.info(
+    {
+      method: request.method,
+      path: request.url.split('?', 1)[0],
+      status: reply.statusCode,
+      response_time_ms: reply.elapsedTime,
+    },
+    'request completed',
+  );
 }
