@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type Database } from './client';
+import { createPrismaClient, preparedStatementNamer, type Database } from './client';
 import { createTestDatabase, type TestDatabase } from './testing';
 
 let database: TestDatabase;
@@ -23,5 +23,31 @@ describe('createPrismaClient', () => {
   it('runs transactions READ COMMITTED even where the database defaults to SERIALIZABLE', async () => {
     const [row] = await db.$transaction((tx) => tx.$queryRaw<Array<{ level: string }>>`SELECT current_setting('transaction_isolation') AS level`);
     expect(row?.level).toBe('read committed');
+  });
+
+  it('prepares each statement once per connection and runs it again by name', async () => {
+    const single = createPrismaClient({ url: database.url, pool_size_max: 1, statement_timeout_ms: 5_000 });
+    try {
+      for (const n of [1, 2, 3]) await single.$queryRaw`SELECT ${n}::int AS n, 'prepared-probe' AS probe`;
+      const prepared = await single.$queryRaw<Array<{ name: string; statement: string }>>`
+        SELECT name, statement FROM pg_prepared_statements`;
+      const probes = prepared.filter((row) => row.statement.includes('prepared-probe') && !row.statement.includes('pg_prepared_statements'));
+      expect(probes).toHaveLength(1);
+      expect(probes[0]?.name).toMatch(/^ll_\d+$/);
+    } finally {
+      await single.$disconnect();
+    }
+  });
+});
+
+describe('preparedStatementNamer', () => {
+  it('gives one SQL text one name, different texts different names, and none beyond its bound', () => {
+    const name = preparedStatementNamer(2);
+    const first = name({ sql: 'SELECT 1' });
+    expect(name({ sql: 'SELECT 1' })).toBe(first);
+    const second = name({ sql: 'SELECT 2' });
+    expect(second).not.toBe(first);
+    expect(name({ sql: 'SELECT 3' })).toBeUndefined();
+    expect(name({ sql: 'SELECT 1' })).toBe(first);
   });
 });

@@ -16,6 +16,32 @@ export interface DatabaseOptions {
  */
 const CONNECTION_OPTIONS = '-c default_transaction_isolation=read\\ committed';
 
+/**
+ * How many distinct SQL texts one process prepares. Our statements are a fixed set (a few dozen per
+ * app); the bound only guards against SQL whose text varies with its input (an `IN` list of varying
+ * length), which then runs unnamed instead of filling every connection's plan cache.
+ */
+export const PREPARED_STATEMENTS_MAX = 500;
+
+/**
+ * Names each distinct SQL text once (`ll_1`, `ll_2`, ...), so that pg prepares it once per connection
+ * and later runs only bind and execute: Postgres then parses and plans it once per connection instead
+ * of on every call (Prisma otherwise sends every statement unnamed). Same text, same name, always: pg
+ * refuses a name reused for different text. Texts beyond `max` get no name and run unnamed.
+ */
+export function preparedStatementNamer(max = PREPARED_STATEMENTS_MAX): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < max) {
+      name = `ll_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    // pg treats an absent name as an unnamed statement; the adapter's type says string only.
+    return name as string;
+  };
+}
+
 /** Builds a Prisma client on the pg driver adapter with a bounded pool. The caller owns `$disconnect()`. */
 export function createPrismaClient(options: DatabaseOptions): PrismaClient {
   const adapter = new PrismaPg({
@@ -26,7 +52,7 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
     statement_timeout: options.statement_timeout_ms,
     application_name: options.application_name ?? 'ledgerline',
     options: CONNECTION_OPTIONS,
-  });
+  }, { statementNameGenerator: preparedStatementNamer() });
   return new PrismaClient({ adapter });
 }
 

@@ -2,7 +2,7 @@
  * Database access for Ledgerline: the Prisma client (pg driver adapter), the migrator and
  * transaction helpers. Only `type:data-access` libraries may depend on this one.
  */
-export { createPrismaClient, type Database, type DatabaseOptions } from './client';
+export { createPrismaClient, preparedStatementNamer, PREPARED_STATEMENTS_MAX, type Database, type DatabaseOptions } from './client';
 export { migrate, readMigrations, MigrationError, type Migration, type MigrationResult } from './migrator/migrator';
 export {
   withTransactionRetry,

@@ -22,11 +22,25 @@ export function builtEntryOf(app: PlatformApp): string {
 }
 
 /**
- * Node options every app runs with: stack traces point into the TypeScript sources; the young
- * generation is kept small, since a request's garbage dies young and a big nursery only inflates the
- * resident set (about 50 MB per process at Node's default under load).
+ * Node options every app runs with, chosen for resident memory (each measured with the bench):
+ * - `--enable-source-maps`: stack traces point into the TypeScript sources.
+ * - `--max-semi-space-size=4`: a request's garbage dies young, and a big nursery only inflates the
+ *   resident set (about 50 MB per process at Node's default under load).
+ * - `--liftoff-only`: Prisma's query compiler is WebAssembly; V8's optimizing tier recompiled it in the
+ *   background on the first queries and kept about 50 MB of compiler memory resident for good. The
+ *   baseline tier alone compiles it once, and queries took no longer (it runs once per statement).
+ * - `--max-old-space-size=128`: about 2.5 times an app's live heap (40-60 MB). Without a limit V8 let
+ *   the old generation grow to about 250 MB RSS under load before collecting; with it, transactions-api
+ *   peaked near 155 MB at the same CPU per request. A process whose live set really outgrew it would
+ *   die and be restarted, which every request path survives (nothing is answered before it is durable).
+ *   (`--optimize-for-size` saved as much memory but cost 15-20% more CPU per request.)
  */
-export const APP_NODE_OPTIONS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=4'];
+export const APP_NODE_OPTIONS: readonly string[] = [
+  '--enable-source-maps',
+  '--max-semi-space-size=4',
+  '--liftoff-only',
+  '--max-old-space-size=128',
+];
 
 /**
  * Bundles each app's `src/main.ts` with the workspace libraries into one ES module under

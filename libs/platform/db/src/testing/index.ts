@@ -40,6 +40,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       await db.$disconnect();
       await pool.end();
+      // pg pools resolve `end()` once they have asked their connections to close, not once they have
+      // closed. A FORCE drop would then terminate a closing connection, whose client reports the
+      // termination as an unhandled 'error' (seen as a flaky failure on a loaded machine). So wait
+      // for the connections to go first; FORCE remains for anything a test leaked.
+      await waitForNoConnections(services, name);
       await adminQuery(services, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
@@ -61,12 +66,23 @@ export function uniqueQueuePrefix(): string {
   return `${testServices().run_id}-${randomBytes(4).toString('hex')}`;
 }
 
-async function adminQuery(services: TestServices, sql: string): Promise<void> {
+async function adminQuery(services: TestServices, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: services.postgres_server_url });
   await client.connect();
   try {
-    await client.query(sql);
+    return await client.query(sql, values);
   } finally {
     await client.end();
+  }
+}
+
+const CONNECTIONS_GONE_TIMEOUT_MS = 2_000;
+
+async function waitForNoConnections(services: TestServices, database: string): Promise<void> {
+  const deadline = Date.now() + CONNECTIONS_GONE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const { rows } = await adminQuery(services, 'SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1', [database]);
+    if ((rows[0] as { open: number }).open === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
