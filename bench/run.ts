@@ -64,6 +64,7 @@ async function main(): Promise<number> {
     settings,
     postgres_server_url,
     figures: new FigureBook(),
+    cpu_profile: values.profile,
     log,
     defer: (cleanup) => void cleanups.push(cleanup),
     database() {
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
           settings,
           log,
           defer: context.defer,
-          cpu_profile: values.profile,
+          cpu_profile: context.cpu_profile,
         }),
       );
       return platform;

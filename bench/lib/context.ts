@@ -9,6 +9,8 @@ export interface BenchContext {
   /** A URL to the `postgres` database of the server; benchmark databases are created beside it. */
   postgres_server_url: string;
   figures: FigureBook;
+  /** `--profile`: the app processes the run starts write a CPU profile to bench/tmp/profiles/<name>/ when they stop. */
+  cpu_profile: boolean;
   log(message: string): void;
   /** Registers a cleanup for the end of the run (run in reverse order, even after a failure). */
   defer(cleanup: () => Promise<void>): void;

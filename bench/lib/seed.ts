@@ -52,6 +52,34 @@ export async function insertApprovedTransfers(
   pairs: readonly TransferPair[],
   amount: string,
 ): Promise<string[]> {
+  const ids = await insertApprovedRows(pool, pairs, amount);
+  await pool.query('ANALYZE transfers');
+  return ids;
+}
+
+/**
+ * Inserts `count` approved transfers (see insertApprovedTransfers) `chunk_size` at a time, asking
+ * `pairsFor(offset, size)` for each chunk's pairs, so that a million of them never sit in this
+ * process's memory at once. Returns nothing: read the ids back with SQL.
+ */
+export async function insertApprovedTransfersInChunks(
+  pool: pg.Pool,
+  count: number,
+  amount: string,
+  pairsFor: (offset: number, size: number) => TransferPair[],
+  chunk_size = 50_000,
+): Promise<void> {
+  for (let offset = 0; offset < count; offset += chunk_size) {
+    await insertApprovedRows(pool, pairsFor(offset, Math.min(chunk_size, count - offset)), amount);
+  }
+  await pool.query('ANALYZE transfers');
+}
+
+async function insertApprovedRows(
+  pool: pg.Pool,
+  pairs: readonly TransferPair[],
+  amount: string,
+): Promise<string[]> {
   const ids = pairs.map(() => uuidv7());
   for (let start = 0; start < pairs.length; start += CHUNK_ROWS) {
     const chunk = pairs.slice(start, start + CHUNK_ROWS);
@@ -69,7 +97,6 @@ export async function insertApprovedTransfers(
       ],
     );
   }
-  await pool.query('ANALYZE transfers');
   return ids;
 }
 

@@ -22,6 +22,19 @@ export interface BenchSettings {
   };
   /** `deadline_s` bounds the accepting; draining to final statuses has `drain_deadline_s` more. */
   end_to_end: { accounts: number; transfers: number; deadline_s: number };
+  /**
+   * The ledger worker alone, fed `ledger` jobs: its RSS once `early_postings` transfers are posted and
+   * once `late_postings` are. Jobs are added `enqueue_chunk` at a time, with at most `outstanding_max`
+   * added and not yet posted; `deadline_s` bounds the posting of all of them.
+   */
+  worker_memory: {
+    accounts: number;
+    early_postings: number;
+    late_postings: number;
+    enqueue_chunk: number;
+    outstanding_max: number;
+    deadline_s: number;
+  };
   /** Longest wait for accepted transfers to reach a final status before a scenario gives up. */
   drain_deadline_s: number;
   /** Longest wait for a process to answer /readyz. */
@@ -39,6 +52,14 @@ export function settingsFor(profile: Profile): BenchSettings {
       reads: { small_entries: 10_000, large_entries: 100_000 },
       accept: { rate_per_second: 1_000, duration_s: 3, step_rates: [], step_duration_s: 0, p99_limit_ms: 50 },
       end_to_end: { accounts: 10_000, transfers: 2_000, deadline_s: 20 },
+      worker_memory: {
+        accounts: 10_000,
+        early_postings: 1_000,
+        late_postings: 3_000,
+        enqueue_chunk: 500,
+        outstanding_max: 1_500,
+        deadline_s: 60,
+      },
       drain_deadline_s: 20,
       ready_timeout_ms: 120_000,
     };
@@ -58,6 +79,14 @@ export function settingsFor(profile: Profile): BenchSettings {
       p99_limit_ms: 50,
     },
     end_to_end: { accounts: 10_000, transfers: 100_000, deadline_s: 2_400 },
+    worker_memory: {
+      accounts: 10_000,
+      early_postings: 100_000,
+      late_postings: 1_000_000,
+      enqueue_chunk: 5_000,
+      outstanding_max: 20_000,
+      deadline_s: 3_600,
+    },
     drain_deadline_s: 300,
     ready_timeout_ms: 120_000,
   };

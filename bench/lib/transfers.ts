@@ -33,7 +33,8 @@ export function acceptedIdCollector(): {
   };
 }
 
-const FINAL_STATUSES = "('posted', 'rejected', 'voided')";
+/** The statuses a transfer never leaves, as an SQL list for `status IN ...`. */
+export const FINAL_STATUSES = "('posted', 'rejected', 'voided')";
 const ID_CHUNK = 10_000;
 
 /** How many of `ids` have reached a final status. */

@@ -28,7 +28,8 @@ interface MemoryCheckpoint {
  * compliance worker, ledger worker), accepted as fast as the API takes them at the HTTP connection
  * count, then followed to a final status: posted transfers/s from the first acceptance to the last
  * posting, and accept-to-posted p50/p99 at that saturation. The ledger worker's RSS after a tenth and
- * after all of the postings shows whether it grows with work done.
+ * after all of the postings shows whether it grows with work done under the whole pipeline's load
+ * (informational: ledger-worker-memory carries the growth target, from 100,000 to 1,000,000 postings).
  */
 export const endToEnd: Scenario = {
   name: 'end-to-end',
@@ -128,8 +129,8 @@ export const endToEnd: Scenario = {
         label: `ledger-worker RSS after ${late.postings} postings`,
         value: late.ledger_worker.rss_bytes / 2 ** 20,
         unit: 'MB',
+        // Informational: the growth target (100,000 to 1,000,000 postings) is ledger-worker-memory's.
         reference: 'e2e.worker_rss.early',
-        target: { description: '<= 1.1 x (growth < 10%)', on: 'ratio', op: '<=', threshold: 1.1 },
       });
     }
     return {
