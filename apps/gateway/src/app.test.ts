@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,30 @@ describe('gateway routing', () => {
     const response = await gateway.inject({ method: 'GET', url: '/v1/accounts', headers: { 'x-request-id': 'client-id-123' } });
     expect(response.headers['x-request-id']).toBe('client-id-123');
     expect(response.json().request_id).toBe('client-id-123');
+  });
+
+  it('logs one access line per proxied request, under the request_id label the services use', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const logged = await buildGatewayApp({
+      upstreams: { accounts: accounts.url, transactions: transactions.url },
+      log_level: 'info',
+      upstream_timeout_ms: 5_000,
+      log_destination: destination,
+    });
+    try {
+      await logged.inject({ method: 'GET', url: '/v1/accounts?limit=5', headers: { 'x-request-id': 'trace-me-42' } });
+    } finally {
+      await logged.close();
+    }
+    const about = lines.filter((line) => line['request_id'] === 'trace-me-42');
+    expect(about).toEqual([
+      expect.objectContaining({ msg: 'request completed', method: 'GET', path: '/v1/accounts', status: 200 }),
+    ]);
+    expect(lines.some((line) => 'reqId' in line)).toBe(false);
   });
 
   it('generates a request id when the client sent none or a malformed one', async () => {
