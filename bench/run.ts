@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { buildApps, WORKSPACE_ROOT } from '@ledgerline/processes';
 import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures';
 import type { BenchContext, Scenario } from './lib/context';
+import { cleanupStack } from './lib/cleanups';
 import { gitInfo, machineInfo } from './lib/machine';
 import { startPlatform, type Platform } from './lib/platform';
 import {
@@ -56,7 +57,8 @@ async function main(): Promise<number> {
   const machine = machineInfo();
   const log = (message: string) =>
     process.stdout.write(`[bench ${((Date.now() - started_at) / 1_000).toFixed(1)}s] ${message}\n`);
-  const cleanups: Array<() => Promise<void>> = [];
+  // Run once, by whoever asks first (the end of the run or a signal); the other waits for the same run.
+  const cleanups = cleanupStack(log);
   const postgres_server_url = serverUrlFrom(process.env['DATABASE_URL']);
   let database: Promise<BenchDatabase> | undefined;
   let platform: Promise<Platform> | undefined;
@@ -66,7 +68,7 @@ async function main(): Promise<number> {
     figures: new FigureBook(),
     cpu_profile: values.profile,
     log,
-    defer: (cleanup) => void cleanups.push(cleanup),
+    defer: (cleanup) => cleanups.push(cleanup),
     database() {
       database ??= createMigratedDatabase(postgres_server_url, uniqueName('bench_ledgerline')).then(
         (created) => {
@@ -92,19 +94,11 @@ async function main(): Promise<number> {
   };
 
   let interrupted = false;
-  let cleaned: Promise<void> | undefined;
-  // One cleanup, whoever asks first (the end of the run or a signal); the other waits for the same one.
-  const cleanUp = () =>
-    (cleaned ??= (async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
-      }
-    })());
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
     log('interrupted: cleaning up');
-    void cleanUp().then(() => process.exit(130));
+    void cleanups.run().then(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -119,7 +113,7 @@ async function main(): Promise<number> {
       records.push(await runScenario(scenario, context));
     }
   } finally {
-    await cleanUp();
+    await cleanups.run();
   }
   // Nothing half-measured is written.
   if (interrupted) return 130;

@@ -12,6 +12,7 @@ import {
 } from '@ledgerline/processes';
 import { createJobProducer, createProducerConnection, jobs, type JobProducer } from '@ledgerline/queue';
 import { deleteQueueKeys } from '@ledgerline/queue/testing';
+import { cleanupStack } from '../lib/cleanups';
 import type { BenchContext, Scenario } from '../lib/context';
 import { ScenarioSkipped } from '../lib/figures';
 import { createMigratedDatabase, uniqueName } from '../lib/postgres';
@@ -77,15 +78,8 @@ export const ledgerWorkerMemory: Scenario = {
       throw new ScenarioSkipped('the ledger-worker app is not built (apps/ledger-worker)');
 
     // Everything is undone in reverse, at the end of the scenario, on its failure, or on Ctrl-C.
-    const cleanups: Array<() => Promise<void>> = [];
-    let cleaned: Promise<void> | undefined;
-    const cleanUp = () =>
-      (cleaned ??= (async () => {
-        for (const cleanup of cleanups.splice(0).reverse()) {
-          await cleanup().catch((error: Error) => context.log(`${NAME}: cleanup failed: ${error.message}`));
-        }
-      })());
-    context.defer(cleanUp);
+    const cleanups = cleanupStack((message) => context.log(`${NAME}: ${message}`));
+    context.defer(() => cleanups.run());
     try {
       // Its own database: a million transfers and two million entries in the shared one would slow the
       // platform's scenarios, and dropping a database is instant where deleting the rows is not.
@@ -221,7 +215,7 @@ export const ledgerWorkerMemory: Scenario = {
         statuses,
       };
     } finally {
-      await cleanUp();
+      await cleanups.run();
     }
   },
 };

@@ -44,8 +44,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       // closed. A FORCE drop would then terminate a closing connection, whose client reports the
       // termination as an unhandled 'error' (seen as a flaky failure on a loaded machine). So wait
       // for the connections to go first; FORCE remains for anything a test leaked.
-      await waitForNoConnections(services, name);
-      await adminQuery(services, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await withAdminClient(services, async (admin) => {
+        await waitForNoConnections(admin, name);
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
     },
   };
 }
@@ -57,7 +59,7 @@ export async function createEmptyTestDatabase(): Promise<{ url: string; drop(): 
   await adminQuery(services, `CREATE DATABASE "${name}"`);
   return {
     url: withDatabase(services.postgres_server_url, name),
-    drop: () => adminQuery(services, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).then(() => undefined),
+    drop: () => adminQuery(services, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 
@@ -66,11 +68,15 @@ export function uniqueQueuePrefix(): string {
   return `${testServices().run_id}-${randomBytes(4).toString('hex')}`;
 }
 
-async function adminQuery(services: TestServices, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
+async function adminQuery(services: TestServices, sql: string): Promise<void> {
+  await withAdminClient(services, async (client) => void (await client.query(sql)));
+}
+
+async function withAdminClient<T>(services: TestServices, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: services.postgres_server_url });
   await client.connect();
   try {
-    return await client.query(sql, values);
+    return await work(client);
   } finally {
     await client.end();
   }
@@ -78,11 +84,14 @@ async function adminQuery(services: TestServices, sql: string, values: unknown[]
 
 const CONNECTIONS_GONE_TIMEOUT_MS = 2_000;
 
-async function waitForNoConnections(services: TestServices, database: string): Promise<void> {
+async function waitForNoConnections(admin: pg.Client, database: string): Promise<void> {
   const deadline = Date.now() + CONNECTIONS_GONE_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const { rows } = await adminQuery(services, 'SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1', [database]);
-    if ((rows[0] as { open: number }).open === 0) return;
+    const { rows } = await admin.query<{ open: number }>(
+      'SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    if (rows[0]?.open === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
