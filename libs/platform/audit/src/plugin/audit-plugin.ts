@@ -35,11 +35,15 @@ export function auditEntryOf(request: FastifyRequest, status_code: number): Audi
   };
 }
 
-/** The INSERT of one audit record, to embed in the transaction of the change it describes. */
+/**
+ * The INSERT of one audit record, to embed in the transaction (or the statement) of the change it
+ * describes. It is written as `INSERT ... SELECT` without a FROM, so a caller may append a `WHERE` to
+ * write the record only when the change itself happens (see `runIdempotentStatement`).
+ */
 export function auditInsert(entry: AuditEntry): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
-    VALUES (${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer)`;
+    SELECT ${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer`;
 }
 
 declare module 'fastify' {

@@ -41,8 +41,10 @@ export async function enqueueOutbox(
  * The INSERT of `enqueueOutbox` as a statement to embed, e.g. as a data-modifying CTE beside the
  * business rows it announces, so that both travel in one round trip:
  * `WITH queued AS (${outboxInsert(messages)}) INSERT INTO transfers ...`. At most 1,000 messages.
+ * `when` is an SQL condition the rows are written under (always, by default), e.g. "the idempotency
+ * key was claimed by this statement".
  */
-export function outboxInsert(messages: readonly OutboxMessage[]): Prisma.Sql {
+export function outboxInsert(messages: readonly OutboxMessage[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
   if (messages.length > INSERT_ROWS_MAX) throw new RangeError(`at most ${INSERT_ROWS_MAX} outbox rows per statement`);
   for (const message of messages) {
     if (!KNOWN_QUEUES.has(message.queue))
@@ -63,5 +65,6 @@ export function outboxInsert(messages: readonly OutboxMessage[]): Prisma.Sql {
         ${messages.map((message) => message.payload.request_id)}::varchar[],
         ${messages.map((message) => message.available_at?.toISOString() ?? null)}::timestamptz[]
       ) WITH ORDINALITY AS m(queue, job_name, job_id, payload, request_id, available_at, position)
+      WHERE ${when}
       ORDER BY m.position`;
 }

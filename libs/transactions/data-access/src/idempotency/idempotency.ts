@@ -74,6 +74,24 @@ export interface IdempotencyScope {
   alongside?: ((response: StoredResponse) => Prisma.Sql) | undefined;
 }
 
+/** An idempotency row as the lookups read it. */
+interface StoredRow {
+  request_hash: string;
+  response_status: number;
+  response_body: string;
+  response_headers: Record<string, string>;
+}
+
+/** A live stored row answers the request: replayed when it is the same request, refused when not. */
+function replayOf<F>(stored: StoredRow, request_hash: string): IdempotencyOutcome<F> {
+  if (stored.request_hash !== request_hash) return { ok: false, conflict: 'idempotency_key_reused' };
+  return {
+    ok: true,
+    replayed: true,
+    response: { status: stored.response_status, body: stored.response_body, headers: stored.response_headers },
+  };
+}
+
 /**
  * Runs `work` at most once per (client, key) inside the caller's transaction `tx`.
  *
@@ -103,32 +121,14 @@ export async function runIdempotent<F>(
   // An expired record no longer guards anything: it is dropped under the lock, so the key can be reused.
   // One statement does both (a round trip saved on every money-moving request); the SELECT sees the
   // statement's snapshot, which still holds the row being deleted, hence its own expiry condition.
-  const [stored] = await tx.$queryRaw<
-    Array<{
-      request_hash: string;
-      response_status: number;
-      response_body: string;
-      response_headers: Record<string, string>;
-    }>
-  >`
+  const [stored] = await tx.$queryRaw<StoredRow[]>`
     WITH expired AS (
       DELETE FROM idempotency_keys
       WHERE client_id = ${scope.client_id} AND key = ${scope.key} AND expires_at <= now())
     SELECT request_hash, response_status, response_body, response_headers
     FROM idempotency_keys
     WHERE client_id = ${scope.client_id} AND key = ${scope.key} AND expires_at > now()`;
-  if (stored !== undefined) {
-    if (stored.request_hash !== scope.request_hash) return { ok: false, conflict: 'idempotency_key_reused' };
-    return {
-      ok: true,
-      replayed: true,
-      response: {
-        status: stored.response_status,
-        body: stored.response_body,
-        headers: stored.response_headers,
-      },
-    };
-  }
+  if (stored !== undefined) return replayOf(stored, scope.request_hash);
 
   const result = await work();
   if (!result.ok) return result;
@@ -140,6 +140,67 @@ export async function runIdempotent<F>(
     VALUES (${scope.client_id}, ${scope.key}, ${scope.request_hash}, ${response.status}, ${response.body},
             ${JSON.stringify(response.headers)}::jsonb, now() + make_interval(secs => ${scope.ttl_seconds}))`;
   return { ok: true, replayed: false, response };
+}
+
+/** What `runIdempotentStatement` needs to run a statement's writes (any `$queryRaw` client, no transaction). */
+export interface RawQueryClient {
+  $queryRaw: Prisma.TransactionClient['$queryRaw'];
+}
+
+/**
+ * Does a request's work in ONE statement, outside any interactive transaction, with the same exactly-once
+ * promise as {@link runIdempotent}: the response is known before the work (the caller rendered it from
+ * values it chose itself), so the statement claims the key by inserting the stored response, and every
+ * write of the work is a data-modifying CTE guarded by "this statement claimed the key". One round trip,
+ * one implicit transaction: either the key, the work and its response all commit, or nothing does.
+ *
+ * - The same `pg_try_advisory_xact_lock` as {@link runIdempotent} is taken first (a MATERIALIZED CTE,
+ *   evaluated once, before the insert that reads it), so a request with the same key running on either
+ *   path makes this one answer `idempotency_request_in_progress` instead of racing it.
+ * - The insert's ON CONFLICT sees the latest committed row even when the statement's snapshot is older:
+ *   a request that committed between our snapshot and our lock is found, never done twice.
+ * - An expired row is replaced in place (DO UPDATE ... WHERE expired), as the other path deletes it.
+ * - A live row means the key was used: it is read in a second statement (a new snapshot that sees it)
+ *   and replayed, or refused when the request differs.
+ *
+ * `writes` gets the guard condition and returns the work's statements (INSERT ... SELECT ... WHERE guard).
+ * Returns `undefined` in the rare case that the live row vanished before it could be read (purged at
+ * expiry); the caller simply runs the request again.
+ */
+export async function runIdempotentStatement<F>(
+  db: RawQueryClient,
+  scope: Omit<IdempotencyScope, 'alongside'>,
+  response: StoredResponse,
+  writes: (claimed: Prisma.Sql) => readonly Prisma.Sql[],
+): Promise<IdempotencyOutcome<F> | undefined> {
+  assert.ok(scope.ttl_seconds >= IDEMPOTENCY_TTL_SECONDS_MIN, 'idempotency keys must be kept at least 24 h');
+  const lockKey = advisoryLockKey(scope.client_id, scope.key).toString();
+  const claimed = Prisma.sql`EXISTS (SELECT FROM claimed)`;
+  const work = writes(claimed).map((write, index) => Prisma.sql`, ${Prisma.raw(`work_${index}`)} AS (${write})`);
+  const [outcome] = await db.$queryRaw<Array<{ acquired: boolean; claimed: boolean }>>`
+    WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS acquired),
+    claimed AS (
+      INSERT INTO idempotency_keys AS k
+        (client_id, key, request_hash, response_status, response_body, response_headers, expires_at)
+      SELECT ${scope.client_id}, ${scope.key}, ${scope.request_hash}, ${response.status}::integer, ${response.body},
+             ${JSON.stringify(response.headers)}::jsonb, now() + make_interval(secs => ${scope.ttl_seconds})
+      FROM lock WHERE lock.acquired
+      ON CONFLICT (client_id, key) DO UPDATE
+        SET request_hash = excluded.request_hash, response_status = excluded.response_status,
+            response_body = excluded.response_body, response_headers = excluded.response_headers,
+            created_at = now(), expires_at = excluded.expires_at
+        WHERE k.expires_at <= now()
+      RETURNING 1)
+    ${Prisma.join(work, '')}
+    SELECT (SELECT acquired FROM lock) AS acquired, ${claimed} AS claimed`;
+  assert.ok(outcome !== undefined);
+  if (!outcome.acquired) return { ok: false, conflict: 'idempotency_request_in_progress' };
+  if (outcome.claimed) return { ok: true, replayed: false, response };
+  const [stored] = await db.$queryRaw<StoredRow[]>`
+    SELECT request_hash, response_status, response_body, response_headers
+    FROM idempotency_keys
+    WHERE client_id = ${scope.client_id} AND key = ${scope.key} AND expires_at > now()`;
+  return stored === undefined ? undefined : replayOf(stored, scope.request_hash);
 }
 
 /**

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { forceStatus, seedAccount, seedCustomer, writtenRows } from '../testing/seed';
+import { advisoryLockKey } from '../idempotency/idempotency';
 import { createTransferService, type TransferService } from './transfer.service';
 import type { Caller, CommandResult, MoneyCommand, TransferView } from './transfer.types';
 
@@ -293,6 +294,56 @@ describe('idempotency', () => {
     const after = await writtenRows(database.pool);
     expect(after.transfers).toBe(before.transfers + 1);
     expect(after.outbox).toBe(before.outbox + 1);
+  });
+
+  it('answers 409 in progress while another transaction holds the key, and writes nothing', async () => {
+    const key = randomUUID();
+    const holder = await database.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+        advisoryLockKey(serviceCaller.client_id, key).toString(),
+      ]);
+      const before = await writtenRows(database.pool);
+      expect(await createTransfer(serviceCaller, transferBody(), key)).toMatchObject({
+        ok: false,
+        error: 'idempotency_request_in_progress',
+      });
+      expect(await writtenRows(database.pool)).toEqual(before);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(await createTransfer(serviceCaller, transferBody(), key)).toMatchObject({ ok: true, replayed: false });
+  });
+
+  it('refuses a key a batch used, for a single transfer, even one naming an unknown account', async () => {
+    const key = randomUUID();
+    const batch = { transfers: [transferBody()] };
+    const first = await service.createBatch(command(serviceCaller, '/v1/transfers/batch', batch, key), batch);
+    expect(first).toMatchObject({ ok: true, replayed: false });
+    const before = await writtenRows(database.pool);
+    for (const body of [transferBody(), transferBody({ destination_account_id: uuidv7() })]) {
+      expect(await createTransfer(serviceCaller, body, key)).toMatchObject({
+        ok: false,
+        error: 'idempotency_key_reused',
+      });
+    }
+    expect(await writtenRows(database.pool)).toEqual(before);
+  });
+
+  it('replays a single transfer for a retry that arrives after the key was claimed elsewhere', async () => {
+    // The first request commits through one statement; a retry with the same key and body replays it
+    // from any instance, byte for byte, writing nothing.
+    const key = randomUUID();
+    const fresh = await createTransfer(serviceCaller, transferBody(), key);
+    const other = createTransferService({ db: database.db });
+    const before = await writtenRows(database.pool);
+    const body = transferBody();
+    const retried = await other.createTransfer(command(serviceCaller, '/v1/transfers', body, key), body as never);
+    expect(retried).toMatchObject({ ok: true, replayed: true });
+    expect(retried.ok && retried.response).toEqual(fresh.ok && fresh.response);
+    expect(await writtenRows(database.pool)).toEqual(before);
   });
 
   it('keeps nothing when the transaction fails before commit, so a retry does the work', async () => {

@@ -9,9 +9,13 @@ import {
   IDEMPOTENCY_TTL_SECONDS_MIN,
   requestHash,
   runIdempotent,
+  runIdempotentStatement,
+  type IdempotencyOutcome,
+  type IdempotencyScope,
   type StoredResponse,
   type WorkResult,
 } from '../idempotency/idempotency';
+import { cachedAccountFacts, readAccountFacts, type AccountFacts } from './account-facts';
 import { decodeTransferCursor, encodeTransferCursor } from './cursor';
 import {
   FINAL_STATUSES,
@@ -30,7 +34,6 @@ import {
   type SettlementTransferInput,
   type TransferError,
   type TransferFailure,
-  type TransferKind,
   type TransferView,
 } from './transfer.types';
 import {
@@ -44,6 +47,7 @@ import {
   type CheckedTransfer,
 } from './transfer.validation';
 import { TRANSFER_COLUMNS, toTransferView, type TransferRow } from './transfer.view';
+import { newTransferInsert, newTransferRow, type NewTransfer } from './new-transfer';
 
 export interface TransferServiceLogger {
   warn(object: object, message: string): void;
@@ -123,23 +127,11 @@ function invalid(errors: FieldError[]): TransferFailure {
   );
 }
 
-interface AccountRow {
-  id: string;
-  customer_id: string | null;
-  kind: 'checking' | 'savings' | 'settlement';
-}
+type AccountRow = AccountFacts;
 
 interface VisibleTransferRow extends TransferRow {
   source_customer_id: string | null;
   destination_customer_id: string | null;
-}
-
-/** A transfer row to insert. */
-interface NewTransfer extends CheckedTransfer {
-  id: string;
-  kind: TransferKind;
-  reverses_transfer_id: string | null;
-  batch_id: string | null;
 }
 
 export function createTransferService(options: TransferServiceOptions): TransferService {
@@ -157,6 +149,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   assert.ok(hold_bounds.default_seconds <= hold_bounds.max_seconds);
   assert.ok(transaction_timeout_ms > 0 && transaction_timeout_ms <= 120_000);
   assert.ok(wait_poll_interval_ms_max >= 10 && wait_poll_interval_ms_max <= 5_000);
+  const accountFacts = cachedAccountFacts((ids) => readAccountFacts(db, ids));
 
   /**
    * The one path every money-moving request takes: one READ COMMITTED transaction holding the
@@ -169,17 +162,9 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   ): Promise<CommandResult> {
     const denied = moneyRoleDenial(command.caller);
     if (denied !== undefined) return denied;
-    const key = command.idempotency_key;
-    assert.ok(
-      key.length >= 1 && key.length <= 255,
-      'the app validates Idempotency-Key before calling the service',
-    );
     const { audit_record } = command;
     const scope = {
-      client_id: command.caller.client_id,
-      key,
-      request_hash: requestHash(command.request),
-      ttl_seconds,
+      ...idempotencyScope(command),
       alongside: audit_record === undefined ? undefined : (response: StoredResponse) => audit_record(response.status),
     };
     try {
@@ -197,13 +182,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
           },
         ),
       );
-      if (outcome.ok) return outcome;
-      return outcome.conflict === 'idempotency_request_in_progress'
-        ? refuse(
-            outcome.conflict,
-            'A request with this Idempotency-Key is still being processed; retry shortly.',
-          )
-        : refuse(outcome.conflict, 'This Idempotency-Key was already used with a different request.');
+      return commandResultOf(outcome);
     } catch (error) {
       if (error instanceof Refusal) return error.failure;
       // Backstop for the unique reversal key: a reversal that raced past the row lock still loses here.
@@ -215,28 +194,70 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     }
   }
 
+  function idempotencyScope(command: MoneyCommand): Omit<IdempotencyScope, 'alongside'> {
+    const key = command.idempotency_key;
+    assert.ok(key.length >= 1 && key.length <= 255, 'the app validates Idempotency-Key before calling the service');
+    return { client_id: command.caller.client_id, key, request_hash: requestHash(command.request), ttl_seconds };
+  }
+
+  /**
+   * Accepts one transfer (a transfer, deposit or withdrawal) whose parties `check` approves.
+   *
+   * The common case takes ONE statement and no interactive transaction: the parties are checked against
+   * cached account facts (immutable, see `cachedAccountFacts`), the response is rendered from the row
+   * built here, and `runIdempotentStatement` claims the key and writes the row, its jobs and its audit
+   * record together. A refusal is not answered from the cache: it is decided on the transactional path,
+   * under the key's lock and after its lookup, so a replay or a reused key still wins over a refusal
+   * exactly as for every other command, and refusals write nothing.
+   */
+  async function acceptSingle(
+    command: MoneyCommand,
+    transfer: NewTransfer,
+    check: (accounts: Map<string, AccountRow>) => TransferFailure | undefined,
+  ): Promise<CommandResult> {
+    const denied = moneyRoleDenial(command.caller);
+    if (denied !== undefined) return denied;
+    const parties = [transfer.source_account_id, transfer.destination_account_id];
+    if (check(await accountFacts(parties)) === undefined) {
+      const result = await acceptInOneStatement(command, transfer);
+      if (result !== undefined) return result;
+    }
+    return runCommand(command, async (tx) => {
+      const refused = check(await readAccountFacts(tx, parties));
+      if (refused !== undefined) return { ok: false, failure: refused };
+      return acceptOne(tx, command, transfer);
+    });
+  }
+
+  /** The one-statement accept of {@link acceptSingle}; `undefined` when the transactional path must decide. */
+  async function acceptInOneStatement(command: MoneyCommand, transfer: NewTransfer): Promise<CommandResult | undefined> {
+    const row = newTransferRow(transfer, new Date());
+    const response = acceptedResponse(command, toTransferView(row), `/v1/transfers/${row.id}`);
+    const messages = [jobs.screenTransfer(row.id, command.request_id), ...holdExpiryJobs(command, row)];
+    const origin = { client_id: command.caller.client_id, request_id: command.request_id };
+    const { audit_record } = command;
+    // Retried like a transaction: a failed statement left nothing, and a retry after an unseen commit
+    // finds its own key and replays.
+    const outcome = await withTransactionRetry(() =>
+      runIdempotentStatement<TransferFailure>(db, idempotencyScope(command), response, (claimed) => [
+        newTransferInsert(row, origin, claimed),
+        outboxInsert(messages, claimed),
+        ...(audit_record === undefined ? [] : [Prisma.sql`${audit_record(response.status)} WHERE ${claimed}`]),
+      ]),
+    );
+    return outcome === undefined ? undefined : commandResultOf(outcome);
+  }
+
   function renderer(command: MoneyCommand): (status: number, body: unknown) => string {
     return command.render ?? ((_status, body) => JSON.stringify(body));
   }
 
-  function accepted(command: MoneyCommand, body: unknown, location?: string): WorkResult<TransferFailure> {
-    const response: StoredResponse = {
-      status: 202,
-      body: renderer(command)(202, body),
-      headers: location === undefined ? {} : { location },
-    };
-    return { ok: true, response };
+  function acceptedResponse(command: MoneyCommand, body: unknown, location?: string): StoredResponse {
+    return { status: 202, body: renderer(command)(202, body), headers: location === undefined ? {} : { location } };
   }
 
-  async function loadAccounts(
-    tx: Prisma.TransactionClient,
-    ids: readonly string[],
-  ): Promise<Map<string, AccountRow>> {
-    const unique = [...new Set(ids)];
-    const rows = await tx.$queryRaw<AccountRow[]>`
-      SELECT id::text AS id, customer_id::text AS customer_id, kind::text AS kind
-      FROM accounts WHERE id = ANY(${unique}::uuid[])`;
-    return new Map(rows.map((row) => [row.id, row]));
+  function accepted(command: MoneyCommand, body: unknown, location?: string): WorkResult<TransferFailure> {
+    return { ok: true, response: acceptedResponse(command, body, location) };
   }
 
   /**
@@ -324,12 +345,19 @@ export function createTransferService(options: TransferServiceOptions): Transfer
    * sweeper remains the safety net, and a hold captured or voided first makes the job a no-op. It is
    * written after the row, because its time comes from the row's (database-clock) expiry.
    */
+  function holdExpiryJobs(command: MoneyCommand, row: TransferRow): OutboxMessage[] {
+    if (!row.hold || row.hold_expires_at === null) return [];
+    return [
+      {
+        ...jobs.expireHold(row.id, command.request_id),
+        available_at: new Date(row.hold_expires_at.getTime() + HOLD_EXPIRY_MARGIN_MS),
+      },
+    ];
+  }
+
   async function enqueueHoldExpiry(tx: Prisma.TransactionClient, command: MoneyCommand, row: TransferRow): Promise<void> {
-    if (!row.hold || row.hold_expires_at === null) return;
-    await enqueueOutbox(tx, {
-      ...jobs.expireHold(row.id, command.request_id),
-      available_at: new Date(row.hold_expires_at.getTime() + HOLD_EXPIRY_MARGIN_MS),
-    });
+    const expiry = holdExpiryJobs(command, row);
+    if (expiry.length > 0) await enqueueOutbox(tx, expiry);
   }
 
   /** Accepts one transfer: its row, its screening job and, for a hold, its expiry job. */
@@ -380,29 +408,24 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     // account rows. It is infrastructure rather than part of this request: it may outlive a refused one.
     const settlement_id = await settlementAccountId(input.currency as CurrencyCode);
 
-    return runCommand(command, async (tx) => {
-      const account = (await loadAccounts(tx, [account_id])).get(account_id);
-      if (account === undefined)
-        return { ok: false, failure: refuse('not_found', `Account ${account_id} not found.`) };
-      if (account.kind === 'settlement') {
-        return {
-          ok: false,
-          failure: invalid([{ path: '/account_id', message: 'Must be a customer account.' }]),
-        };
-      }
-      return acceptOne(tx, command, {
-        id: uuidv7(),
-        kind,
-        source_account_id: kind === 'deposit' ? settlement_id : account_id,
-        destination_account_id: kind === 'deposit' ? account_id : settlement_id,
-        amount: amount.amount,
-        currency: input.currency,
-        description: input.description ?? null,
-        metadata: {},
-        hold_expires_in_seconds: null,
-        reverses_transfer_id: null,
-        batch_id: null,
-      });
+    const transfer: NewTransfer = {
+      id: uuidv7(),
+      kind,
+      source_account_id: kind === 'deposit' ? settlement_id : account_id,
+      destination_account_id: kind === 'deposit' ? account_id : settlement_id,
+      amount: amount.amount,
+      currency: input.currency,
+      description: input.description ?? null,
+      metadata: {},
+      hold_expires_in_seconds: null,
+      reverses_transfer_id: null,
+      batch_id: null,
+    };
+    return acceptSingle(command, transfer, (accounts) => {
+      const account = accounts.get(account_id);
+      if (account === undefined) return refuse('not_found', `Account ${account_id} not found.`);
+      if (account.kind === 'settlement') return invalid([{ path: '/account_id', message: 'Must be a customer account.' }]);
+      return undefined;
     });
   }
 
@@ -502,7 +525,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   ): Promise<string[] | 'all' | undefined> {
     if (SEE_ALL_ROLES.has(caller.role)) {
       if (account_id === undefined) return 'all';
-      const account = (await loadAccounts(db, [account_id])).get(account_id);
+      const account = (await accountFacts([account_id])).get(account_id);
       return account === undefined ? undefined : [account_id];
     }
     const customer_id = customerOf(caller);
@@ -519,22 +542,14 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     createTransfer(command, input) {
       const checked = checkTransferFields(input, '', hold_bounds);
       if (!checked.ok) return Promise.resolve(invalid(checked.errors));
-      const transfer = checked.value;
-      return runCommand(command, async (tx) => {
-        const accounts = await loadAccounts(tx, [
-          transfer.source_account_id,
-          transfer.destination_account_id,
-        ]);
-        const refused = checkParties(command.caller, accounts, transfer, '');
-        if (refused !== undefined) return { ok: false, failure: refused };
-        return acceptOne(tx, command, {
-          ...transfer,
-          id: uuidv7(),
-          kind: 'transfer',
-          reverses_transfer_id: null,
-          batch_id: null,
-        });
-      });
+      const transfer: NewTransfer = {
+        ...checked.value,
+        id: uuidv7(),
+        kind: 'transfer',
+        reverses_transfer_id: null,
+        batch_id: null,
+      };
+      return acceptSingle(command, transfer, (accounts) => checkParties(command.caller, accounts, transfer, ''));
     },
 
     createDeposit: (command, input) => settlementTransfer(command, input, 'deposit'),
@@ -560,7 +575,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
       const atomic = input.atomic ?? false;
 
       return runCommand(command, async (tx) => {
-        const accounts = await loadAccounts(
+        const accounts = await readAccountFacts(
           tx,
           checked.flatMap((transfer) => [transfer.source_account_id, transfer.destination_account_id]),
         );
@@ -735,6 +750,15 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     },
   };
   return service;
+}
+
+/** An idempotent command's outcome as the service answers it; conflicts become their problems. */
+function commandResultOf(outcome: IdempotencyOutcome<TransferFailure>): CommandResult {
+  if (outcome.ok) return outcome;
+  if ('failure' in outcome) return outcome.failure;
+  return outcome.conflict === 'idempotency_request_in_progress'
+    ? refuse(outcome.conflict, 'A request with this Idempotency-Key is still being processed; retry shortly.')
+    : refuse(outcome.conflict, 'This Idempotency-Key was already used with a different request.');
 }
 
 function moneyRoleDenial(caller: Caller): TransferFailure | undefined {
