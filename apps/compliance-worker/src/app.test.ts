@@ -132,6 +132,25 @@ describe('compliance-worker', () => {
     for (const id of transfer_ids) expect(await statusOf(id)).toBe('approved');
   });
 
+  it('screens transfers queued together, each with its own ledger job; a missing one fails alone', async () => {
+    const transfer_ids = await Promise.all(Array.from({ length: 20 }, () => insertTransfer()));
+    const missing = uuidv7();
+    const specs = [...transfer_ids, missing].map((id) => jobs.screenTransfer(id, 'req-many'));
+    await screening.addBulk(
+      specs.map((spec) => ({
+        name: spec.job_name,
+        data: spec.payload,
+        opts: { jobId: spec.job_id, attempts: 3, backoff: { type: 'fixed', delay: 10 } },
+      })),
+    );
+    for (const id of transfer_ids) {
+      await waitUntil(() => ledger.getJob(`advance-${id}`), { what: `the ledger job of ${id}` });
+      expect(await statusOf(id)).toBe('approved');
+    }
+    await waitUntil(async () => (await screening.getJobState(`screen-${missing}`)) === 'failed');
+    expect(await ledger.getJob(`advance-${missing}`)).toBeUndefined();
+  });
+
   it('fails a job for a transfer that does not exist at once, without retries', async () => {
     const transfer_id = uuidv7();
     const spec = jobs.screenTransfer(transfer_id, 'req-missing');

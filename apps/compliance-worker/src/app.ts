@@ -1,4 +1,5 @@
-import type { Database } from '@ledgerline/db';
+import { createMicroBatcher, type MicroBatcher } from '@ledgerline/batching';
+import { isRetryableTransactionError, type Database } from '@ledgerline/db';
 import {
   createJobProducer,
   createProducerConnection,
@@ -26,6 +27,12 @@ export interface ComplianceWorkerOptions {
   redis_url: string;
   prefix: string;
   concurrency: number;
+  /**
+   * Concurrent `screen` jobs are screened together (see `screenMany`): at most this many transfers
+   * per claim statement, the first waiting `linger_ms` for others, `batches_in_flight_max` at once.
+   * Defaults: 100, 2 ms, 2.
+   */
+  batching?: { batch_size_max: number; linger_ms: number; batches_in_flight_max: number };
   logger: Logger;
   /** Default: the screening library's default rules. */
   rules?: ScreeningRules;
@@ -59,13 +66,23 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     logger,
   });
   const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const batching = options.batching ?? { batch_size_max: 100, linger_ms: 2, batches_in_flight_max: 2 };
+  const batcher = createMicroBatcher({
+    run: (transfer_ids) => screening.screenMany(transfer_ids),
+    ...batching,
+    // A failed batch is screened again transfer by transfer, so one bad transfer fails alone; contention
+    // that outlasted its retries fails them all and the jobs' backoff retries them.
+    split_after: (error) => !isRetryableTransactionError(error),
+    on_split: (transfer_ids, error) =>
+      logger.warn({ transfers: transfer_ids.length, err: error }, 'screening batch failed; screening its transfers one by one'),
+  });
   const worker = createWorker({
     queue: 'screening',
     connection: workerConnection,
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
-    process: (job, log) => processScreeningJob({ screening, producer }, job, log),
+    process: (job, log) => processScreeningJob({ screening, batcher, producer }, job, log),
   });
   await worker.waitUntilReady();
   logger.info({ concurrency: options.concurrency }, 'compliance worker started');
@@ -73,6 +90,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     worker,
     async close() {
       await worker.close();
+      await batcher.close();
       await producer.close();
       await Promise.all(
         [producerConnection.quit(), workerConnection.quit()].map((quit) => quit.catch(() => undefined)),
@@ -84,6 +102,8 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
 
 interface ScreeningJobDependencies {
   screening: ScreeningService;
+  /** Gathers concurrent `screen` jobs' transfers into one `screenMany`. */
+  batcher: MicroBatcher<ScreenResult>;
   producer: JobProducer;
 }
 
@@ -96,13 +116,16 @@ export async function processScreeningJob(
   switch (job.name) {
     case 'screen': {
       const { transfer_id, request_id } = readTransferJobData(job.data);
-      const result = await dependencies.screening.screen(transfer_id);
+      const result = await dependencies.batcher.submit(transfer_id);
       log.info(
         { transfer_id, outcome: result.outcome, decided_now: result.decided_now, rules: ruleNames(result) },
         'transfer screened',
       );
       if (result.outcome === 'not_found')
         throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
+      // Another delivery is deciding it right now: the retry (the job's backoff) reads its decision.
+      if (result.outcome === 'in_progress')
+        throw new Error(`transfer ${transfer_id} is being screened by another delivery`);
       if (result.outcome === 'approved')
         await dependencies.producer.add(jobs.advanceTransfer(transfer_id, request_id));
       return result.outcome;

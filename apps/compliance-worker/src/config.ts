@@ -8,6 +8,12 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   ...LogConfigSchema.properties,
   /** Screening jobs processed at once by one process; each holds at most one database connection at a time. */
   SCREENING_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
+  /** The most concurrent jobs' transfers screened by one claim statement and one decision statement. */
+  SCREENING_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
+  /** How long the first job of a screening batch waits for others. */
+  SCREENING_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
+  /** Screening batches at once; jobs arriving meanwhile gather into the next one. */
+  SCREENING_BATCHES_IN_FLIGHT_MAX: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
   /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });

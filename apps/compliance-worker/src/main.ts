@@ -12,6 +12,11 @@ runBackgroundService(
         redis_url: config.REDIS_URL,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.SCREENING_CONCURRENCY,
+        batching: {
+          batch_size_max: config.SCREENING_BATCH_SIZE_MAX,
+          linger_ms: config.SCREENING_LINGER_MS,
+          batches_in_flight_max: config.SCREENING_BATCHES_IN_FLIGHT_MAX,
+        },
         logger,
       });
     },

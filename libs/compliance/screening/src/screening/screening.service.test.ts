@@ -181,6 +181,59 @@ describe('screen', () => {
   });
 });
 
+describe('screenMany', () => {
+  it('screens many transfers with one claim and one decision, each on its own, answering in order', async () => {
+    const approved = await insertTransfer({ amount: '1.00' });
+    const held = await insertTransfer({ amount: '10000.00' });
+    const crashed = await insertTransfer({ status: 'screening' });
+    const posted = await insertTransfer({ status: 'posted' });
+    const unknown = uuidv7();
+    const rules = rulesDeciding((transfer) =>
+      transfer.amount === '10000.0000'
+        ? { decision: 'hold', hits: [{ rule: 'large_amount', detail: 'amount >= 10000' }] }
+        : { decision: 'approve' },
+    );
+    const service = createScreeningService({ db: database.db, rules });
+    const results = await service.screenMany([approved, held, unknown, crashed, posted, approved.toUpperCase()]);
+    expect(results).toEqual([
+      { outcome: 'approved', decided_now: true, hits: [] },
+      { outcome: 'held', decided_now: true, hits: [{ rule: 'large_amount', detail: 'amount >= 10000' }] },
+      { outcome: 'not_found', decided_now: false, hits: [] },
+      { outcome: 'approved', decided_now: true, hits: [] },
+      { outcome: 'past_screening', decided_now: false, hits: [] },
+      { outcome: 'approved', decided_now: true, hits: [] },
+    ]);
+    expect(rules.seen.map((transfer) => transfer.id).sort()).toEqual([approved, held, crashed].sort());
+    expect((await statusOf(approved)).status).toBe('approved');
+    expect((await statusOf(held)).status).toBe('held');
+    expect((await statusOf(crashed)).status).toBe('approved');
+    expect((await statusOf(posted)).status).toBe('posted');
+    // A redelivery of the same transfers decides nothing again.
+    const again = await service.screenMany([approved, held]);
+    expect(again.map((result) => [result.outcome, result.decided_now])).toEqual([
+      ['approved', false],
+      ['held', false],
+    ]);
+    expect(rules.seen).toHaveLength(3);
+  });
+
+  it('lets overlapping concurrent batches decide each transfer once', async () => {
+    const ids = await Promise.all(Array.from({ length: 6 }, () => insertTransfer()));
+    const service = createScreeningService({ db: database.db });
+    const [first, second] = await Promise.all([service.screenMany(ids.slice(0, 4)), service.screenMany(ids.slice(2))]);
+    // The overlap (ids 2 and 3) is decided by one of them; the other answers what was decided, or
+    // `in_progress` when it met the decision half made (its job retries). Nothing is left undecided.
+    for (const [index, id] of ids.entries()) {
+      const answers = [index < 4 ? first?.[index] : undefined, index >= 2 ? second?.[index - 2] : undefined].filter(
+        (answer) => answer !== undefined,
+      );
+      expect(answers.filter((answer) => answer.decided_now)).toHaveLength(1);
+      for (const answer of answers) expect(['approved', 'in_progress']).toContain(answer.outcome);
+      expect((await statusOf(id)).status).toBe('approved');
+    }
+  });
+});
+
 describe('screenBatch', () => {
   it('approves every transfer of an atomic batch together', async () => {
     const { batch_id, transfer_ids } = await insertBatch(5);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Prisma, type Database, type TransferStatus } from '@ledgerline/db';
 import {
   approveAllRules,
@@ -14,9 +15,10 @@ import {
  * - `held`: waiting for a compliance decision;
  * - `rejected`: final;
  * - `past_screening`: the ledger already took it further (pending, posted, voided), nothing to do;
- * - `not_found`: no such transfer or batch; a job naming it can never succeed.
+ * - `not_found`: no such transfer or batch; a job naming it can never succeed;
+ * - `in_progress`: another delivery is deciding it at this very moment; retry shortly to read its decision.
  */
-export type ScreenOutcome = 'approved' | 'held' | 'rejected' | 'past_screening' | 'not_found';
+export type ScreenOutcome = 'approved' | 'held' | 'rejected' | 'past_screening' | 'not_found' | 'in_progress';
 
 export interface ScreenResult {
   outcome: ScreenOutcome;
@@ -29,6 +31,12 @@ export interface ScreenResult {
 export interface ScreeningService {
   /** Screens one transfer: `received -> screening -> approved | held | rejected`. Safe to repeat. */
   screen(transfer_id: string): Promise<ScreenResult>;
+  /**
+   * Screens many transfers as `screen` does, each on its own (not as one unit, unlike a batch), with
+   * one statement to claim them all and one to record every decision: the compliance worker's
+   * micro-batcher gathers concurrent jobs' transfers here. One result per id, in order.
+   */
+  screenMany(transfer_ids: readonly string[]): Promise<ScreenResult[]>;
   /** Screens every transfer of an atomic batch together, so they are approved (or not) as one. Safe to repeat. */
   screenBatch(batch_id: string): Promise<ScreenResult>;
 }
@@ -56,24 +64,50 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
   const { db } = options;
   const rules = options.rules ?? approveAllRules;
 
+  async function screenMany(transfer_ids: readonly string[]): Promise<ScreenResult[]> {
+    const ids = [...new Set(transfer_ids.map((id) => id.toLowerCase()))];
+    const claimed = new Map((await claimTransfers(db, ids)).map((row) => [row.id, row]));
+    const results = new Map<string, ScreenResult>();
+    const decisions = new Map<string, ScreeningDecision>();
+    // One at a time: the rules may query the database, and a batch must not take the whole pool.
+    for (const id of ids) {
+      const transfer = claimed.get(id);
+      if (transfer === undefined) results.set(id, { outcome: 'not_found', decided_now: false, hits: [] });
+      else if (transfer.status !== 'screening')
+        results.set(id, { outcome: outcomeWhileScreening(transfer.status), decided_now: false, hits: [] });
+      else decisions.set(id, await rules.evaluate(withoutStatus(transfer)));
+    }
+    const decided = await recordDecisions(db, decisions);
+    const undecided = [...decisions.keys()].filter((id) => !decided.has(id));
+    // Another delivery decided these first; report what it decided.
+    const now = undecided.length === 0 ? new Map() : new Map((await selectTransfers(db, { transfer_ids: undecided })).map((row) => [row.id, row]));
+    for (const [id, decision] of decisions) {
+      if (decided.has(id)) {
+        results.set(id, { outcome: outcomeOf([statusOf(decision)]), decided_now: true, hits: hitsOf(decision) });
+      } else {
+        const row = now.get(id);
+        results.set(id, {
+          outcome: row === undefined ? 'not_found' : outcomeWhileScreening(row.status),
+          decided_now: false,
+          hits: [],
+        });
+      }
+    }
+    return transfer_ids.map((id) => {
+      const result = results.get(id.toLowerCase());
+      assert.ok(result !== undefined);
+      return result;
+    });
+  }
+
   return {
     async screen(transfer_id) {
-      const [transfer] = await claimTransfer(db, transfer_id);
-      if (!transfer) return { outcome: 'not_found', decided_now: false, hits: [] };
-      if (transfer.status !== 'screening')
-        return { outcome: outcomeOf([transfer.status]), decided_now: false, hits: [] };
-
-      const decision = await rules.evaluate(withoutStatus(transfer));
-      const decided = await db.$executeRaw`
-        UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
-          updated_at = now()
-        WHERE id = ${transfer_id}::uuid AND status = 'screening'`;
-      if (decided === 1)
-        return { outcome: outcomeOf([statusOf(decision)]), decided_now: true, hits: hitsOf(decision) };
-      // Another delivery decided first; report what it decided.
-      const [now] = await selectTransfers(db, { transfer_id });
-      return { outcome: now ? outcomeOf([now.status]) : 'not_found', decided_now: false, hits: [] };
+      const [result] = await screenMany([transfer_id]);
+      assert.ok(result !== undefined);
+      return result;
     },
+
+    screenMany,
 
     async screenBatch(batch_id) {
       await db.$executeRaw`
@@ -110,30 +144,47 @@ const SCREENED_COLUMNS = Prisma.sql`
   t.batch_id::text AS batch_id, t.client_id, t.created_at`;
 
 /**
- * Moves a `received` transfer to `screening` and reads it, in one statement. The read sees the
- * statement's snapshot (the status before the update), so the status is taken from the update when it
- * claimed the row; a transfer already past `received` is read as it is.
+ * Moves `received` transfers to `screening` and reads them, in one statement. The read sees the
+ * statement's snapshot (the status before the update), so the status is taken from the update where it
+ * claimed the row; a transfer already past `received` is read as it is (one left in `screening` by a
+ * crashed delivery is screened again).
  */
-async function claimTransfer(db: Database, transfer_id: string): Promise<TransferRow[]> {
+async function claimTransfers(db: Database, transfer_ids: readonly string[]): Promise<TransferRow[]> {
   return db.$queryRaw<TransferRow[]>`
     WITH claimed AS (
       UPDATE transfers SET status = 'screening', updated_at = now()
-      WHERE id = ${transfer_id}::uuid AND status = 'received'
+      WHERE id = ANY(${transfer_ids}::uuid[]) AND status = 'received'
       RETURNING id)
     SELECT ${SCREENED_COLUMNS},
-           CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'screening' ELSE t.status::text END AS status
+           CASE WHEN t.id IN (SELECT id FROM claimed) THEN 'screening' ELSE t.status::text END AS status
     FROM transfers t
-    WHERE t.id = ${transfer_id}::uuid`;
+    WHERE t.id = ANY(${transfer_ids}::uuid[])`;
+}
+
+/**
+ * Records every decision in one statement, each only if its transfer is still in `screening` (the
+ * first writer wins); returns the ids this call decided.
+ */
+async function recordDecisions(db: Database, decisions: ReadonlyMap<string, ScreeningDecision>): Promise<Set<string>> {
+  if (decisions.size === 0) return new Set();
+  const entries = [...decisions];
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    UPDATE transfers AS t SET status = d.status::transfer_status, status_reason = d.reason, updated_at = now()
+    FROM unnest(${entries.map(([id]) => id)}::uuid[], ${entries.map(([, decision]) => statusOf(decision))}::text[],
+                ${entries.map(([, decision]) => reasonOf(decision))}::text[]) AS d(id, status, reason)
+    WHERE t.id = d.id AND t.status = 'screening'
+    RETURNING t.id::text AS id`;
+  return new Set(rows.map((row) => row.id));
 }
 
 async function selectTransfers(
   db: Database,
-  by: { transfer_id: string } | { batch_id: string },
+  by: { transfer_ids: readonly string[] } | { batch_id: string },
 ): Promise<TransferRow[]> {
   const rows = await db.$queryRaw<TransferRow[]>`
     SELECT ${SCREENED_COLUMNS}, t.status::text AS status
     FROM transfers t
-    WHERE ${'transfer_id' in by ? Prisma.sql`t.id = ${by.transfer_id}::uuid` : Prisma.sql`t.batch_id = ${by.batch_id}::uuid`}
+    WHERE ${'transfer_ids' in by ? Prisma.sql`t.id = ANY(${by.transfer_ids}::uuid[])` : Prisma.sql`t.batch_id = ${by.batch_id}::uuid`}
     ORDER BY t.id
     LIMIT ${BATCH_TRANSFERS_MAX + 1}`;
   return rows;
@@ -154,6 +205,14 @@ function reasonOf(decision: ScreeningDecision): string | null {
 
 function hitsOf(decision: ScreeningDecision): ScreeningHit[] {
   return decision.decision === 'approve' ? [] : decision.hits;
+}
+
+/**
+ * The outcome of one transfer of `screenMany`: one that another delivery is deciding right now is
+ * `in_progress` for its own job to retry, without failing the transfers screened beside it.
+ */
+function outcomeWhileScreening(status: TransferStatus): ScreenOutcome {
+  return status === 'screening' || status === 'received' ? 'in_progress' : outcomeOf([status]);
 }
 
 /** The outcome of a transfer, or of a batch from its transfers' statuses (they move together). */

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPostingEngine,
   type AdvanceResult,
@@ -33,73 +33,7 @@ function fakeEngine(fail: (ids: readonly string[]) => unknown = () => null) {
 }
 
 describe('advance batcher', () => {
-  it('groups concurrent submits into one engine call after linger_ms', async () => {
-    const { engine, calls } = fakeEngine();
-    const batcher = createAdvanceBatcher({ engine, batch_size_max: 10, linger_ms: 20 });
-    const results = await Promise.all(['a', 'b', 'c'].map((id) => batcher.submit(id)));
-    expect(calls).toEqual([['a', 'b', 'c']]);
-    expect(results.map((result) => result.transfer_id)).toEqual(['a', 'b', 'c']);
-    await batcher.close();
-  });
-
-  it('flushes as soon as batch_size_max ids wait', async () => {
-    const { engine, calls } = fakeEngine();
-    const batcher = createAdvanceBatcher({ engine, batch_size_max: 2, linger_ms: 60_000 });
-    const started_ms = Date.now();
-    await Promise.all(['a', 'b', 'c', 'd'].map((id) => batcher.submit(id)));
-    expect(Date.now() - started_ms).toBeLessThan(5_000);
-    expect(calls).toEqual([
-      ['a', 'b'],
-      ['c', 'd'],
-    ]);
-    await batcher.close();
-  });
-
-  it('posts at most batches_in_flight_max batches at once; ids arriving meanwhile gather into the next', async () => {
-    const calls: string[][] = [];
-    const releases: Array<() => void> = [];
-    let concurrent = 0;
-    let concurrent_max = 0;
-    const engine: PostingEngine = {
-      batch_size_max: 10,
-      async advance(ids) {
-        calls.push([...ids]);
-        concurrent += 1;
-        concurrent_max = Math.max(concurrent_max, concurrent);
-        await new Promise<void>((release) => releases.push(release));
-        concurrent -= 1;
-        return ids.map((id): AdvanceResult => ({ transfer_id: id, status: 'posted', status_reason: null, changed: true }));
-      },
-      async advanceAtomicBatch() {
-        return [];
-      },
-    };
-    const batcher = createAdvanceBatcher({ engine, batch_size_max: 10, linger_ms: 1, batches_in_flight_max: 1 });
-    const first = batcher.submit('a');
-    await vi.waitFor(() => expect(calls).toHaveLength(1));
-    const later = ['b', 'c', 'd'].map((id) => batcher.submit(id));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    // Their linger has long passed, but the one slot is taken: they wait, together.
-    expect(calls).toEqual([['a']]);
-    releases.shift()!();
-    await vi.waitFor(() => expect(calls).toHaveLength(2));
-    expect(calls[1]).toEqual(['b', 'c', 'd']);
-    releases.shift()!();
-    const results = await Promise.all([first, ...later]);
-    expect(results.map((result) => result.transfer_id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(concurrent_max).toBe(1);
-    await batcher.close();
-  });
-
-  it('sends an id submitted twice once and answers both submits', async () => {
-    const { engine, calls } = fakeEngine();
-    const batcher = createAdvanceBatcher({ engine, batch_size_max: 10, linger_ms: 5 });
-    const [first, second] = await Promise.all([batcher.submit('a'), batcher.submit('a')]);
-    expect(calls).toEqual([['a']]);
-    expect(first).toEqual(second);
-    await batcher.close();
-  });
-
+  // Grouping, flushing, in-flight bounds and close are the micro batcher's (@ledgerline/batching) and tested there.
   it('falls back to one id at a time after a non-retryable failure, so only the bad one fails', async () => {
     const bad = new Error('bad transfer');
     const { engine, calls } = fakeEngine((ids) => (ids.includes('bad') ? bad : null));
@@ -118,16 +52,6 @@ describe('advance batcher', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toEqual([['a', 'b']]);
     await batcher.close();
-  });
-
-  it('flushes what waits on close and refuses later submits', async () => {
-    const { engine, calls } = fakeEngine();
-    const batcher = createAdvanceBatcher({ engine, batch_size_max: 10, linger_ms: 60_000 });
-    const pending = batcher.submit('a');
-    await batcher.close();
-    await expect(pending).resolves.toMatchObject({ transfer_id: 'a' });
-    expect(calls).toEqual([['a']]);
-    await expect(batcher.submit('b')).rejects.toThrow('closed');
   });
 
   it('refuses a batch size the engine would not accept', () => {
