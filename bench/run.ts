@@ -17,7 +17,8 @@ import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures'
 import type { BenchContext, Scenario } from './lib/context';
 import { cleanupStack } from './lib/cleanups';
 import { gitInfo, machineInfo } from './lib/machine';
-import { startPlatform, type Platform } from './lib/platform';
+import { nginxVersion } from './lib/nginx';
+import { startPlatform, type GatewayChoice, type Platform } from './lib/platform';
 import {
   createMigratedDatabase,
   serverUrlFrom,
@@ -37,13 +38,15 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      gateway: { type: 'string', default: 'auto' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      `usage: npm run bench -- [--quick] [--profile] [--only=${SCENARIOS.map((scenario) => scenario.name).join(',')}]\n`,
+      `usage: npm run bench -- [--quick] [--profile] [--gateway=auto|nginx|node] [--only=${SCENARIOS.map((scenario) => scenario.name).join(',')}]\n` +
+        '  --gateway: what serves the base URL: nginx as in production (auto: when installed), or the Node gateway\n',
     );
     return 0;
   }
@@ -51,6 +54,7 @@ async function main(): Promise<number> {
   const unknown = only?.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
   const selected = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
+  const gateway = chooseGateway(values.gateway);
 
   const settings = settingsFor(values.quick ? 'quick' : 'full');
   const started_at = Date.now();
@@ -87,6 +91,7 @@ async function main(): Promise<number> {
           log,
           defer: context.defer,
           cpu_profile: context.cpu_profile,
+          gateway,
         }),
       );
       return platform;
@@ -103,7 +108,9 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  log(`profile ${settings.profile}; scenarios: ${selected.map((scenario) => scenario.name).join(', ')}`);
+  log(
+    `profile ${settings.profile}; base URL served by ${gateway.description}; scenarios: ${selected.map((scenario) => scenario.name).join(', ')}`,
+  );
   const records: ScenarioRecord[] = [];
   try {
     // The platform's processes run the apps' bundles: built fresh, once, before any scenario.
@@ -135,7 +142,7 @@ async function main(): Promise<number> {
       load_average_at_end: os.loadavg(),
       postgres_version: await serverVersion(postgres_server_url).catch(() => 'unknown'),
     },
-    settings,
+    settings: { ...settings, gateway: gateway.description },
     scenarios: records,
     figures: context.figures.figures,
     table,
@@ -143,6 +150,15 @@ async function main(): Promise<number> {
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(WORKSPACE_ROOT, RESULTS_FILE)}`);
   return records.some((record) => record.status === 'failed') ? 1 : 0;
+}
+
+/** nginx (production's load balancer, infra/nginx) when asked or, with `auto`, when installed; else the Node gateway. */
+function chooseGateway(option: string | undefined): GatewayChoice {
+  if (option !== 'auto' && option !== 'nginx' && option !== 'node') throw new Error(`--gateway must be auto, nginx or node`);
+  const version = option === 'node' ? undefined : nginxVersion();
+  if (version !== undefined) return { kind: 'nginx', version, description: `${version} (one worker)` };
+  if (option === 'nginx') throw new Error('--gateway=nginx: nginx is not installed (apt-get install nginx-light)');
+  return { kind: 'node', description: 'the Node gateway (apps/gateway)' };
 }
 
 async function runScenario(scenario: Scenario, context: BenchContext): Promise<ScenarioRecord> {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { deleteQueueKeys } from '@ledgerline/queue/testing';
@@ -13,7 +14,8 @@ import {
   type PlatformApp,
   type PlatformWiring,
 } from '@ledgerline/processes';
-import { benchProcess } from './processes';
+import { startNginx, type Nginx } from './nginx';
+import { benchProcess, PROFILE_DIRECTORY } from './processes';
 import { resolveRedis } from './redis';
 import type { BenchSettings } from './settings';
 
@@ -21,9 +23,14 @@ const ADMIN_CLIENT_ID = 'bench-admin';
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 
 /** The platform as the benchmark runs it: every app (its bundle, see buildApps) as its own process, on spare ports. */
+/** What serves the base URL: nginx, as in production (infra/nginx), or the Node gateway. */
+export type GatewayChoice = { kind: 'nginx'; version: string; description: string } | { kind: 'node'; description: string };
+
 export interface Platform {
-  /** The gateway: the one base URL clients use. */
+  /** The one base URL clients use: nginx or the Node gateway (see GatewayChoice). */
   base_url: string;
+  /** nginx's processes when it serves the base URL, for CPU accounting. */
+  nginx: Nginx | undefined;
   /** Each HTTP app's own URL, to tell the gateway's share of a figure from the service's. */
   app_urls: Partial<Record<PlatformApp, string>>;
   processes: ReadonlyMap<PlatformApp, AppProcess>;
@@ -45,6 +52,7 @@ export interface StartPlatformOptions {
   defer(cleanup: () => Promise<void>): void;
   /** Run every process with `--cpu-prof`, profiles written to bench/tmp/profiles/<app>/ when they stop. */
   cpu_profile: boolean;
+  gateway: GatewayChoice;
 }
 
 export async function startPlatform(options: StartPlatformOptions): Promise<Platform> {
@@ -104,13 +112,24 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
 
   const pool = new pg.Pool({ connectionString: options.database_url, max: 4 });
   options.defer(() => pool.end());
-  const base_url = urlOf('gateway');
+  let nginx: Nginx | undefined;
+  if (options.gateway.kind === 'nginx') {
+    nginx = await startNginx({
+      upstreams: { accounts: urlOf('accounts-api'), transactions: urlOf('transactions-api') },
+      directory: path.join(PROFILE_DIRECTORY, '..', 'nginx'),
+      version: options.gateway.version,
+    });
+    options.defer(nginx.stop);
+    options.log(`platform: ${nginx.version} serves the base URL ${nginx.url}`);
+  }
+  const base_url = nginx?.url ?? urlOf('gateway');
   const tokens = tokenSource(base_url, ADMIN_CLIENT_ID, admin_secret);
   const app_urls: Partial<Record<PlatformApp, string>> = {};
   for (const app of HTTP_APPS) app_urls[app] = urlOf(app);
 
   return {
     base_url,
+    nginx,
     app_urls,
     processes,
     pool,

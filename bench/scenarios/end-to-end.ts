@@ -215,8 +215,9 @@ async function accept(
 }
 
 /**
- * CPU time used so far by each platform process and by all `postgres` processes of the machine (the
- * server the run uses; backends that exit during the run take their share with them).
+ * CPU time used so far by each platform process, nginx when it serves the base URL, and by all
+ * `postgres` and `redis-server` processes of the machine (the servers the run uses; backends that exit
+ * during the run take their share with them).
  */
 function cpuSnapshot(platform: Platform): Record<string, number> {
   const snapshot: Record<string, number> = {};
@@ -225,7 +226,10 @@ function cpuSnapshot(platform: Platform): Record<string, number> {
     const cpu_ms = pid === undefined ? undefined : readProcessCpuMs(pid);
     if (cpu_ms !== undefined) snapshot[app] = cpu_ms;
   }
+  if (platform.nginx !== undefined)
+    snapshot['nginx'] = platform.nginx.pids().reduce((sum, pid) => sum + (readProcessCpuMs(pid) ?? 0), 0);
   snapshot['postgres'] = readCommandCpuMs('postgres');
+  snapshot['redis'] = readCommandCpuMs('redis-server');
   return snapshot;
 }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import httpProxy from '@fastify/http-proxy';
-import { logRequestCompleted, stdoutLogDestination } from '@ledgerline/config';
+import { logRequestCompleted, ROUTED_PREFIXES, stdoutLogDestination, type UpstreamName } from '@ledgerline/config';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
-import { ROUTED_PREFIXES, type UpstreamName } from './routes';
 
 export interface GatewayOptions {
   upstreams: Record<UpstreamName, string>;

@@ -14,5 +14,7 @@ export {
   type HttpConfig,
   type LogConfig,
 } from './fragments';
+/** Which service answers which path: the gateway, nginx (infra/) and the benchmark's nginx route alike. */
+export { ROUTED_PREFIXES, type UpstreamName } from './routes';
 /** Process-wide logging: the stdout destination every logger shares, and the access line. */
 export { logRequestCompleted, stdoutLogDestination } from './logging';
