@@ -35,6 +35,7 @@ export function nginxConfig(options: { port: number; upstreams: Record<UpstreamN
     upstream ${name} {
       server ${new URL(options.upstreams[name]).host};
       keepalive 64;
+      keepalive_requests 1000000;
     }`;
   const locations = ROUTED_PREFIXES.map(({ prefix, upstream }) => `      location ${prefix} { proxy_pass http://${upstream}; }`);
   return `
@@ -59,6 +60,9 @@ http {
   server {
     listen 127.0.0.1:${options.port};
     client_max_body_size 1m;
+    # nginx closes a client connection after 1,000 requests by default; a load generator's request
+    # in flight at that moment would count as an error that no client of a keep-alive API should see.
+    keepalive_requests 1000000;
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_set_header Host $host;
