@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,15 @@ function start(env: Record<string, string>, whenListening?: (url: string) => Pro
   });
 }
 
+/** A port nothing listens on (taken from the OS, then released). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
 let database: TestDatabase;
 let baseEnv: Record<string, string>;
 beforeAll(async () => {
@@ -88,6 +98,49 @@ describe('accounts-api main', () => {
     expect(tokenStatus).toBe(200);
     expect(run.stdout).toContain('built-in development key');
     expect(run.stdout).not.toContain('a-bootstrap-secret-of-at-least-32-chars');
+  }, TEST_TIMEOUT_MS);
+
+  it('waits for a database that is not reachable yet instead of exiting', async () => {
+    // The database's port is closed when the service starts and opens (a TCP relay to the real
+    // server) two seconds later, as when Postgres restarts beside the service.
+    const postgres = new URL(database.url);
+    const port = await closedPort();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(Number(postgres.port), postgres.hostname);
+      client.pipe(upstream).pipe(client);
+      const close = () => (client.destroy(), upstream.destroy());
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    const opening = setTimeout(() => relay.listen(port, '127.0.0.1'), 2_000);
+    try {
+      const through = new URL(database.url);
+      through.host = `127.0.0.1:${port}`;
+      let tokenStatus = 0;
+      const run = await start(
+        {
+          ...baseEnv,
+          DATABASE_URL: through.toString(),
+          BOOTSTRAP_ADMIN_CLIENT_ID: 'patient-admin',
+          BOOTSTRAP_ADMIN_CLIENT_SECRET: 'a-bootstrap-secret-of-at-least-32-chars',
+        },
+        async (url) => {
+          const token = await fetch(`${url}/v1/auth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ client_id: 'patient-admin', client_secret: 'a-bootstrap-secret-of-at-least-32-chars' }),
+          });
+          tokenStatus = token.status;
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(tokenStatus).toBe(200);
+      expect(run.stdout).toContain('database unavailable at start; retrying the bootstrap admin');
+    } finally {
+      clearTimeout(opening);
+      await new Promise((closed) => relay.close(closed));
+    }
   }, TEST_TIMEOUT_MS);
 
   it('exits with 1 and one line, no stack, on bad configuration', async () => {

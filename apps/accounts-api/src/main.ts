@@ -1,14 +1,15 @@
 /**
  * Starts accounts-api: reads the environment once (see `AccountsApiConfigSchema` in ./config for every
  * variable and its default), connects Postgres and Redis, creates the bootstrap admin client when
- * BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET are set, and listens (port 3001 by
+ * BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET are set (waiting up to a minute for a
+ * database that is not reachable yet), and listens (port 3001 by
  * default). SIGTERM/SIGINT drain in-flight requests, then close Redis and Postgres. Bad configuration
  * prints one line and exits with 1.
  */
 import { ensureBootstrapAdmin, jwtOptionsFromConfig } from '@ledgerline/auth';
 import { ConfigError, loadConfig, stdoutLogDestination } from '@ledgerline/config';
 import { createEnvelopeCipher, KeyringError, parseKeyring } from '@ledgerline/crypto';
-import { createPrismaClient } from '@ledgerline/db';
+import { createPrismaClient, retryWhileUnavailable } from '@ledgerline/db';
 import { installGracefulShutdown } from '@ledgerline/http';
 import { createProducerConnection } from '@ledgerline/queue';
 import { pino } from 'pino';
@@ -16,6 +17,8 @@ import { buildAccountsApp } from './app';
 import { AccountsApiConfigSchema, bootstrapAdminOf, DEV_ENCRYPTION_KEY_ID } from './config';
 
 const SERVICE_NAME = 'accounts-api';
+/** How long start-up waits for an unreachable database (a Postgres restarting beside us) before giving up. */
+const STARTUP_DATABASE_WAIT_MS = 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(AccountsApiConfigSchema, process.env);
@@ -64,7 +67,10 @@ async function main(): Promise<void> {
     app.log.warn('ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.');
   }
   if (bootstrapAdmin !== null) {
-    const outcome = await ensureBootstrapAdmin({ db, ...bootstrapAdmin });
+    const outcome = await retryWhileUnavailable(() => ensureBootstrapAdmin({ db, ...bootstrapAdmin }), {
+      deadline_ms: STARTUP_DATABASE_WAIT_MS,
+      on_retry: (error) => app.log.warn({ err: error }, 'database unavailable at start; retrying the bootstrap admin'),
+    });
     app.log.info({ client_id: bootstrapAdmin.client_id, outcome }, 'bootstrap admin client');
   }
   await app.listen({ host: config.HOST, port: config.PORT });

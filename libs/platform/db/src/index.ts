@@ -6,6 +6,7 @@ export { createPrismaClient, preparedStatementNamer, PREPARED_STATEMENTS_MAX, ty
 export { migrate, readMigrations, MigrationError, type Migration, type MigrationResult } from './migrator/migrator';
 export {
   withTransactionRetry,
+  retryWhileUnavailable,
   isRetryableTransactionError,
   isTransientDatabaseError,
   sqlStateOf,

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from './client';
 import { createTestDatabase, type TestDatabase } from './testing';
@@ -28,6 +29,27 @@ describe('transaction retry and error classification', () => {
     });
     expect(result).toBe('committed');
     expect(attempts).toBe(3);
+  });
+
+  it('classifies an unreachable server as transient, for raw queries and model queries alike', async () => {
+    const server = net.createServer();
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((closed) => server.close(() => closed()));
+    const unreachable = createPrismaClient({
+      url: `postgresql://root@127.0.0.1:${port}/postgres`,
+      pool_size_max: 1,
+      statement_timeout_ms: 1_000,
+    });
+    try {
+      const raw = await unreachable.$queryRaw`SELECT 1`.catch((caught: unknown) => caught);
+      const model = await unreachable.apiClient.findFirst({ where: { clientId: 'x' } }).catch((caught: unknown) => caught);
+      expect(raw).toBeInstanceOf(Error);
+      expect(isTransientDatabaseError(raw)).toBe(true);
+      expect(isTransientDatabaseError(model)).toBe(true);
+    } finally {
+      await unreachable.$disconnect();
+    }
   });
 
   it('classifies an exhausted connection pool as transient, so clients get 503 and retry', async () => {

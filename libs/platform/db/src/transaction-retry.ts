@@ -62,6 +62,12 @@ export async function withTransactionRetry<T>(
 const TRANSIENT_PRISMA_CODES = new Set(['P2028', 'P1001', 'P1002', 'P1017', 'P2024']);
 /** SQLSTATE classes 08 (connection) and 57P (operator intervention: shutdown, crash recovery), 53 (resources). */
 const TRANSIENT_SQLSTATE = /^(08|57P|53)/;
+/**
+ * How Prisma's driver adapter reports connection faults of raw queries, which carry no Prisma code and
+ * no SQLSTATE (`meta.driverAdapterError.cause.kind`): the server is down or restarting, a connection
+ * broke, the server is full.
+ */
+const TRANSIENT_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 
 /**
  * True for faults that pass by themselves and left nothing half-done (the transaction never started
@@ -70,6 +76,31 @@ const TRANSIENT_SQLSTATE = /^(08|57P|53)/;
 export function isTransientDatabaseError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TRANSIENT_PRISMA_CODES.has(code)) return true;
+  const kind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } } | null)?.meta
+    ?.driverAdapterError?.cause?.kind;
+  if (typeof kind === 'string' && TRANSIENT_ADAPTER_KINDS.has(kind)) return true;
   const state = sqlStateOf(error);
   return (state !== undefined && TRANSIENT_SQLSTATE.test(state)) || isRetryableTransactionError(error);
+}
+
+/**
+ * Runs `work` again while it fails with a transient database error (the server down, restarting or
+ * full), every `interval_ms`, for at most `deadline_ms`; any other error, or the deadline, ends it with
+ * the last error. For start-up work, so that a service started beside a restarting Postgres waits for
+ * it instead of exiting. `work` must be safe to repeat.
+ */
+export async function retryWhileUnavailable<T>(
+  work: () => Promise<T>,
+  options: { deadline_ms: number; interval_ms?: number; on_retry?: (error: unknown) => void },
+): Promise<T> {
+  const deadline = Date.now() + options.deadline_ms;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransientDatabaseError(error) || Date.now() >= deadline) throw error;
+      options.on_retry?.(error);
+      await sleep(options.interval_ms ?? 500);
+    }
+  }
 }
