@@ -50,6 +50,22 @@ function start(env: Record<string, string>, whenListening?: (url: string) => Pro
   });
 }
 
+const BOOTSTRAP_SECRET = 'a-bootstrap-secret-of-at-least-32-chars';
+
+function bootstrapAdmin(client_id: string): Record<string, string> {
+  return { BOOTSTRAP_ADMIN_CLIENT_ID: client_id, BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET };
+}
+
+/** The status of a token request by the bootstrap admin `client_id`. */
+async function loginStatus(url: string, client_id: string): Promise<number> {
+  const response = await fetch(`${url}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id, client_secret: BOOTSTRAP_SECRET }),
+  });
+  return response.status;
+}
+
 /** A port nothing listens on (taken from the OS, then released). */
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -76,28 +92,19 @@ afterAll(() => database.drop());
 
 describe('accounts-api main', () => {
   it('starts, creates the bootstrap admin, serves and shuts down cleanly on SIGTERM', async () => {
-    const env = {
-      ...baseEnv,
-      BOOTSTRAP_ADMIN_CLIENT_ID: 'bootstrap-admin',
-      BOOTSTRAP_ADMIN_CLIENT_SECRET: 'a-bootstrap-secret-of-at-least-32-chars',
-    };
+    const env = { ...baseEnv, ...bootstrapAdmin('bootstrap-admin') };
     let tokenStatus = 0;
     let readyStatus = 0;
     const run = await start(env, async (url) => {
       readyStatus = (await fetch(`${url}/readyz`)).status;
-      const token = await fetch(`${url}/v1/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: 'bootstrap-admin', client_secret: 'a-bootstrap-secret-of-at-least-32-chars' }),
-      });
-      tokenStatus = token.status;
+      tokenStatus = await loginStatus(url, 'bootstrap-admin');
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(readyStatus).toBe(200);
     expect(tokenStatus).toBe(200);
     expect(run.stdout).toContain('built-in development key');
-    expect(run.stdout).not.toContain('a-bootstrap-secret-of-at-least-32-chars');
+    expect(run.stdout).not.toContain(BOOTSTRAP_SECRET);
   }, TEST_TIMEOUT_MS);
 
   it('waits for a database that is not reachable yet instead of exiting', async () => {
@@ -118,19 +125,9 @@ describe('accounts-api main', () => {
       through.host = `127.0.0.1:${port}`;
       let tokenStatus = 0;
       const run = await start(
-        {
-          ...baseEnv,
-          DATABASE_URL: through.toString(),
-          BOOTSTRAP_ADMIN_CLIENT_ID: 'patient-admin',
-          BOOTSTRAP_ADMIN_CLIENT_SECRET: 'a-bootstrap-secret-of-at-least-32-chars',
-        },
+        { ...baseEnv, DATABASE_URL: through.toString(), ...bootstrapAdmin('patient-admin') },
         async (url) => {
-          const token = await fetch(`${url}/v1/auth/token`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ client_id: 'patient-admin', client_secret: 'a-bootstrap-secret-of-at-least-32-chars' }),
-          });
-          tokenStatus = token.status;
+          tokenStatus = await loginStatus(url, 'patient-admin');
         },
       );
       expect(run.stderr).toBe('');

@@ -5,7 +5,7 @@ import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import type { AccessScope } from '../access/access-scope';
 import { failure, success, type Outcome } from '../result';
 import type { AccountChangeError, AccountOpenError, AccountQueryError } from './account.errors';
-import { computeBalance, toDecimal, type Balance } from './balance';
+import { computeBalance, toDecimal, type Balance, type BalanceColumns } from './balance';
 import { checkMetadata, type Metadata } from './metadata';
 import { readEntries, readPostedBalanceAsOf, type EntryPage, type EntryQuery } from './statement';
 
@@ -111,12 +111,34 @@ export interface AccountServiceDependencies {
 
 type AccountRow = Prisma.AccountModel;
 
+/** What the read paths (balance, statement) need of an account: NUMERIC columns as exact text. */
+interface BalanceRow extends BalanceColumns {
+  id: string;
+  currency: string;
+}
+
 export function createAccountService({ db }: AccountServiceDependencies): AccountService {
   async function findVisible(id: string, scope: AccessScope): Promise<AccountRow | null> {
     if (!isUuid(id) || scope.kind === 'none') return null;
     return db.account.findFirst({
       where: { id, ...(scope.kind === 'customer' ? { customerId: scope.customer_id } : {}) },
     });
+  }
+
+  /**
+   * The balance columns of an account visible in `scope`, in one raw statement: the hot read path
+   * (every balance read and statement page), so it skips the model query's compiler and its Decimal
+   * objects, about 0.1-0.2 ms of CPU a read on a small machine.
+   */
+  async function findVisibleBalance(id: string, scope: AccessScope): Promise<BalanceRow | null> {
+    if (!isUuid(id) || scope.kind === 'none') return null;
+    const owner = scope.kind === 'customer' ? Prisma.sql`AND customer_id = ${scope.customer_id}::uuid` : Prisma.empty;
+    const [row] = await db.$queryRaw<BalanceRow[]>`
+      SELECT id::text AS id, currency::text AS currency, posted_debits::text AS posted_debits,
+             posted_credits::text AS posted_credits, pending_debits::text AS pending_debits,
+             pending_credits::text AS pending_credits, overdraft_limit::text AS overdraft_limit
+      FROM accounts WHERE id = ${id}::uuid ${owner}`;
+    return row ?? null;
   }
 
   /**
@@ -221,12 +243,12 @@ export function createAccountService({ db }: AccountServiceDependencies): Accoun
     close: (id, scope) => transition(id, scope, ['active', 'frozen'], 'closed'),
 
     async balance(id, scope, options = {}) {
-      const row = await findVisible(id, scope);
+      const row = await findVisibleBalance(id, scope);
       if (row === null) return null;
       const now = new Date();
       const { as_of } = options;
       if (as_of === undefined || as_of.getTime() >= now.getTime()) {
-        return { account_id: row.id, currency: row.currency, as_of: now, ...balanceOf(row) };
+        return { account_id: row.id, currency: row.currency, as_of: now, ...computeBalance(row, row.currency) };
       }
       const posted = await readPostedBalanceAsOf(db, row.id, as_of);
       return {
@@ -241,7 +263,7 @@ export function createAccountService({ db }: AccountServiceDependencies): Accoun
     },
 
     async listEntries(id, scope, query = {}) {
-      const row = await findVisible(id, scope);
+      const row = await findVisibleBalance(id, scope);
       if (row === null) return failure('not_found', 'No such account.');
       return success(await readEntries(db, row, query));
     },
