@@ -20,8 +20,15 @@ interface Run {
   stderr: string;
 }
 
-/** Starts main.ts with exactly `env`; `whenListening` runs once it logs its address, then it gets SIGTERM. */
-function start(env: Record<string, string>, whenListening?: (url: string) => Promise<void>): Promise<Run> {
+/**
+ * Starts main.ts with exactly `env`; `whenListening` runs once it logs its address, then it gets SIGTERM.
+ * `onOutput` sees its standard output so far, each time more arrives.
+ */
+function start(
+  env: Record<string, string>,
+  whenListening?: (url: string) => Promise<void>,
+  onOutput?: (stdout: string) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tsx, main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const run: Run = { code: null, stdout: '', stderr: '' };
@@ -29,6 +36,7 @@ function start(env: Record<string, string>, whenListening?: (url: string) => Pro
     let started = false;
     child.stdout.on('data', (chunk: Buffer) => {
       run.stdout += chunk.toString('utf8');
+      onOutput?.(run.stdout);
       const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout);
       if (address !== null && !started) {
         started = true;
@@ -109,7 +117,7 @@ describe('accounts-api main', () => {
 
   it('waits for a database that is not reachable yet instead of exiting', async () => {
     // The database's port is closed when the service starts and opens (a TCP relay to the real
-    // server) two seconds later, as when Postgres restarts beside the service.
+    // server) once the service has said it is waiting, as when Postgres restarts beside the service.
     const postgres = new URL(database.url);
     const port = await closedPort();
     const relay = net.createServer((client) => {
@@ -119,15 +127,20 @@ describe('accounts-api main', () => {
       client.on('error', close);
       upstream.on('error', close);
     });
-    const opening = setTimeout(() => relay.listen(port, '127.0.0.1'), 2_000);
     try {
       const through = new URL(database.url);
       through.host = `127.0.0.1:${port}`;
       let tokenStatus = 0;
+      let opened = false;
       const run = await start(
         { ...baseEnv, DATABASE_URL: through.toString(), ...bootstrapAdmin('patient-admin') },
         async (url) => {
           tokenStatus = await loginStatus(url, 'patient-admin');
+        },
+        (stdout) => {
+          if (opened || !stdout.includes('database unavailable at start')) return;
+          opened = true;
+          relay.listen(port, '127.0.0.1');
         },
       );
       expect(run.stderr).toBe('');
@@ -135,7 +148,6 @@ describe('accounts-api main', () => {
       expect(tokenStatus).toBe(200);
       expect(run.stdout).toContain('database unavailable at start; retrying the bootstrap admin');
     } finally {
-      clearTimeout(opening);
       await new Promise((closed) => relay.close(closed));
     }
   }, TEST_TIMEOUT_MS);

@@ -80,7 +80,8 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
     const decided = await recordDecisions(db, decisions);
     const undecided = [...decisions.keys()].filter((id) => !decided.has(id));
     // Another delivery decided these first; report what it decided.
-    const now = undecided.length === 0 ? new Map() : new Map((await selectTransfers(db, { transfer_ids: undecided })).map((row) => [row.id, row]));
+    const now = new Map<string, TransferRow>();
+    if (undecided.length > 0) for (const row of await selectTransfers(db, { transfer_ids: undecided })) now.set(row.id, row);
     for (const [id, decision] of decisions) {
       if (decided.has(id)) {
         results.set(id, { outcome: outcomeOf([statusOf(decision)]), decided_now: true, hits: hitsOf(decision) });
