@@ -65,7 +65,8 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
   const rules = options.rules ?? approveAllRules;
 
   async function screenMany(transfer_ids: readonly string[]): Promise<ScreenResult[]> {
-    const ids = [...new Set(transfer_ids.map((id) => id.toLowerCase()))];
+    // In id order, so that two batches sharing a transfer (a redelivered job) lock rows in the same order.
+    const ids = [...new Set(transfer_ids.map((id) => id.toLowerCase()))].sort();
     const claimed = new Map((await claimTransfers(db, ids)).map((row) => [row.id, row]));
     const results = new Map<string, ScreenResult>();
     const decisions = new Map<string, ScreeningDecision>();
