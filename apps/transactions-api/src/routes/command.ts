@@ -56,7 +56,7 @@ export function commandOf(request: FastifyRequest, reply: FastifyReply): MoneyCo
       path: request.url.split('?')[0] ?? request.url,
       body: request.body ?? {},
     },
-    audit_record: (status) => auditInsert(auditEntryOf(request, status)),
+    audit_record: (status, when) => auditInsert(auditEntryOf(request, status), when),
     render: (status, body) => {
       const bytes = reply.serializeInput(body as Record<string, unknown>, String(status));
       assert.equal(typeof bytes, 'string', `no response serializer for status ${status}`);

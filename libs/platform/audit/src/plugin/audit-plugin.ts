@@ -37,13 +37,14 @@ export function auditEntryOf(request: FastifyRequest, status_code: number): Audi
 
 /**
  * The INSERT of one audit record, to embed in the transaction (or the statement) of the change it
- * describes. It is written as `INSERT ... SELECT` without a FROM, so a caller may append a `WHERE` to
- * write the record only when the change itself happens (see `runIdempotentStatement`).
+ * describes. `when` is an SQL condition the record is written under (always, by default), e.g. "this
+ * statement claimed the idempotency key" (see `runIdempotentStatement`).
  */
-export function auditInsert(entry: AuditEntry): Prisma.Sql {
+export function auditInsert(entry: AuditEntry, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
-    SELECT ${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer`;
+    SELECT ${entry.actor}, ${entry.role}, ${entry.action}, ${entry.resource}, ${entry.request_id}, ${entry.outcome}::integer
+    WHERE ${when}`;
 }
 
 declare module 'fastify' {

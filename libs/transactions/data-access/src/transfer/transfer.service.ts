@@ -127,8 +127,6 @@ function invalid(errors: FieldError[]): TransferFailure {
   );
 }
 
-type AccountRow = AccountFacts;
-
 interface VisibleTransferRow extends TransferRow {
   source_customer_id: string | null;
   destination_customer_id: string | null;
@@ -213,7 +211,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   async function acceptSingle(
     command: MoneyCommand,
     transfer: NewTransfer,
-    check: (accounts: Map<string, AccountRow>) => TransferFailure | undefined,
+    check: (accounts: Map<string, AccountFacts>) => TransferFailure | undefined,
   ): Promise<CommandResult> {
     const denied = moneyRoleDenial(command.caller);
     if (denied !== undefined) return denied;
@@ -236,13 +234,14 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     const messages = [jobs.screenTransfer(row.id, command.request_id), ...holdExpiryJobs(command, row)];
     const origin = { client_id: command.caller.client_id, request_id: command.request_id };
     const { audit_record } = command;
+    const scope = idempotencyScope(command);
     // Retried like a transaction: a failed statement left nothing, and a retry after an unseen commit
     // finds its own key and replays.
     const outcome = await withTransactionRetry(() =>
-      runIdempotentStatement<TransferFailure>(db, idempotencyScope(command), response, (claimed) => [
+      runIdempotentStatement<TransferFailure>(db, scope, response, (claimed) => [
         newTransferInsert(row, origin, claimed),
         outboxInsert(messages, claimed),
-        ...(audit_record === undefined ? [] : [Prisma.sql`${audit_record(response.status)} WHERE ${claimed}`]),
+        ...(audit_record === undefined ? [] : [audit_record(response.status, claimed)]),
       ]),
     );
     return outcome === undefined ? undefined : commandResultOf(outcome);
@@ -268,7 +267,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
    */
   function checkParties(
     caller: Caller,
-    accounts: Map<string, AccountRow>,
+    accounts: Map<string, AccountFacts>,
     transfer: CheckedTransfer,
     prefix: string,
   ): TransferFailure | undefined {
@@ -770,7 +769,7 @@ function moneyRoleDenial(caller: Caller): TransferFailure | undefined {
   return undefined;
 }
 
-function callerMayDebit(caller: Caller, account: AccountRow): boolean {
+function callerMayDebit(caller: Caller, account: AccountFacts): boolean {
   if (SERVICE_ROLES.has(caller.role)) return true;
   const customer_id = customerOf(caller);
   return customer_id !== undefined && account.customer_id === customer_id;

@@ -100,9 +100,10 @@ export interface MoneyCommand {
   /**
    * The request's audit record as an INSERT for a given response status. When present, a command that
    * does its work writes it in the same transaction as the work (one commit, and no change without its
-   * record); replays and refusals write nothing here, and the app's audit plugin records those.
+   * record); replays and refusals write nothing here, and the app's audit plugin records those. `when`
+   * is an SQL condition to write it under (a one-statement accept writes it only if it claimed the key).
    */
-  audit_record?: ((status: number) => Prisma.Sql) | undefined;
+  audit_record?: ((status: number, when?: Prisma.Sql) => Prisma.Sql) | undefined;
 }
 
 /** Business failures of the transfer service, mapped to problem codes by the app. */
