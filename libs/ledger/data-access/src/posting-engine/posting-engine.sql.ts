@@ -169,6 +169,9 @@ export async function insertEntries(tx: Tx, entries: readonly JournalEntryDraft[
   assert.equal(inserted, entries.length, 'journal insert wrote a different number of rows');
 }
 
+// `a.id = ANY($1)` narrows the accounts before the join: joined against the batch's rows alone, a batch
+// of 500 accounts in a table of 10,000 was planned as a hash of every account (15 ms of EXPLAIN ANALYZE
+// time under the locks, against 4 ms). The same holds for the transfers below.
 export const UPDATE_ACCOUNTS_SQL = `
   UPDATE accounts AS a
      SET posted_debits = a.posted_debits + d.posted_debits,
@@ -180,7 +183,7 @@ export const UPDATE_ACCOUNTS_SQL = `
          updated_at = $8::timestamptz
     FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[], $7::bigint[])
          AS d(id, posted_debits, posted_credits, pending_debits, pending_credits, entries, version)
-   WHERE a.id = d.id AND a.version = d.version
+   WHERE a.id = ANY($1::uuid[]) AND a.id = d.id AND a.version = d.version
   RETURNING a.id::text AS id, a.posted_debits::text AS posted_debits, a.posted_credits::text AS posted_credits,
             a.pending_debits::text AS pending_debits, a.pending_credits::text AS pending_credits,
             a.last_entry_sequence::text AS last_entry_sequence`;
@@ -243,7 +246,7 @@ export const UPDATE_TRANSFERS_SQL = `
          updated_at = $7::timestamptz
     FROM unnest($1::uuid[], $2::transfer_status[], $3::text[], $4::timestamptz[], $5::numeric[], $6::transfer_status[])
          AS u(id, status, status_reason, posted_at, captured_amount, from_status)
-   WHERE t.id = u.id AND t.status = u.from_status`;
+   WHERE t.id = ANY($1::uuid[]) AND t.id = u.id AND t.status = u.from_status`;
 
 /**
  * Moves each changed transfer to its new status in one statement. The `status = from_status` guard
