@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { buildApps, WORKSPACE_ROOT } from '@ledgerline/processes';
 import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures';
 import type { BenchContext, Scenario } from './lib/context';
+import { AUTOVACUUM_STAND_IN_INTERVAL_MS, keepMaintained } from './lib/autovacuum';
 import { cleanupStack } from './lib/cleanups';
 import { gitInfo, machineInfo } from './lib/machine';
 import { nginxVersion } from './lib/nginx';
@@ -22,6 +23,7 @@ import { startPlatform, type GatewayChoice, type Platform } from './lib/platform
 import {
   createMigratedDatabase,
   serverUrlFrom,
+  serverAutovacuum,
   serverVersion,
   uniqueName,
   type BenchDatabase,
@@ -75,9 +77,10 @@ async function main(): Promise<number> {
     defer: (cleanup) => cleanups.push(cleanup),
     database() {
       database ??= createMigratedDatabase(postgres_server_url, uniqueName('bench_ledgerline')).then(
-        (created) => {
+        async (created) => {
           cleanups.push(created.drop);
           log(`database ${created.name} created and migrated`);
+          await keepMaintained(created.url, 'database', { log, defer: context.defer });
           return created;
         },
       );
@@ -142,7 +145,14 @@ async function main(): Promise<number> {
       load_average_at_end: os.loadavg(),
       postgres_version: await serverVersion(postgres_server_url).catch(() => 'unknown'),
     },
-    settings: { ...settings, gateway: gateway.description },
+    settings: {
+      ...settings,
+      gateway: gateway.description,
+      autovacuum:
+        (await serverAutovacuum(postgres_server_url).catch(() => 'unknown')) === 'on'
+          ? "the server's"
+          : `off on the server; the bench stood in every ${AUTOVACUUM_STAND_IN_INTERVAL_MS / 1_000} s (bench/lib/autovacuum.ts)`,
+    },
     scenarios: records,
     figures: context.figures.figures,
     table,

@@ -48,12 +48,21 @@ export async function createMigratedDatabase(serverUrl: string, name: string): P
   return database;
 }
 
-export async function serverVersion(serverUrl: string): Promise<string> {
+export function serverVersion(serverUrl: string): Promise<string> {
+  return showSetting(serverUrl, 'server_version');
+}
+
+/** `on` or `off`: whether the server vacuums and analyzes by itself (see bench/lib/autovacuum.ts). */
+export function serverAutovacuum(serverUrl: string): Promise<string> {
+  return showSetting(serverUrl, 'autovacuum');
+}
+
+async function showSetting(serverUrl: string, setting: 'server_version' | 'autovacuum'): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return rows[0]?.server_version ?? 'unknown';
+    const { rows } = await client.query<Record<string, string>>(`SHOW ${setting}`);
+    return rows[0]?.[setting] ?? 'unknown';
   } finally {
     await client.end();
   }

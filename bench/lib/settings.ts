@@ -16,7 +16,10 @@ export interface BenchSettings {
   accept: {
     rate_per_second: number;
     duration_s: number;
+    /** Rates tried above `rate_per_second` while each keeps p99 under the limit. */
     step_rates: number[];
+    /** When `rate_per_second` does not keep it: how many times to halve the interval (0, rate) below it. */
+    search_steps: number;
     step_duration_s: number;
     p99_limit_ms: number;
   };
@@ -50,7 +53,14 @@ export function settingsFor(profile: Profile): BenchSettings {
       pgbench: { scale: 1, clients: 8, threads: 2, duration_s: 5 },
       engine: { accounts: 10_000, transfers_per_distribution: 3_000, concurrency: 2, deadline_s: 30 },
       reads: { small_entries: 10_000, large_entries: 100_000 },
-      accept: { rate_per_second: 1_000, duration_s: 3, step_rates: [], step_duration_s: 0, p99_limit_ms: 50 },
+      accept: {
+        rate_per_second: 1_000,
+        duration_s: 3,
+        step_rates: [],
+        search_steps: 0,
+        step_duration_s: 0,
+        p99_limit_ms: 50,
+      },
       end_to_end: { accounts: 10_000, transfers: 2_000, deadline_s: 20 },
       worker_memory: {
         accounts: 10_000,
@@ -75,6 +85,7 @@ export function settingsFor(profile: Profile): BenchSettings {
       rate_per_second: 1_000,
       duration_s: 20,
       step_rates: [1_500, 2_000, 3_000, 4_000],
+      search_steps: 4,
       step_duration_s: 10,
       p99_limit_ms: 50,
     },

@@ -15,6 +15,7 @@ import { deleteQueueKeys } from '@ledgerline/queue/testing';
 import { cleanupStack } from '../lib/cleanups';
 import type { BenchContext, Scenario } from '../lib/context';
 import { ScenarioSkipped } from '../lib/figures';
+import { keepMaintained } from '../lib/autovacuum';
 import { createMigratedDatabase, uniqueName } from '../lib/postgres';
 import { benchProcess } from '../lib/processes';
 import { resolveRedis } from '../lib/redis';
@@ -88,6 +89,10 @@ export const ledgerWorkerMemory: Scenario = {
         uniqueName('bench_ledgerline_worker'),
       );
       cleanups.push(database.drop);
+      await keepMaintained(database.url, NAME, {
+        log: context.log,
+        defer: (cleanup) => cleanups.push(cleanup),
+      });
       const pool = new pg.Pool({ connectionString: database.url, max: 2 });
       cleanups.push(() => pool.end());
       const redis = await resolveRedis(process.env['REDIS_URL']);
