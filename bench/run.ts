@@ -151,7 +151,7 @@ async function main(): Promise<number> {
       autovacuum:
         (await serverAutovacuum(postgres_server_url).catch(() => 'unknown')) === 'on'
           ? "the server's"
-          : `off on the server; the bench stood in every ${AUTOVACUUM_STAND_IN_INTERVAL_MS / 1_000} s (bench/lib/autovacuum.ts)`,
+          : `off on the server: the bench's own databases get its stand-in every ${AUTOVACUUM_STAND_IN_INTERVAL_MS / 1_000} s (bench/lib/autovacuum.ts)`,
     },
     scenarios: records,
     figures: context.figures.figures,
