@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApps, WORKSPACE_ROOT } from '@ledgerline/processes';
 import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures';
+import { References } from './lib/references';
 import type { BenchContext, Scenario } from './lib/context';
 import { AUTOVACUUM_STAND_IN_INTERVAL_MS, keepMaintained } from './lib/autovacuum';
 import { cleanupStack } from './lib/cleanups';
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
     settings,
     postgres_server_url,
     figures: new FigureBook(),
+    references: new References(),
     cpu_profile: values.profile,
     log,
     defer: (cleanup) => cleanups.push(cleanup),
@@ -133,7 +135,7 @@ async function main(): Promise<number> {
     busy > machine.cpu_count
       ? `\nnote: load average ${busy.toFixed(1)} on ${machine.cpu_count} cores when the run started: other work shared the machine and the figures are noisy.`
       : '';
-  const table = renderTable(context.figures.figures, records) + note;
+  const table = renderTable(context.figures.figures, records, context.references.rechecks) + note;
   process.stdout.write(`\n${table}\n`);
   const results = {
     profile: settings.profile,
@@ -155,6 +157,7 @@ async function main(): Promise<number> {
     },
     scenarios: records,
     figures: context.figures.figures,
+    reference_rechecks: context.references.rechecks,
     table,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -164,10 +167,12 @@ async function main(): Promise<number> {
 
 /** nginx (production's load balancer, infra/nginx) when asked or, with `auto`, when installed; else the Node gateway. */
 function chooseGateway(option: string | undefined): GatewayChoice {
-  if (option !== 'auto' && option !== 'nginx' && option !== 'node') throw new Error(`--gateway must be auto, nginx or node`);
+  if (option !== 'auto' && option !== 'nginx' && option !== 'node')
+    throw new Error(`--gateway must be auto, nginx or node`);
   const version = option === 'node' ? undefined : nginxVersion();
   if (version !== undefined) return { kind: 'nginx', version, description: `${version} (one worker)` };
-  if (option === 'nginx') throw new Error('--gateway=nginx: nginx is not installed (apt-get install nginx-light)');
+  if (option === 'nginx')
+    throw new Error('--gateway=nginx: nginx is not installed (apt-get install nginx-light)');
   return { kind: 'node', description: 'the Node gateway (apps/gateway)' };
 }
 
@@ -176,6 +181,13 @@ async function runScenario(scenario: Scenario, context: BenchContext): Promise<S
   context.log(`${scenario.name}: ${scenario.title}`);
   try {
     const details = await scenario.run(context);
+    await context.references
+      .recheck(scenario.name, context.figures, context.log)
+      .catch((error: unknown) =>
+        context.log(
+          `${scenario.name}: measuring its references again failed (${(error as Error).message}); its ratios stay against the earlier measurement`,
+        ),
+      );
     return {
       name: scenario.name,
       title: scenario.title,

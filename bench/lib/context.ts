@@ -1,4 +1,5 @@
 import type { FigureBook } from './figures';
+import type { References } from './references';
 import type { BenchDatabase } from './postgres';
 import type { BenchSettings } from './settings';
 import type { Platform } from './platform';
@@ -9,6 +10,8 @@ export interface BenchContext {
   /** A URL to the `postgres` database of the server; benchmark databases are created beside it. */
   postgres_server_url: string;
   figures: FigureBook;
+  /** The throughput references, measured again after each scenario that compares against them. */
+  references: References;
   /** `--profile`: the app processes the run starts write a CPU profile to bench/tmp/profiles/<name>/ when they stop. */
   cpu_profile: boolean;
   log(message: string): void;

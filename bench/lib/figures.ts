@@ -26,6 +26,11 @@ export interface Figure extends FigureInput {
   ratio?: number;
   /** undefined when the target cannot be judged (no target, or its reference was skipped). */
   met?: boolean;
+  /**
+   * The reference measured just before and just after this figure's scenario, when it was measured
+   * again (bench/lib/references.ts); the ratio is then taken against their mean.
+   */
+  reference_values?: [before: number, after: number];
 }
 
 export interface ScenarioRecord {
@@ -47,23 +52,41 @@ export class FigureBook {
 
   add(input: FigureInput): Figure {
     const reference = input.reference === undefined ? undefined : this.get(input.reference);
-    const ratio =
-      reference && Number.isFinite(input.value) && reference.value > 0
-        ? input.value / reference.value
-        : undefined;
-    const figure: Figure = { ...input, ...(ratio === undefined ? {} : { ratio }) };
-    if (input.target) {
-      const judged =
-        input.target.on === 'ratio' ? ratio : Number.isFinite(input.value) ? input.value : undefined;
-      if (judged !== undefined)
-        figure.met =
-          input.target.op === '>=' ? judged >= input.target.threshold : judged <= input.target.threshold;
-    }
+    const figure = judged({ ...input }, reference?.value);
     this.figures.push(figure);
     return figure;
+  }
+
+  /**
+   * Takes the ratios of `scenario`'s figures against `reference` again, now against the mean of the
+   * reference measured just before and just after the scenario, and judges their targets again.
+   */
+  rebase(scenario: string, reference: string, values: [before: number, after: number]): void {
+    const mean = (values[0] + values[1]) / 2;
+    for (const [index, figure] of this.figures.entries()) {
+      if (figure.scenario !== scenario || figure.reference !== reference) continue;
+      const { ratio: _ratio, met: _met, ...input } = figure;
+      this.figures[index] = judged({ ...input, reference_values: values }, mean);
+    }
   }
 
   get(key: string): Figure | undefined {
     return this.figures.find((figure) => figure.key === key);
   }
+}
+
+/** The figure with its ratio against `reference_value` (when there is one) and its target judged. */
+function judged(figure: Figure, reference_value: number | undefined): Figure {
+  const ratio =
+    reference_value !== undefined && Number.isFinite(figure.value) && reference_value > 0
+      ? figure.value / reference_value
+      : undefined;
+  const result: Figure = { ...figure, ...(ratio === undefined ? {} : { ratio }) };
+  const { target } = figure;
+  if (target) {
+    const value = target.on === 'ratio' ? ratio : Number.isFinite(figure.value) ? figure.value : undefined;
+    if (value !== undefined)
+      result.met = target.op === '>=' ? value >= target.threshold : value <= target.threshold;
+  }
+  return result;
 }

@@ -1,13 +1,24 @@
 import type { Figure, ScenarioRecord } from './figures';
+import type { Recheck } from './references';
 
-/** Renders the run as a plain-text table (and the skipped scenarios with their reasons). */
-export function renderTable(figures: readonly Figure[], scenarios: readonly ScenarioRecord[]): string {
+/** A drift beyond this is called out in the log and the table: the scenario's ratios are less sure. */
+export const NOTABLE_DRIFT = 0.15;
+
+/**
+ * Renders the run as a plain-text table, the references measured again around scenarios, the skipped
+ * scenarios with their reasons and the targets missed.
+ */
+export function renderTable(
+  figures: readonly Figure[],
+  scenarios: readonly ScenarioRecord[],
+  rechecks: readonly Recheck[] = [],
+): string {
   const header = ['scenario', 'figure', 'value', 'vs reference', 'ratio', 'target', 'result'];
   const rows = figures.map((figure) => [
     figure.scenario,
     figure.label,
     `${formatNumber(figure.value)} ${figure.unit}`,
-    figure.reference ?? '',
+    figure.reference === undefined ? '' : `${figure.reference}${figure.reference_values ? ' (mean)' : ''}`,
     figure.ratio === undefined ? '' : `${formatNumber(figure.ratio)} x`,
     figure.target?.description ?? '',
     figure.target === undefined ? '' : figure.met === undefined ? 'n/a' : figure.met ? 'met' : 'MISSED',
@@ -21,6 +32,15 @@ export function renderTable(figures: readonly Figure[], scenarios: readonly Scen
       .join('  ')
       .trimEnd();
   const out = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+  if (rechecks.length > 0) {
+    out.push(
+      '(mean): the ratio is against the mean of the reference measured just before and just after the scenario:',
+    );
+    for (const recheck of rechecks)
+      out.push(
+        `  ${recheck.scenario}: ${recheck.reference} ${formatNumber(recheck.before)} before, ${formatNumber(recheck.after)} after (${describeDrift(recheck.drift)})`,
+      );
+  }
   for (const scenario of scenarios) {
     if (scenario.status !== 'done')
       out.push(`${scenario.name}: ${scenario.status}: ${scenario.reason ?? ''}`);
@@ -38,6 +58,14 @@ function describeMiss(figure: Figure): string {
       ? `${formatNumber(figure.ratio ?? Number.NaN)} x`
       : `${formatNumber(figure.value)} ${figure.unit}`;
   return `${figure.label} (${judged}, wants ${figure.target?.description})`;
+}
+
+/** `+12%`, with a warning past NOTABLE_DRIFT. */
+export function describeDrift(drift: number): string {
+  const percent = `${drift >= 0 ? '+' : ''}${(drift * 100).toFixed(0)}%`;
+  return Math.abs(drift) > NOTABLE_DRIFT
+    ? `${percent}: the machine drifted, these ratios are less sure`
+    : percent;
 }
 
 export function formatNumber(value: number): string {

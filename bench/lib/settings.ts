@@ -11,6 +11,8 @@ export interface BenchSettings {
   /** Length of each closed-loop HTTP measurement. */
   http_duration_s: number;
   pgbench: { scale: number; clients: number; threads: number; duration_s: number };
+  /** How long each reference runs when it is measured again after a scenario (bench/lib/references.ts). */
+  recheck: { pgbench_duration_s: number; fastify_duration_s: number };
   engine: { accounts: number; transfers_per_distribution: number; concurrency: number; deadline_s: number };
   reads: { small_entries: number; large_entries: number };
   accept: {
@@ -51,6 +53,7 @@ export function settingsFor(profile: Profile): BenchSettings {
       http_connections: 16,
       http_duration_s: 2,
       pgbench: { scale: 1, clients: 8, threads: 2, duration_s: 5 },
+      recheck: { pgbench_duration_s: 3, fastify_duration_s: 2 },
       engine: { accounts: 10_000, transfers_per_distribution: 3_000, concurrency: 2, deadline_s: 30 },
       reads: { small_entries: 10_000, large_entries: 100_000 },
       accept: {
@@ -79,6 +82,7 @@ export function settingsFor(profile: Profile): BenchSettings {
     http_connections: 16,
     http_duration_s: 10,
     pgbench: { scale: 10, clients: 8, threads: 2, duration_s: 20 },
+    recheck: { pgbench_duration_s: 10, fastify_duration_s: 5 },
     engine: { accounts: 10_000, transfers_per_distribution: 50_000, concurrency: 2, deadline_s: 300 },
     reads: { small_entries: 10_000, large_entries: 1_000_000 },
     accept: {
