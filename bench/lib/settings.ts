@@ -25,8 +25,11 @@ export interface BenchSettings {
     step_duration_s: number;
     p99_limit_ms: number;
   };
-  /** `deadline_s` bounds the accepting; draining to final statuses has `drain_deadline_s` more. */
-  end_to_end: { accounts: number; transfers: number; deadline_s: number };
+  /**
+   * `deadline_s` bounds the accepting; draining to final statuses has `drain_deadline_s` more. After the
+   * uniform run, `skewed_transfers` each: uniform again, with a hot receiving account, Zipf-distributed.
+   */
+  end_to_end: { accounts: number; transfers: number; skewed_transfers: number; deadline_s: number };
   /**
    * The ledger worker alone, fed `ledger` jobs: its RSS once `early_postings` transfers are posted and
    * once `late_postings` are. Jobs are added `enqueue_chunk` at a time, with at most `outstanding_max`
@@ -64,7 +67,7 @@ export function settingsFor(profile: Profile): BenchSettings {
         step_duration_s: 0,
         p99_limit_ms: 50,
       },
-      end_to_end: { accounts: 10_000, transfers: 2_000, deadline_s: 20 },
+      end_to_end: { accounts: 10_000, transfers: 2_000, skewed_transfers: 1_000, deadline_s: 20 },
       worker_memory: {
         accounts: 10_000,
         early_postings: 1_000,
@@ -93,7 +96,7 @@ export function settingsFor(profile: Profile): BenchSettings {
       step_duration_s: 10,
       p99_limit_ms: 50,
     },
-    end_to_end: { accounts: 10_000, transfers: 100_000, deadline_s: 2_400 },
+    end_to_end: { accounts: 10_000, transfers: 100_000, skewed_transfers: 30_000, deadline_s: 2_400 },
     worker_memory: {
       accounts: 10_000,
       early_postings: 100_000,

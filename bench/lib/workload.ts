@@ -43,13 +43,29 @@ export function transferPairs(
 /**
  * Pairs for traffic through the API: sources taken in turn, so no account sends more than
  * ceil(count / accounts) transfers (compliance's velocity rule holds an account that sends too many in
- * an hour), destinations uniform.
+ * an hour), destinations drawn by `destinations`:
+ * - uniform;
+ * - hot: every second transfer goes to the first account;
+ * - zipf: P(rank k) proportional to 1/k (s = 1).
+ * Skew goes on the receiving side because the velocity rule forbids it on the sending side; the ledger
+ * locks both accounts of a posting, so a hot receiver contends exactly like a hot sender. Seeded.
  */
-export function roundRobinPairs(accounts: readonly string[], count: number, seed = 7): TransferPair[] {
+export function roundRobinPairs(
+  accounts: readonly string[],
+  count: number,
+  seed = 7,
+  destinations: Distribution = 'uniform',
+): TransferPair[] {
   const random = seededRandom(seed);
+  const zipf = zipfSampler(accounts.length, 1, random);
+  const draw = (index: number) => {
+    if (destinations === 'zipf') return zipf();
+    if (destinations === 'hot' && index % 2 === 0) return 0;
+    return Math.floor(random() * accounts.length);
+  };
   return Array.from({ length: count }, (_, index) => {
     const source = index % accounts.length;
-    let destination = Math.floor(random() * accounts.length);
+    let destination = draw(index);
     if (destination === source) destination = (destination + 1) % accounts.length;
     return { source: accounts[source] as string, destination: accounts[destination] as string };
   });

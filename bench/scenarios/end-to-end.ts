@@ -24,12 +24,25 @@ interface MemoryCheckpoint {
 }
 
 /**
+ * The shorter runs after the main one, each on 10,000 new accounts: uniform again at their size (the
+ * skewed runs' baseline: same size, same warm processes, minutes apart rather than a whole run), then
+ * the skewed receivers.
+ */
+const SKEW_RUNS = [
+  { key: 'e2e.skew_baseline.rate', destinations: 'uniform', label: 'uniform, the size of the skewed runs' },
+  { key: 'e2e.hot.rate', destinations: 'hot', label: 'hot account (half the transfers to one account)' },
+  { key: 'e2e.zipf.rate', destinations: 'zipf', label: 'Zipf s=1 receivers' },
+] as const;
+
+/**
  * N transfers among 10,000 accounts through the whole pipeline (gateway, transactions-api, outbox relay,
  * compliance worker, ledger worker), accepted as fast as the API takes them at the HTTP connection
  * count, then followed to a final status: posted transfers/s from the first acceptance to the last
  * posting, and accept-to-posted p50/p99 at that saturation. The ledger worker's RSS after a tenth and
  * after all of the postings shows whether it grows with work done under the whole pipeline's load
  * (informational: ledger-worker-memory carries the growth target, from 100,000 to 1,000,000 postings).
+ * Then shorter runs of the same pipeline with skewed account choice: half of all transfers to one
+ * account, and receivers drawn by Zipf (s = 1); their posted/s against a uniform run of their size.
  */
 export const endToEnd: Scenario = {
   name: 'end-to-end',
@@ -37,7 +50,7 @@ export const endToEnd: Scenario = {
   async run(context) {
     const platform = await context.platform();
     platform.require(...PLATFORM_APPS);
-    const { accounts: account_count, transfers, deadline_s } = context.settings.end_to_end;
+    const { accounts: account_count, transfers, skewed_transfers, deadline_s } = context.settings.end_to_end;
     const accounts = await insertAccounts(platform.pool, await platform.createCustomer(), account_count);
     const pairs = roundRobinPairs(accounts, transfers + 1, 11);
 
@@ -57,15 +70,10 @@ export const endToEnd: Scenario = {
     const database_before = await databaseActivity(platform);
     const cpu_before = cpuSnapshot(platform);
     const sampler = memorySampler(platform);
-    const accepted = await accept(platform, context, pairs.slice(1), deadline_s);
-    const final = await waitForFinal(platform.pool, accepted.ids, context.settings.drain_deadline_s);
+    const { accepted, final, stats } = await throughPipeline(platform, context, pairs.slice(1), deadline_s);
     const checkpoints = await sampler.checkpoints(accepted.ids);
-    const stats = await postingStats(platform.pool, accepted.ids);
     const database = perTransfer(database_before, await databaseActivity(platform), stats.posted);
     const cpu_ms = cpuPerTransfer(cpu_before, cpuSnapshot(platform), stats.posted);
-    context.log(
-      `end-to-end: ${stats.posted} posted of ${accepted.ids.length} accepted in ${stats.span_s.toFixed(1)} s`,
-    );
     context.log(
       `end-to-end: per posted transfer, Postgres saw ${database.commits.toFixed(1)} commits, ${database.rollbacks.toFixed(2)} rollbacks, ${database.rows_inserted.toFixed(1)} rows inserted, ${database.rows_updated.toFixed(1)} updated`,
     );
@@ -74,10 +82,6 @@ export const endToEnd: Scenario = {
         .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
         .join(', ')}`,
     );
-    if (final < accepted.ids.length)
-      context.log(
-        `end-to-end: ${accepted.ids.length - final} transfers still not final ${context.settings.drain_deadline_s} s after the last acceptance`,
-      );
 
     const { figures } = context;
     const scenario = this.name;
@@ -133,7 +137,39 @@ export const endToEnd: Scenario = {
         reference: 'e2e.worker_rss.early',
       });
     }
+    const skewed: Record<string, PipelineRun> = {};
+    for (const run of SKEW_RUNS) {
+      const run_accounts = await insertAccounts(
+        platform.pool,
+        await platform.createCustomer(),
+        account_count,
+      );
+      const run_pairs = roundRobinPairs(run_accounts, skewed_transfers, 13, run.destinations);
+      context.log(`end-to-end: ${run_pairs.length} transfers, ${run.label}`);
+      const result = await throughPipeline(platform, context, run_pairs, deadline_s);
+      skewed[run.destinations] = result;
+      const baseline = run.destinations === 'uniform';
+      figures.add({
+        key: run.key,
+        scenario,
+        label: `end-to-end posted transfers/s, ${run.label}`,
+        value: result.stats.posted_per_second,
+        unit: 'transfers/s',
+        ...(baseline
+          ? { reference: 'e2e.rate' }
+          : {
+              reference: 'e2e.skew_baseline.rate',
+              target: { description: '>= 0.7 x uniform', on: 'ratio', op: '>=', threshold: 0.7 },
+            }),
+      });
+    }
     return {
+      skewed: Object.fromEntries(
+        Object.entries(skewed).map(([name, run]) => [
+          name,
+          { accept: run.accepted.load, posting: run.stats, final: run.final },
+        ]),
+      ),
       accounts: account_count,
       transfers,
       accept: accepted.load,
@@ -181,6 +217,33 @@ function perTransfer(before: DatabaseActivity, after: DatabaseActivity, posted: 
     rows_inserted: per('rows_inserted'),
     rows_updated: per('rows_updated'),
   };
+}
+
+interface PipelineRun {
+  accepted: Awaited<ReturnType<typeof accept>>;
+  /** How many of the accepted transfers reached a final status before the drain deadline. */
+  final: number;
+  stats: Awaited<ReturnType<typeof postingStats>>;
+}
+
+/** Accepts `pairs` as fast as the API takes them and follows them to a final status. */
+async function throughPipeline(
+  platform: Platform,
+  context: BenchContext,
+  pairs: readonly TransferPair[],
+  deadline_s: number,
+): Promise<PipelineRun> {
+  const accepted = await accept(platform, context, pairs, deadline_s);
+  const final = await waitForFinal(platform.pool, accepted.ids, context.settings.drain_deadline_s);
+  const stats = await postingStats(platform.pool, accepted.ids);
+  context.log(
+    `end-to-end: ${stats.posted} posted of ${accepted.ids.length} accepted in ${stats.span_s.toFixed(1)} s`,
+  );
+  if (final < accepted.ids.length)
+    context.log(
+      `end-to-end: ${accepted.ids.length - final} transfers still not final ${context.settings.drain_deadline_s} s after the last acceptance`,
+    );
+  return { accepted, final, stats };
 }
 
 async function accept(
@@ -233,7 +296,11 @@ function cpuSnapshot(platform: Platform): Record<string, number> {
   return snapshot;
 }
 
-function cpuPerTransfer(before: Record<string, number>, after: Record<string, number>, posted: number): Record<string, number> {
+function cpuPerTransfer(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  posted: number,
+): Record<string, number> {
   const per: Record<string, number> = {};
   for (const [name, ms] of Object.entries(after)) {
     const start = before[name];
