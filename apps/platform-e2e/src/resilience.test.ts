@@ -119,7 +119,9 @@ describe('the pipeline under concurrency and faults', () => {
     await sleep(500);
     platform.app('ledger-worker').start();
 
-    await waitForQuiet(platform);
+    // The killed worker's jobs run again once their locks run out (15 s) and two stalled looks (5 s
+    // apart) hand them back: well within a minute, where BullMQ's 30 s defaults took one to two.
+    await waitForQuiet(platform, 60_000);
     expect(accepted.size).toBe(200);
     expect((await totalBalance(api, accounts)).toFixed(2)).toBe(before.toFixed(2));
     await assertLedgerSound(platform);

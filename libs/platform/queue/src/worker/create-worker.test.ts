@@ -130,6 +130,54 @@ describe('createWorker', () => {
     expect(attempts.map((line) => line['attempt'])).toEqual([1, 2]);
   });
 
+  it("hands a dead worker's job to another once its lock runs out", async () => {
+    // Short lock and look intervals keep the test fast; the defaults are 15 s and 5 s.
+    const timing = { lock_duration_ms: 1_000, stalled_interval_ms: 300 };
+    const takenBy: string[] = [];
+    const dying = createWorker({
+      queue: 'ledger',
+      connection: workerConnection,
+      prefix,
+      concurrency: 1,
+      logger,
+      ...timing,
+      // Takes the job and never finishes it, like a process killed mid-batch.
+      process: () => {
+        takenBy.push('dying');
+        return new Promise(() => undefined);
+      },
+    });
+    const spec = jobs.advanceTransfer(uuidv7(), 'req-worker-stalled');
+    await producer.add(spec);
+    await waitUntil(async () => takenBy.length === 1, { what: 'the first worker to take the job' });
+    // No more lock renewals and no goodbye: the job stays active with a lock that simply runs out.
+    await dying.close(true);
+
+    workers.push(
+      createWorker({
+        queue: 'ledger',
+        connection: workerConnection,
+        prefix,
+        concurrency: 1,
+        logger,
+        ...timing,
+        process: async () => {
+          takenBy.push('survivor');
+          return 'posted';
+        },
+      }),
+    );
+    const queue = new Queue('ledger', { connection: producerConnection, prefix });
+    await waitUntil(async () => (await queue.getJobState(spec.job_id)) === 'completed', {
+      what: 'the survivor to complete the job',
+      // The lock runs out after 1 s and two looks hand the job back; the survivor may then sit out
+      // BullMQ's 5 s drain delay before it fetches again.
+      timeout_ms: 15_000,
+    });
+    await queue.close();
+    expect(takenBy).toEqual(['dying', 'survivor']);
+  });
+
   it('rejects an unbounded concurrency', () => {
     expect(() =>
       createWorker({

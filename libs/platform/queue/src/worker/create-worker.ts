@@ -18,14 +18,32 @@ export interface CreateWorkerOptions {
   process: JobProcessor;
   /**
    * How long a job may run without renewing its lock before another worker may take it over (BullMQ
-   * renews it at half this while the job runs). Default 30 s.
+   * renews it at half this while the job runs). Default {@link WORKER_LOCK_DURATION_MS}.
    */
   lock_duration_ms?: number;
+  /** How often the worker looks for jobs whose worker died. Default {@link STALLED_INTERVAL_MS}. */
+  stalled_interval_ms?: number;
   /** Default true; tests pass false to start the worker when they are ready. */
   autorun?: boolean;
 }
 
 const CONCURRENCY_MAX = 1_000;
+
+/**
+ * A job's lock lasts this long without renewal; a live worker renews it every half of it, so only a dead
+ * (or frozen) worker's jobs lose theirs. Shorter than BullMQ's 30 s default because a crashed ledger or
+ * compliance worker holds up every transfer it had taken until its locks expire.
+ */
+export const WORKER_LOCK_DURATION_MS = 15_000;
+
+/**
+ * How often workers look for jobs whose lock expired. BullMQ takes two looks to hand such a job back
+ * (the first marks the active jobs, the next moves those still without a lock to the waiting list), and
+ * skips a look that comes sooner than this after any worker's last one; so a dead worker's jobs run
+ * again within about the lock duration plus two of these. At BullMQ's 30 s default that was a minute or
+ * more of frozen transfers after a worker crash; a look is one small Redis script.
+ */
+export const STALLED_INTERVAL_MS = 5_000;
 
 /**
  * Builds a BullMQ worker with the platform's habits: options stated explicitly, an `error` listener (an
@@ -69,8 +87,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
       prefix: options.prefix,
       concurrency: options.concurrency,
       autorun: options.autorun ?? true,
-      lockDuration: options.lock_duration_ms ?? 30_000,
-      stalledInterval: 30_000,
+      lockDuration: options.lock_duration_ms ?? WORKER_LOCK_DURATION_MS,
+      stalledInterval: options.stalled_interval_ms ?? STALLED_INTERVAL_MS,
       // A job whose worker died is retried once more; a job that stalls twice is likely killing workers.
       maxStalledCount: 1,
     },
