@@ -12,7 +12,7 @@ import {
   HOLD_EXPIRY_MARGIN_MS,
   type JobProducer,
 } from '../jobs/producer';
-import { createWorker } from './create-worker';
+import { createWorker, type JobProcessor } from './create-worker';
 
 const prefix = uniqueQueuePrefix();
 const { redis_url } = testServices();
@@ -131,21 +131,23 @@ describe('createWorker', () => {
   });
 
   it("hands a dead worker's job to another once its lock runs out", async () => {
-    // Short lock and look intervals keep the test fast; the defaults are 15 s and 5 s.
-    const timing = { lock_duration_ms: 1_000, stalled_interval_ms: 300 };
     const takenBy: string[] = [];
-    const dying = createWorker({
-      queue: 'ledger',
-      connection: workerConnection,
-      prefix,
-      concurrency: 1,
-      logger,
-      ...timing,
-      // Takes the job and never finishes it, like a process killed mid-batch.
-      process: () => {
-        takenBy.push('dying');
-        return new Promise(() => undefined);
-      },
+    // Short lock and look intervals keep the test fast; the defaults are 15 s and 5 s.
+    const ledgerWorker = (process: JobProcessor) =>
+      createWorker({
+        queue: 'ledger',
+        connection: workerConnection,
+        prefix,
+        concurrency: 1,
+        logger,
+        lock_duration_ms: 1_000,
+        stalled_interval_ms: 300,
+        process,
+      });
+    // Takes the job and never finishes it, like a process killed mid-batch.
+    const dying = ledgerWorker(() => {
+      takenBy.push('dying');
+      return new Promise(() => undefined);
     });
     const spec = jobs.advanceTransfer(uuidv7(), 'req-worker-stalled');
     await producer.add(spec);
@@ -154,17 +156,9 @@ describe('createWorker', () => {
     await dying.close(true);
 
     workers.push(
-      createWorker({
-        queue: 'ledger',
-        connection: workerConnection,
-        prefix,
-        concurrency: 1,
-        logger,
-        ...timing,
-        process: async () => {
-          takenBy.push('survivor');
-          return 'posted';
-        },
+      ledgerWorker(async () => {
+        takenBy.push('survivor');
+        return 'posted';
       }),
     );
     const queue = new Queue('ledger', { connection: producerConnection, prefix });
