@@ -12,11 +12,11 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApps, WORKSPACE_ROOT } from '@ledgerline/processes';
+import { AUTOVACUUM_STAND_IN_INTERVAL_MS, buildApps, WORKSPACE_ROOT } from '@ledgerline/processes';
 import { FigureBook, ScenarioSkipped, type ScenarioRecord } from './lib/figures';
 import { References } from './lib/references';
 import type { BenchContext, Scenario } from './lib/context';
-import { AUTOVACUUM_STAND_IN_INTERVAL_MS, keepMaintained } from './lib/autovacuum';
+import { keepMaintained } from './lib/autovacuum';
 import { cleanupStack } from './lib/cleanups';
 import { gitInfo, machineInfo } from './lib/machine';
 import { nginxVersion } from './lib/nginx';
@@ -153,7 +153,7 @@ async function main(): Promise<number> {
       autovacuum:
         (await serverAutovacuum(postgres_server_url).catch(() => 'unknown')) === 'on'
           ? "the server's"
-          : `off on the server: the bench's own databases get its stand-in every ${AUTOVACUUM_STAND_IN_INTERVAL_MS / 1_000} s (bench/lib/autovacuum.ts)`,
+          : `off on the server: the bench's own databases get its stand-in every ${AUTOVACUUM_STAND_IN_INTERVAL_MS / 1_000} s (startAutovacuumStandIn in @ledgerline/processes)`,
     },
     scenarios: records,
     figures: context.figures.figures,

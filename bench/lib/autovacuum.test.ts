@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createEmptyTestDatabase } from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maintenanceDue, startAutovacuumStandIn } from './autovacuum';
+import { maintenanceDue, startAutovacuumStandIn } from '@ledgerline/processes';
 
 describe('maintenanceDue', () => {
   const quiet = { table: 'transfers', rows: 10_000, dead_rows: 0, inserted_since_vacuum: 0, changed_since_analyze: 0 };
@@ -40,7 +40,7 @@ describe('startAutovacuumStandIn', () => {
 
   it('keeps statistics of a growing table when the server does not, and stays out of the way when it does', async () => {
     await pool.query('CREATE TABLE grows (id bigint PRIMARY KEY, note text)');
-    const standIn = await startAutovacuumStandIn(database.url, 50);
+    const standIn = await startAutovacuumStandIn(database.url, { interval_ms: 50 });
     const { rows } = await pool.query<{ autovacuum: string }>('SHOW autovacuum');
     expect(standIn.active).toBe(rows[0]?.autovacuum !== 'on');
 

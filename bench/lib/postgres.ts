@@ -52,7 +52,7 @@ export function serverVersion(serverUrl: string): Promise<string> {
   return showSetting(serverUrl, 'server_version');
 }
 
-/** `on` or `off`: whether the server vacuums and analyzes by itself (see bench/lib/autovacuum.ts). */
+/** `on` or `off`: whether the server vacuums and analyzes by itself (see startAutovacuumStandIn in @ledgerline/processes). */
 export function serverAutovacuum(serverUrl: string): Promise<string> {
   return showSetting(serverUrl, 'autovacuum');
 }

@@ -4,7 +4,7 @@
  * 1. bundles every app into dist/apps (buildApps), so that each runs as plain JavaScript;
  * 2. finds Postgres (DATABASE_URL, a local server, or an embedded one) and Redis (REDIS_URL, a local
  *    server, or `redis-server` from PATH);
- * 3. applies the migrations;
+ * 3. applies the migrations, and stands in for autovacuum where the server runs without it;
  * 4. starts every app as its own process (the accounts service creates the bootstrap admin client);
  * 5. waits until the gateway is ready, prints the URLs, and on Ctrl-C stops everything cleanly.
  */
@@ -16,6 +16,7 @@ import {
   appEnvironment,
   buildApps,
   PLATFORM_APPS,
+  startAutovacuumStandIn,
   waitUntil,
   WORKSPACE_ROOT,
   type HttpApp,
@@ -73,6 +74,13 @@ async function main(): Promise<void> {
 
   const migrations = await migrate(postgres.url);
   process.stdout.write(`ledgerline: migrations applied: ${migrations.applied.length}, already applied: ${migrations.already_applied.length}\n`);
+  // A long session on a server without autovacuum would otherwise keep the plans made while the tables
+  // were empty (the apps prepare their statements), and slow down as they grow.
+  const standIn = await startAutovacuumStandIn(postgres.url);
+  if (standIn.active) {
+    stops.push(async () => void (await standIn.stop()));
+    process.stdout.write('ledgerline: the server runs without autovacuum; ledgerline vacuums and analyzes its tables while it runs\n');
+  }
 
   const secrets = await loadOrCreateLocalSecrets(DATA_DIRECTORY);
   const wiring: PlatformWiring = {

@@ -3,7 +3,8 @@
  * benchmarks and the chaos test: `buildApps()` bundles every app once, `AppProcess` runs one built app
  * (logs, output for error messages, memory, readiness, supervision), `appEnvironment` and
  * `appReadiness` say how each app is wired and when it is up, `PrivateRedis` runs a redis-server of the
- * caller's own; `freePort` and `waitUntil` are the small helpers around them.
+ * caller's own, `startAutovacuumStandIn` vacuums and analyzes a database whose server runs without
+ * autovacuum; `freePort` and `waitUntil` are the small helpers around them.
  */
 export {
   AppProcess,
@@ -21,6 +22,14 @@ export {
   WORKSPACE_ROOT,
   type PlatformApp,
 } from './build-apps';
+export {
+  AUTOVACUUM_STAND_IN_INTERVAL_MS,
+  maintenanceDue,
+  startAutovacuumStandIn,
+  type AutovacuumStandIn,
+  type MaintenanceAction,
+  type TableActivity,
+} from './autovacuum';
 export { freePort } from './free-port';
 export { isNotableLine, OutputTail, summarizeLine } from './output-tail';
 export { readProcessMemory, type MemorySample } from './process-memory';
