@@ -102,7 +102,10 @@ export interface PostingStats {
   accept_to_posted_max_ms: number;
 }
 
-/** Accept-to-posted latency (created_at to posted_at, stamped by transactions-api and the ledger worker on this machine's one clock) and throughput of `ids`. */
+/**
+ * Accept-to-posted latency (created_at to posted_at, stamped by transactions-api and the ledger worker
+ * on this machine's one clock) and throughput of `ids`.
+ */
 export async function postingStats(pool: pg.Pool, ids: readonly string[]): Promise<PostingStats> {
   const { rows } = await pool.query<{ status: string; count: string }>(
     'SELECT status::text AS status, count(*) AS count FROM transfers WHERE id = ANY($1::uuid[]) GROUP BY status',

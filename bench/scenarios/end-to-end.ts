@@ -311,8 +311,9 @@ function cpuPerTransfer(
 
 /**
  * Samples the ledger worker's RSS every half second while the run goes on; afterwards each sample is
- * matched with how many of the run's transfers were posted by then (the ledger worker stamps posted_at with this
- * machine's clock, as Date.now() reads it), giving the RSS after a tenth of the postings and after all of them.
+ * matched with how many of the run's transfers were posted by then (the ledger worker stamps posted_at
+ * with this machine's clock, the one Date.now() reads), giving the RSS after a tenth of the postings and
+ * after all of them.
  */
 function memorySampler(platform: Platform) {
   const worker = platform.processes.get('ledger-worker');
