@@ -56,7 +56,7 @@ export function settingsFor(profile: Profile): BenchSettings {
       http_connections: 16,
       http_duration_s: 2,
       pgbench: { scale: 1, clients: 8, threads: 2, duration_s: 5 },
-      recheck: { pgbench_duration_s: 3, fastify_duration_s: 2 },
+      recheck: { pgbench_duration_s: 2, fastify_duration_s: 2 },
       engine: { accounts: 10_000, transfers_per_distribution: 3_000, concurrency: 2, deadline_s: 30 },
       reads: { small_entries: 10_000, large_entries: 100_000 },
       accept: {
@@ -67,7 +67,7 @@ export function settingsFor(profile: Profile): BenchSettings {
         step_duration_s: 0,
         p99_limit_ms: 50,
       },
-      end_to_end: { accounts: 10_000, transfers: 2_000, skewed_transfers: 1_000, deadline_s: 20 },
+      end_to_end: { accounts: 10_000, transfers: 2_000, skewed_transfers: 600, deadline_s: 20 },
       worker_memory: {
         accounts: 10_000,
         early_postings: 1_000,
