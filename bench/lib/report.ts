@@ -32,10 +32,10 @@ export function renderTable(
       .join('  ')
       .trimEnd();
   const out = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+  if (figures.some((figure) => figure.reference_values !== undefined))
+    out.push('(mean): the ratio is against the mean of its reference measured just before and just after it');
   if (rechecks.length > 0) {
-    out.push(
-      '(mean): the ratio is against the mean of the reference measured just before and just after the scenario:',
-    );
+    out.push('references measured again around each scenario:');
     for (const recheck of rechecks)
       out.push(
         `  ${recheck.scenario}: ${recheck.reference} ${formatNumber(recheck.before)} before, ${formatNumber(recheck.after)} after (${describeDrift(recheck.drift)})`,

@@ -27,7 +27,8 @@ export interface BenchSettings {
   };
   /**
    * `deadline_s` bounds the accepting; draining to final statuses has `drain_deadline_s` more. After the
-   * uniform run, `skewed_transfers` each: uniform again, with a hot receiving account, Zipf-distributed.
+   * uniform run, `skewed_transfers` each: a hot receiving account and Zipf-distributed receivers, each
+   * between two uniform runs of the same size.
    */
   end_to_end: { accounts: number; transfers: number; skewed_transfers: number; deadline_s: number };
   /**
@@ -67,7 +68,7 @@ export function settingsFor(profile: Profile): BenchSettings {
         step_duration_s: 0,
         p99_limit_ms: 50,
       },
-      end_to_end: { accounts: 10_000, transfers: 2_000, skewed_transfers: 600, deadline_s: 20 },
+      end_to_end: { accounts: 10_000, transfers: 2_000, skewed_transfers: 400, deadline_s: 20 },
       worker_memory: {
         accounts: 10_000,
         early_postings: 1_000,
@@ -96,7 +97,7 @@ export function settingsFor(profile: Profile): BenchSettings {
       step_duration_s: 10,
       p99_limit_ms: 50,
     },
-    end_to_end: { accounts: 10_000, transfers: 100_000, skewed_transfers: 30_000, deadline_s: 2_400 },
+    end_to_end: { accounts: 10_000, transfers: 100_000, skewed_transfers: 20_000, deadline_s: 2_400 },
     worker_memory: {
       accounts: 10_000,
       early_postings: 100_000,
