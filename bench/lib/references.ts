@@ -38,13 +38,12 @@ export class References {
    * that measurement as a figure, and rebases the scenario's ratios on the mean of the measurement
    * before the scenario (the latest one) and this one.
    */
-  async recheck(scenario: string, figures: FigureBook, log: (message: string) => void): Promise<Recheck[]> {
+  async recheck(scenario: string, figures: FigureBook, log: (message: string) => void): Promise<void> {
     const used = new Set(
       figures.figures
         .filter((figure) => figure.scenario === scenario && figure.reference !== undefined)
         .map((figure) => figure.reference as string),
     );
-    const done: Recheck[] = [];
     for (const [reference, remeasure] of this.remeasures) {
       const before = this.latest.get(reference);
       if (!used.has(reference) || before === undefined) continue;
@@ -69,12 +68,10 @@ export class References {
       }
       this.latest.set(reference, after);
       const recheck: Recheck = { reference, scenario, before, after, drift: after / before - 1 };
-      done.push(recheck);
       this.rechecks.push(recheck);
       log(
         `${scenario}: ${reference} ${formatNumber(before)} before, ${formatNumber(after)} after (${describeDrift(recheck.drift)})`,
       );
     }
-    return done;
   }
 }

@@ -148,8 +148,10 @@ export const endToEnd: Scenario = {
       return throughPipeline(platform, context, run_pairs, deadline_s);
     };
     const short_runs: Array<{ name: string } & PipelineRun> = [];
+    let baselines = 0;
     const uniformBaseline = async () => {
-      const index = short_runs.filter((run) => run.name.startsWith('uniform')).length + 1;
+      baselines += 1;
+      const index = baselines;
       const run = await shortRun('uniform', `uniform baseline ${index}`);
       short_runs.push({ name: `uniform ${index}`, ...run });
       const key = `e2e.skew_baseline.${index}`;
