@@ -30,7 +30,7 @@ export default [
             { sourceTag: 'scope:accounts', onlyDependOnLibsWithTags: ['scope:accounts', 'scope:platform'] },
             { sourceTag: 'scope:ledger', onlyDependOnLibsWithTags: ['scope:ledger', 'scope:platform'] },
             { sourceTag: 'scope:transactions', onlyDependOnLibsWithTags: ['scope:transactions', 'scope:ledger', 'scope:accounts', 'scope:platform'] },
-            { sourceTag: 'scope:compliance', onlyDependOnLibsWithTags: ['scope:compliance', 'scope:transactions', 'scope:ledger', 'scope:platform'] },
+            { sourceTag: 'scope:compliance', onlyDependOnLibsWithTags: ['scope:compliance', 'scope:transactions', 'scope:ledger', 'scope:accounts', 'scope:platform'] },
           ],
         },
       ],

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@ledgerline/processes';
-import { ROUTED_PREFIXES, type UpstreamName } from '@ledgerline/config';
+import { ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
 import { LOG_DIRECTORY } from './processes';
 
 /** The load balancer in front of the services when the machine has nginx, as in production (infra/nginx). */
@@ -51,8 +51,7 @@ http {
   fastcgi_temp_path ${path.join(options.directory, 'fastcgi')};
   uwsgi_temp_path ${path.join(options.directory, 'uwsgi')};
   scgi_temp_path ${path.join(options.directory, 'scgi')};
-  ${upstreamBlock('accounts')}
-  ${upstreamBlock('transactions')}
+  ${UPSTREAM_NAMES.map(upstreamBlock).join('\n  ')}
   map $http_x_request_id $ledgerline_request_id {
     default $http_x_request_id;
     "" $request_id;

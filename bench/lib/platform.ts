@@ -5,10 +5,11 @@ import { deleteQueueKeys } from '@ledgerline/queue/testing';
 import {
   appEnvironment,
   appReadiness,
-  freePort,
+  freeHttpPorts,
   HTTP_APPS,
   PLATFORM_APPS,
   throwawaySecrets,
+  upstreamUrls,
   type AppProcess,
   type HttpApp,
   type PlatformApp,
@@ -61,11 +62,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   const queue_prefix = `bench-${randomBytes(4).toString('hex')}`;
   options.defer(async () => void (await deleteQueueKeys(redis.url, queue_prefix)));
 
-  const ports = {
-    gateway: await freePort(),
-    'accounts-api': await freePort(),
-    'transactions-api': await freePort(),
-  };
+  const ports = await freeHttpPorts();
   const urlOf = (app: HttpApp) => `http://127.0.0.1:${ports[app]}`;
   const admin_secret = randomBytes(32).toString('base64url');
   const wiring: PlatformWiring = {
@@ -115,7 +112,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   let nginx: Nginx | undefined;
   if (options.gateway.kind === 'nginx') {
     nginx = await startNginx({
-      upstreams: { accounts: urlOf('accounts-api'), transactions: urlOf('transactions-api') },
+      upstreams: upstreamUrls(ports),
       directory: path.join(PROFILE_DIRECTORY, '..', 'nginx'),
       version: options.gateway.version,
     });

@@ -3,7 +3,7 @@ import {
   appEnvironment,
   AppProcess,
   appReadiness,
-  freePort,
+  freeHttpPorts,
   PLATFORM_APPS,
   throwawaySecrets,
   waitUntil,
@@ -36,7 +36,7 @@ export class ChaosPlatform {
   baseUrl = '';
 
   async start(options: PlatformOptions): Promise<void> {
-    const ports = { gateway: await freePort(), 'accounts-api': await freePort(), 'transactions-api': await freePort() };
+    const ports = await freeHttpPorts();
     const wiring: PlatformWiring = {
       ports,
       admin_client_id: options.admin_client_id,

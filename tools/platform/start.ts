@@ -15,11 +15,12 @@ import { migrate } from '@ledgerline/db';
 import {
   appEnvironment,
   buildApps,
+  HTTP_APPS,
+  LOCAL_HTTP_PORTS,
   PLATFORM_APPS,
   startAutovacuumStandIn,
   waitUntil,
   WORKSPACE_ROOT,
-  type HttpApp,
   type PlatformWiring,
 } from '@ledgerline/processes';
 import { loadOrCreateLocalSecrets } from './local-secrets';
@@ -28,7 +29,7 @@ import { ProcessSupervisor } from './processes';
 import { MissingDependencyError, resolveRedis, type RedisHandle } from './redis';
 
 /** The port of each HTTP app; the gateway's is the one base URL. */
-const HTTP_PORTS: Record<HttpApp, number> = { gateway: 3000, 'accounts-api': 3001, 'transactions-api': 3002 };
+const HTTP_PORTS = LOCAL_HTTP_PORTS;
 
 const DATA_DIRECTORY = path.join(WORKSPACE_ROOT, '.data');
 
@@ -107,7 +108,8 @@ async function main(): Promise<void> {
       `ledgerline: ready at ${baseUrl}`,
       `  API:            ${baseUrl}/v1`,
       `  OpenAPI:        ${baseUrl}/openapi.json`,
-      `  Docs:           http://127.0.0.1:${HTTP_PORTS['accounts-api']}/docs, http://127.0.0.1:${HTTP_PORTS['transactions-api']}/docs`,
+      `  Docs:           ${HTTP_APPS.filter((app) => app !== 'gateway').map((app) => `http://127.0.0.1:${HTTP_PORTS[app]}/docs`).join(', ')}`,
+      `  Queues:         ${baseUrl}/admin/queues (operators and admins)`,
       `  Health:         ${baseUrl}/healthz, ${baseUrl}/readyz`,
       `  Admin client:   ${config.BOOTSTRAP_ADMIN_CLIENT_ID} / ${config.BOOTSTRAP_ADMIN_CLIENT_SECRET} (local use only)`,
       `  Logs:           ${path.join(DATA_DIRECTORY, 'logs')}`,

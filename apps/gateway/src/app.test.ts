@@ -22,13 +22,22 @@ async function startUpstream(name: string, paths: string[]): Promise<{ app: Fast
 
 let accounts: Awaited<ReturnType<typeof startUpstream>>;
 let transactions: Awaited<ReturnType<typeof startUpstream>>;
+let compliance: Awaited<ReturnType<typeof startUpstream>>;
+let ops: Awaited<ReturnType<typeof startUpstream>>;
 let gateway: FastifyInstance;
+
+/** Every upstream at its stand-in, with `replaced` swapped in. */
+function upstreams(replaced: Partial<Record<'accounts' | 'transactions' | 'compliance' | 'ops', string>> = {}) {
+  return { accounts: accounts.url, transactions: transactions.url, compliance: compliance.url, ops: ops.url, ...replaced };
+}
 
 beforeAll(async () => {
   accounts = await startUpstream('accounts', ['/v1/accounts', '/v1/customers']);
   transactions = await startUpstream('transactions', ['/v1/transfers']);
+  compliance = await startUpstream('compliance', ['/v1/compliance/cases']);
+  ops = await startUpstream('ops', ['/v1/ops/queues']);
   gateway = await buildGatewayApp({
-    upstreams: { accounts: accounts.url, transactions: transactions.url },
+    upstreams: upstreams(),
     log_level: 'silent',
     upstream_timeout_ms: 5_000,
   });
@@ -38,6 +47,8 @@ afterAll(async () => {
   await gateway.close();
   await accounts.app.close();
   await transactions.app.close();
+  await compliance.app.close();
+  await ops.app.close();
 });
 
 describe('gateway routing', () => {
@@ -51,6 +62,12 @@ describe('gateway routing', () => {
     ['/v1/customers', 'accounts'],
     ['/v1/auth/token', 'accounts'],
     ['/v1/clients', 'accounts'],
+    ['/v1/compliance/cases?status=open', 'compliance'],
+    ['/v1/compliance/reports/0190b4a0-0000-7000-8000-000000000000/download', 'compliance'],
+    ['/v1/ops/queues', 'ops'],
+    ['/v1/ops/queues/ledger/jobs/advance-x/retry', 'ops'],
+    ['/admin/queues', 'ops'],
+    ['/admin/queues/api/queues?page=1', 'ops'],
   ])('sends %s to the %s service, path and query intact', async (url, service) => {
     const response = await gateway.inject({ method: 'GET', url });
     expect(response.statusCode).toBe(200);
@@ -70,7 +87,7 @@ describe('gateway routing', () => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
     });
     const logged = await buildGatewayApp({
-      upstreams: { accounts: accounts.url, transactions: transactions.url },
+      upstreams: upstreams(),
       log_level: 'info',
       upstream_timeout_ms: 5_000,
       log_destination: destination,
@@ -98,8 +115,20 @@ describe('gateway routing', () => {
     const response = await gateway.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     const document = response.json();
-    expect(Object.keys(document.paths).sort()).toEqual(['/v1/accounts', '/v1/customers', '/v1/transfers']);
-    expect(Object.keys(document.components.schemas).sort()).toEqual(['Problem', 'accountsThing', 'transactionsThing']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/v1/accounts',
+      '/v1/compliance/cases',
+      '/v1/customers',
+      '/v1/ops/queues',
+      '/v1/transfers',
+    ]);
+    expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'Problem',
+      'accountsThing',
+      'complianceThing',
+      'opsThing',
+      'transactionsThing',
+    ]);
     expect(document.info.title).toBe('Ledgerline API');
   });
 
@@ -108,7 +137,7 @@ describe('gateway routing', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     const slow = await buildGatewayApp({
-      upstreams: { accounts: `http://127.0.0.1:${port}`, transactions: transactions.url },
+      upstreams: upstreams({ accounts: `http://127.0.0.1:${port}` }),
       log_level: 'silent',
       upstream_timeout_ms: 300,
     });
@@ -127,7 +156,7 @@ describe('gateway routing', () => {
   it('is ready only when every service is ready', async () => {
     expect((await gateway.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     const broken = await buildGatewayApp({
-      upstreams: { accounts: accounts.url, transactions: 'http://127.0.0.1:1' },
+      upstreams: upstreams({ transactions: 'http://127.0.0.1:1' }),
       log_level: 'silent',
       upstream_timeout_ms: 1_000,
     });

@@ -82,7 +82,7 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
       mergeOpenApiDocuments(documents, {
         title: 'Ledgerline API',
         version: '1.0.0',
-        description: 'Accounts, transfers and the double-entry ledger. See api-contract.md.',
+        description: 'Accounts, transfers, the double-entry ledger, compliance and operations. See api-contract.md.',
       }),
     );
   });

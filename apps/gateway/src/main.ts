@@ -8,13 +8,20 @@ const GatewayConfigSchema = Type.Object({
   ...LogConfigSchema.properties,
   ACCOUNTS_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3001' }),
   TRANSACTIONS_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3002' }),
+  OPS_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3003' }),
+  COMPLIANCE_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3004' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 35_000 }),
 });
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);
   const app = await buildGatewayApp({
-    upstreams: { accounts: config.ACCOUNTS_API_URL, transactions: config.TRANSACTIONS_API_URL },
+    upstreams: {
+      accounts: config.ACCOUNTS_API_URL,
+      transactions: config.TRANSACTIONS_API_URL,
+      compliance: config.COMPLIANCE_API_URL,
+      ops: config.OPS_API_URL,
+    },
     log_level: config.LOG_LEVEL,
     upstream_timeout_ms: config.UPSTREAM_TIMEOUT_MS,
   });

@@ -4,7 +4,7 @@ import {
   appEnvironment,
   AppProcess,
   appReadiness,
-  freePort,
+  freeHttpPorts,
   HTTP_APPS,
   PLATFORM_APPS,
   throwawaySecrets,
@@ -52,7 +52,7 @@ export class Platform {
 
   private async boot(): Promise<void> {
     this.database = await createTestDatabase();
-    const ports = { gateway: await freePort(), 'accounts-api': await freePort(), 'transactions-api': await freePort() };
+    const ports = await freeHttpPorts();
     const wiring: PlatformWiring = {
       ports,
       admin_client_id: ADMIN_CLIENT_ID,

@@ -9,6 +9,8 @@ export const WORKSPACE_ROOT = path.resolve(import.meta.dirname, '../../../..');
 export const PLATFORM_APPS = [
   'accounts-api',
   'transactions-api',
+  'compliance-api',
+  'ops-api',
   'outbox-relay',
   'compliance-worker',
   'ledger-worker',

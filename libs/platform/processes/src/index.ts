@@ -36,7 +36,11 @@ export { readProcessMemory, type MemorySample } from './process-memory';
 export { readCommandCpuMs, readProcessCpuMs } from './process-cpu';
 export {
   appEnvironment,
+  freeHttpPorts,
   HTTP_APPS,
+  LOCAL_HTTP_PORTS,
+  upstreamUrls,
+  upstreamUrlVariable,
   isHttpApp,
   throwawaySecrets,
   type HttpApp,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appEnvironment, appReadiness, PLATFORM_APPS, throwawaySecrets, type PlatformWiring } from './index';
 
-const ports = { gateway: 4000, 'accounts-api': 4001, 'transactions-api': 4002 };
+const ports = { gateway: 4000, 'accounts-api': 4001, 'transactions-api': 4002, 'ops-api': 4003, 'compliance-api': 4004 };
 const wiring: PlatformWiring = {
   ports,
   admin_client_id: 'admin',
@@ -20,10 +20,14 @@ describe('how each app is wired', () => {
       BOOTSTRAP_ADMIN_CLIENT_SECRET: 'secret',
     });
     expect(appEnvironment('transactions-api', wiring)).toMatchObject({ PORT: '4002', TRUST_PROXY: 'true' });
+    expect(appEnvironment('ops-api', wiring)).toMatchObject({ PORT: '4003', TRUST_PROXY: 'true' });
+    expect(appEnvironment('compliance-api', wiring)).toMatchObject({ PORT: '4004', TRUST_PROXY: 'true' });
     expect(appEnvironment('gateway', wiring)).toMatchObject({
       PORT: '4000',
       ACCOUNTS_API_URL: 'http://127.0.0.1:4001',
       TRANSACTIONS_API_URL: 'http://127.0.0.1:4002',
+      OPS_API_URL: 'http://127.0.0.1:4003',
+      COMPLIANCE_API_URL: 'http://127.0.0.1:4004',
     });
     expect(appEnvironment('gateway', wiring)).not.toHaveProperty('TRUST_PROXY');
     expect(appEnvironment('ledger-worker', wiring)).not.toHaveProperty('PORT');

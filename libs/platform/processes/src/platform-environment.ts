@@ -1,23 +1,55 @@
 import { randomBytes } from 'node:crypto';
+import { UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
 import type { PlatformApp } from './build-apps';
+import { freePort } from './free-port';
 
-/** The apps that serve HTTP; the gateway is the one base URL in front of the two APIs. */
+/** The apps that serve HTTP; the gateway is the one base URL in front of the four APIs. */
 export const HTTP_APPS = [
   'accounts-api',
   'transactions-api',
+  'compliance-api',
+  'ops-api',
   'gateway',
 ] as const satisfies readonly PlatformApp[];
 export type HttpApp = (typeof HTTP_APPS)[number];
 
+/** The variable that tells the gateway where an upstream listens: `ACCOUNTS_API_URL` for `accounts`. */
+export function upstreamUrlVariable(upstream: UpstreamName): string {
+  return `${upstream.toUpperCase()}_API_URL`;
+}
+
+/** The ports `npm start` uses on a developer's machine; the gateway's is the one base URL. */
+export const LOCAL_HTTP_PORTS: Readonly<Record<HttpApp, number>> = {
+  gateway: 3000,
+  'accounts-api': 3001,
+  'transactions-api': 3002,
+  'ops-api': 3003,
+  'compliance-api': 3004,
+};
+
 export function isHttpApp(app: PlatformApp): app is HttpApp {
   return (HTTP_APPS as readonly PlatformApp[]).includes(app);
+}
+
+/** Where each upstream of the gateway listens on this host: `accounts` is accounts-api, and so on. */
+export function upstreamUrls(ports: Readonly<Record<HttpApp, number>>): Record<UpstreamName, string> {
+  return Object.fromEntries(
+    UPSTREAM_NAMES.map((name) => [name, `http://127.0.0.1:${ports[`${name}-api`]}`]),
+  ) as Record<UpstreamName, string>;
+}
+
+/** A spare port for each HTTP app, for a platform that shares the machine with others (tests, bench, chaos). */
+export async function freeHttpPorts(): Promise<Record<HttpApp, number>> {
+  const ports: Partial<Record<HttpApp, number>> = {};
+  for (const app of HTTP_APPS) ports[app] = await freePort();
+  return ports as Record<HttpApp, number>;
 }
 
 export interface PlatformWiring {
   /** What every app gets: database, Redis, queue prefix, secrets, log level and the like. */
   shared: Record<string, string>;
   /** The port each HTTP app listens on. */
-  ports: Record<HttpApp, number>;
+  ports: Readonly<Record<HttpApp, number>>;
   /** The bootstrap admin API client the accounts API creates. */
   admin_client_id: string;
   admin_client_secret: string;
@@ -31,14 +63,14 @@ export interface PlatformWiring {
 export function appEnvironment(app: PlatformApp, wiring: PlatformWiring): Record<string, string> {
   const environment: Record<string, string> = { HOST: '127.0.0.1', ...wiring.shared };
   if (isHttpApp(app)) environment['PORT'] = String(wiring.ports[app]);
-  if (app === 'accounts-api' || app === 'transactions-api') environment['TRUST_PROXY'] = 'true';
+  if (isHttpApp(app) && app !== 'gateway') environment['TRUST_PROXY'] = 'true';
   if (app === 'accounts-api') {
     environment['BOOTSTRAP_ADMIN_CLIENT_ID'] = wiring.admin_client_id;
     environment['BOOTSTRAP_ADMIN_CLIENT_SECRET'] = wiring.admin_client_secret;
   }
   if (app === 'gateway') {
-    environment['ACCOUNTS_API_URL'] = `http://127.0.0.1:${wiring.ports['accounts-api']}`;
-    environment['TRANSACTIONS_API_URL'] = `http://127.0.0.1:${wiring.ports['transactions-api']}`;
+    for (const [upstream, url] of Object.entries(upstreamUrls(wiring.ports)))
+      environment[upstreamUrlVariable(upstream as UpstreamName)] = url;
   }
   return environment;
 }

@@ -7,9 +7,11 @@
  * and a worker ({@link createWorker}) processes it at least once. Code already outside a transaction
  * (a worker adding the next job) adds directly with a {@link JobProducer}; re-adding is harmless.
  *
- * Queues: `screening` (`screen`, `screen-batch`), `ledger` (`advance`, `advance-batch`) and
- * `hold-expiry` (`expire-hold`, delayed to a hold's `hold_expires_at`). Payloads carry ids only:
- * `{ transfer_id, request_id }` or `{ batch_id, request_id }`.
+ * Queues: `screening` (`screen`, `screen-batch`), `ledger` (`advance`, `advance-batch`),
+ * `hold-expiry` (`expire-hold`, delayed to a hold's `hold_expires_at`), `sanctions` (`screen-customer`,
+ * `rescreen-customers`) and `reports` (`run-report`). Payloads carry ids only: `{ transfer_id,
+ * request_id }`, `{ batch_id, request_id }`, `{ customer_id, request_id }`, `{ list_version,
+ * request_id }` or `{ report_id, request_id }`.
  */
 export {
   QUEUE_NAMES,
@@ -21,12 +23,18 @@ export {
   assertJobId,
   readTransferJobData,
   readBatchJobData,
+  readCustomerJobData,
+  readSanctionsListJobData,
+  readReportJobData,
   type QueueName,
   type JobName,
   type JobSpec,
   type JobCatalog,
   type TransferJobData,
   type BatchJobData,
+  type CustomerJobData,
+  type SanctionsListJobData,
+  type ReportJobData,
   type HoldActionName,
 } from './jobs/jobs';
 export { JOB_OPTIONS, jobOptionsFor } from './jobs/job-options';

@@ -28,6 +28,10 @@ export const JOB_OPTIONS: Readonly<Record<QueueName, Readonly<DefaultJobOptions>
   ledger: COMMON,
   // A hold expiry also has the sweeper behind it, so fewer attempts are enough.
   'hold-expiry': { ...COMMON, attempts: 8 },
+  sanctions: COMMON,
+  // A report that failed three times (a minute apart at most) is marked failed for its requester to ask
+  // again; it reads only, so retrying it is always safe.
+  reports: { ...COMMON, attempts: 3, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 } },
 };
 
 /** The options of a queue's jobs; a queue the catalog does not know gets the common options. */

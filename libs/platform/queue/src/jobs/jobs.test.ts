@@ -9,6 +9,9 @@ import {
   jobs,
   QUEUE_NAMES,
   readBatchJobData,
+  readCustomerJobData,
+  readReportJobData,
+  readSanctionsListJobData,
   readTransferJobData,
 } from './jobs';
 
@@ -24,6 +27,9 @@ describe('job ids', () => {
     expect(jobIds.screenBatch(transfer_id)).toBe(`screen-batch-${transfer_id}`);
     expect(jobIds.advanceBatch(transfer_id)).toBe(`advance-batch-${transfer_id}`);
     expect(jobIds.screenTransfer(transfer_id.toUpperCase())).toBe(jobIds.screenTransfer(transfer_id));
+    expect(jobIds.screenCustomer(transfer_id)).toBe(`screen-customer-${transfer_id}`);
+    expect(jobIds.rescreenCustomers(7)).toBe('rescreen-customers-v7');
+    expect(jobIds.runReport(transfer_id)).toBe(`run-report-${transfer_id}`);
   });
 
   it('never contain ":" and are never all digits', () => {
@@ -39,6 +45,9 @@ describe('job ids', () => {
     expect(() => jobIds.screenTransfer('abc:def')).toThrow(TypeError);
     expect(() => jobs.advanceTransfer('12345', 'r')).toThrow(TypeError);
     expect(() => jobs.screenTransfer(transfer_id, '')).toThrow(TypeError);
+    expect(() => jobIds.rescreenCustomers(0)).toThrow(TypeError);
+    expect(() => jobIds.rescreenCustomers(1.5)).toThrow(TypeError);
+    expect(() => jobIds.runReport('report:1')).toThrow(TypeError);
   });
 });
 
@@ -59,6 +68,19 @@ describe('job specs', () => {
       payload: { batch_id, request_id: 'req-2' },
     });
     expect(jobs.expireHold(transfer_id, 'req-3').queue).toBe('hold-expiry');
+    expect(jobs.screenCustomer(batch_id, 'req-4')).toEqual({
+      queue: 'sanctions',
+      job_name: 'screen-customer',
+      job_id: `screen-customer-${batch_id}`,
+      payload: { customer_id: batch_id, request_id: 'req-4' },
+    });
+    expect(jobs.rescreenCustomers(3, 'req-5')).toEqual({
+      queue: 'sanctions',
+      job_name: 'rescreen-customers',
+      job_id: 'rescreen-customers-v3',
+      payload: { list_version: 3, request_id: 'req-5' },
+    });
+    expect(jobs.runReport(batch_id, 'req-6')).toMatchObject({ queue: 'reports', job_name: 'run-report' });
   });
 });
 
@@ -77,6 +99,17 @@ describe('reading payloads in a worker', () => {
     expect(() => readTransferJobData({ transfer_id: 'nope' })).toThrow(UnrecoverableError);
     expect(() => readTransferJobData(null)).toThrow(UnrecoverableError);
     expect(() => readBatchJobData({ transfer_id: uuidv7() })).toThrow(UnrecoverableError);
+    expect(() => readCustomerJobData({ customer_id: 'x' })).toThrow(UnrecoverableError);
+    expect(() => readSanctionsListJobData({ list_version: '2' })).toThrow(UnrecoverableError);
+    expect(() => readSanctionsListJobData({ list_version: 0 })).toThrow(UnrecoverableError);
+    expect(() => readReportJobData({})).toThrow(UnrecoverableError);
+  });
+
+  it('reads customer, sanctions list and report payloads', () => {
+    const id = uuidv7();
+    expect(readCustomerJobData({ customer_id: id.toUpperCase(), request_id: 'r' })).toEqual({ customer_id: id, request_id: 'r' });
+    expect(readSanctionsListJobData({ list_version: 4, request_id: 'r' })).toEqual({ list_version: 4, request_id: 'r' });
+    expect(readReportJobData({ report_id: id })).toEqual({ report_id: id, request_id: 'unknown' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 
 /** The queues of the platform. A queue name is also part of every Redis key of that queue. */
-export const QUEUE_NAMES = ['screening', 'ledger', 'hold-expiry'] as const;
+export const QUEUE_NAMES = ['screening', 'ledger', 'hold-expiry', 'sanctions', 'reports'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** The payload of every job about one transfer: ids only, never personal data. */
@@ -16,11 +16,32 @@ export interface BatchJobData {
   request_id: string;
 }
 
+/** The payload of a job about one customer (screening a new customer against the sanctions list). */
+export interface CustomerJobData {
+  customer_id: string;
+  request_id: string;
+}
+
+/** The payload of a job about one loaded sanctions list (rescreening every customer against it). */
+export interface SanctionsListJobData {
+  /** The list's version, a positive integer. */
+  list_version: number;
+  request_id: string;
+}
+
+/** The payload of a job that runs one compliance report. */
+export interface ReportJobData {
+  report_id: string;
+  request_id: string;
+}
+
 /** Every job the platform runs, by queue and job name, with its payload. */
 export interface JobCatalog {
   screening: { screen: TransferJobData; 'screen-batch': BatchJobData };
   ledger: { advance: TransferJobData; 'advance-batch': BatchJobData };
   'hold-expiry': { 'expire-hold': TransferJobData };
+  sanctions: { 'screen-customer': CustomerJobData; 'rescreen-customers': SanctionsListJobData };
+  reports: { 'run-report': ReportJobData };
 }
 
 export type JobName<Q extends QueueName = QueueName> = { [K in Q]: keyof JobCatalog[K] & string }[Q];
@@ -66,6 +87,12 @@ function assertUuid(kind: string, value: string): string {
   return value.toLowerCase();
 }
 
+function assertListVersion(list_version: number): number {
+  if (!Number.isSafeInteger(list_version) || list_version < 1)
+    throw new TypeError(`list_version must be a positive integer (got ${JSON.stringify(list_version)})`);
+  return list_version;
+}
+
 function assertRequestId(request_id: string): string {
   if (request_id.length === 0 || request_id.length > REQUEST_ID_LENGTH_MAX) {
     throw new TypeError(`request_id must have 1-${REQUEST_ID_LENGTH_MAX} characters`);
@@ -84,6 +111,11 @@ export const jobIds = {
     assertJobId(`advance-batch-${assertUuid('batch_id', batch_id)}`),
   expireHold: (transfer_id: string): string =>
     assertJobId(`expire-hold-${assertUuid('transfer_id', transfer_id)}`),
+  screenCustomer: (customer_id: string): string =>
+    assertJobId(`screen-customer-${assertUuid('customer_id', customer_id)}`),
+  rescreenCustomers: (list_version: number): string =>
+    assertJobId(`rescreen-customers-v${assertListVersion(list_version)}`),
+  runReport: (report_id: string): string => assertJobId(`run-report-${assertUuid('report_id', report_id)}`),
 };
 
 function transferData(transfer_id: string, request_id: string): TransferJobData {
@@ -138,6 +170,27 @@ export const jobs = {
     job_id: jobIds.expireHold(transfer_id),
     payload: transferData(transfer_id, request_id),
   }),
+  /** Screen a new customer against the current sanctions list (written to the outbox when it is created). */
+  screenCustomer: (customer_id: string, request_id: string): JobSpec<'sanctions'> => ({
+    queue: 'sanctions',
+    job_name: 'screen-customer',
+    job_id: jobIds.screenCustomer(customer_id),
+    payload: { customer_id: assertUuid('customer_id', customer_id), request_id: assertRequestId(request_id) },
+  }),
+  /** Screen every customer against a newly loaded sanctions list (written to the outbox with the list). */
+  rescreenCustomers: (list_version: number, request_id: string): JobSpec<'sanctions'> => ({
+    queue: 'sanctions',
+    job_name: 'rescreen-customers',
+    job_id: jobIds.rescreenCustomers(list_version),
+    payload: { list_version: assertListVersion(list_version), request_id: assertRequestId(request_id) },
+  }),
+  /** Run one requested compliance report (written to the outbox with the report's row). */
+  runReport: (report_id: string, request_id: string): JobSpec<'reports'> => ({
+    queue: 'reports',
+    job_name: 'run-report',
+    job_id: jobIds.runReport(report_id),
+    payload: { report_id: assertUuid('report_id', report_id), request_id: assertRequestId(request_id) },
+  }),
 };
 
 /**
@@ -167,4 +220,32 @@ export function readBatchJobData(data: unknown): BatchJobData {
 /** A missing request id must not make a job fail; the log line then says so. */
 function readRequestId(value: unknown): string {
   return typeof value === 'string' && value.length > 0 ? value.slice(0, REQUEST_ID_LENGTH_MAX) : 'unknown';
+}
+
+/** Reads a customer job's payload in a worker; see {@link readTransferJobData}. */
+export function readCustomerJobData(data: unknown): CustomerJobData {
+  const candidate = data as Partial<CustomerJobData> | null;
+  if (typeof candidate?.customer_id !== 'string' || !UUID.test(candidate.customer_id)) {
+    throw new UnrecoverableError('job payload has no valid customer_id');
+  }
+  return { customer_id: candidate.customer_id.toLowerCase(), request_id: readRequestId(candidate.request_id) };
+}
+
+/** Reads a sanctions list job's payload in a worker; see {@link readTransferJobData}. */
+export function readSanctionsListJobData(data: unknown): SanctionsListJobData {
+  const candidate = data as Partial<SanctionsListJobData> | null;
+  const list_version = candidate?.list_version;
+  if (typeof list_version !== 'number' || !Number.isSafeInteger(list_version) || list_version < 1) {
+    throw new UnrecoverableError('job payload has no valid list_version');
+  }
+  return { list_version, request_id: readRequestId(candidate?.request_id) };
+}
+
+/** Reads a report job's payload in a worker; see {@link readTransferJobData}. */
+export function readReportJobData(data: unknown): ReportJobData {
+  const candidate = data as Partial<ReportJobData> | null;
+  if (typeof candidate?.report_id !== 'string' || !UUID.test(candidate.report_id)) {
+    throw new UnrecoverableError('job payload has no valid report_id');
+  }
+  return { report_id: candidate.report_id.toLowerCase(), request_id: readRequestId(candidate.request_id) };
 }

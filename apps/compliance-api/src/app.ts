@@ -1,0 +1,20 @@
+import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
+import type { ServiceApp } from '@ledgerline/http';
+
+export type ComplianceAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
+
+/**
+ * The compliance API, for compliance officers (and admins): cases of held transfers and their
+ * decisions, sanctions lists, and batch reports. The caller owns `db` and `redis` and closes them.
+ */
+export async function buildComplianceApp(options: ComplianceAppOptions): Promise<ServiceApp> {
+  const app = await buildApiApp({
+    ...options,
+    service_name: 'compliance-api',
+    openapi: {
+      title: 'Ledgerline compliance API',
+      description: 'Compliance cases of held transfers, sanctions lists and batch reports.',
+    },
+  });
+  return app;
+}

@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import { auditPlugin } from '@ledgerline/audit';
+import { authPlugin, type JwtOptions } from '@ledgerline/auth';
+import { isTransientDatabaseError, type Database } from '@ledgerline/db';
+import { buildServiceApp, type LogLevel, type ServiceApp, type ServiceAppOptions } from '@ledgerline/http';
+
+export interface ApiAppOptions {
+  service_name: string;
+  openapi: NonNullable<ServiceAppOptions['openapi']>;
+  db: Database;
+  /** Rate-limit counters (and whatever else the service keeps in Redis). */
+  redis: Redis;
+  jwt: JwtOptions;
+  /** Prefix of this deployment's Redis keys (`QUEUE_PREFIX`; unique per test file). */
+  key_prefix: string;
+  log_level: LogLevel;
+  /** Where log lines go; stdout when absent. */
+  log_destination?: DestinationStream;
+  body_limit_bytes?: number;
+  /** Set behind the gateway, so rate limits and logs see the client's address. */
+  trust_proxy?: boolean;
+  rate_limit: { max: number; time_window_ms: number };
+}
+
+/**
+ * A service app with what every authenticated API has: Redis-backed rate limits, readiness of the
+ * database and Redis, bearer-token authentication, and an audit record of every mutating request.
+ * Register the service's routes on the result. The caller owns `db` and `redis` and closes them.
+ */
+export async function buildApiApp(options: ApiAppOptions): Promise<ServiceApp> {
+  const { db, redis } = options;
+  const app = await buildServiceApp({
+    service_name: options.service_name,
+    is_transient_error: isTransientDatabaseError,
+    log_level: options.log_level,
+    ...(options.log_destination === undefined ? {} : { log_destination: options.log_destination }),
+    ...(options.body_limit_bytes === undefined ? {} : { body_limit_bytes: options.body_limit_bytes }),
+    trust_proxy: options.trust_proxy ?? false,
+    rate_limit: { ...options.rate_limit, redis, key_prefix: options.key_prefix },
+    readiness_checks: {
+      database: () => db.$queryRaw`SELECT 1`,
+      redis: () => redis.ping(),
+    },
+    openapi: options.openapi,
+  });
+  await app.register(authPlugin, { jwt: options.jwt });
+  // After auth, so each record names its actor; before the routes, so every mutating request is recorded.
+  await app.register(auditPlugin, { db });
+  return app;
+}

@@ -1,0 +1,10 @@
+/**
+ * What every authenticated HTTP service of Ledgerline starts from.
+ *
+ * - {@link buildApiApp}: the service app with rate limits, readiness, bearer-token authentication and
+ *   audit records of mutating requests; register the routes on it.
+ * - {@link runHttpService}: the `main` of such a service (configuration read once, Prisma and Redis
+ *   built and closed, graceful shutdown, listen).
+ */
+export { buildApiApp, type ApiAppOptions } from './build-api-app';
+export { runHttpService, type HttpServiceDefinition } from './run-http-service';
