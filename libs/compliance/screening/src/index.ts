@@ -23,3 +23,10 @@ export {
   type ScreeningRejectReason,
   type ScreenedTransfer,
 } from './screening/screening.rules';
+export {
+  ComplianceRulesConfigSchema,
+  complianceThresholdsFromConfig,
+  DEFAULT_COMPLIANCE_THRESHOLDS,
+  type ComplianceRulesConfig,
+  type ComplianceThresholds,
+} from './thresholds/compliance-thresholds';
