@@ -11,6 +11,7 @@ import {
   type TestDatabase,
 } from '@ledgerline/db/testing';
 import { jobs, type JobSpec } from '@ledgerline/queue';
+import { DEFAULT_COMPLIANCE_THRESHOLDS } from '@ledgerline/screening';
 import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
@@ -40,7 +41,15 @@ beforeAll(async () => {
     `INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $3, 'USD'), ($2, $3, 'USD')`,
     [accounts.source, accounts.destination, customer_id],
   );
-  app = await startComplianceWorker({ db: database.db, redis_url, prefix, concurrency: 8, logger });
+  app = await startComplianceWorker({
+    db: database.db,
+    redis_url,
+    prefix,
+    concurrency: 8,
+    logger,
+    // Every transfer here leaves the same account: the velocity rule is not what these tests are about.
+    thresholds: { ...DEFAULT_COMPLIANCE_THRESHOLDS, velocity: { transfers_max: 1_000_000, window_ms: 60 * 60 * 1_000 } },
+  });
 });
 
 afterAll(async () => {
@@ -52,12 +61,12 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function insertTransfer(status = 'received', batch_id: string | null = null): Promise<string> {
+async function insertTransfer(status = 'received', batch_id: string | null = null, amount = '5'): Promise<string> {
   const id = uuidv7();
   await database.pool.query(
     `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, status, batch_id, client_id)
-     VALUES ($1, 'transfer', $2, $3, 5, 'USD', $4::transfer_status, $5, 'test-client')`,
-    [id, accounts.source, accounts.destination, status, batch_id],
+     VALUES ($1, 'transfer', $2, $3, $6::numeric, 'USD', $4::transfer_status, $5, 'test-client')`,
+    [id, accounts.source, accounts.destination, status, batch_id, amount],
   );
   return id;
 }
@@ -90,6 +99,24 @@ describe('compliance-worker', () => {
     const jobLines = lines.filter((line) => line['job_id'] === `screen-${transfer_id}`);
     expect(jobLines.map((line) => line['msg'])).toEqual(['transfer screened', 'job completed']);
     for (const line of jobLines) expect(line['request_id']).toBe('req-screen-1');
+  });
+
+  it('holds a large transfer with its compliance case, and queues nothing for the ledger', async () => {
+    const transfer_id = await insertTransfer('received', null, '25000.00');
+    await add(jobs.screenTransfer(transfer_id, 'req-large'));
+    await waitUntil(async () => (await screening.getJobState(`screen-${transfer_id}`)) === 'completed');
+    expect(await statusOf(transfer_id)).toBe('held');
+    const { rows } = await database.pool.query('SELECT status::text, hits FROM compliance_cases WHERE transfer_id = $1', [
+      transfer_id,
+    ]);
+    expect(rows).toEqual([
+      { status: 'open', hits: [{ rule: 'large_amount', detail: 'amount 25000.00 USD is at least 10000' }] },
+    ]);
+    expect(await ledger.getJob(`advance-${transfer_id}`)).toBeUndefined();
+    expect(lines.find((line) => line['job_id'] === `screen-${transfer_id}` && line['msg'] === 'transfer screened')).toMatchObject({
+      outcome: 'held',
+      rules: ['large_amount'],
+    });
   });
 
   it('on redelivery after a crash between approving and queueing, adds the ledger job', async () => {
@@ -172,13 +199,16 @@ describe('compliance-worker', () => {
     ]);
   }, 60_000);
 
-  it('main: screens transfers and stops cleanly on SIGTERM', async () => {
+  it('main: screens transfers with the configured thresholds and stops cleanly on SIGTERM', async () => {
     const mainPrefix = uniqueQueuePrefix();
     const run = spawnApp(MAIN, {
       DATABASE_URL: database.url,
       REDIS_URL: redis_url,
       QUEUE_PREFIX: mainPrefix,
       LOG_LEVEL: 'info',
+      COMPLIANCE_VELOCITY_TRANSFERS_MAX: '1000000',
+      // Holds every transfer of 5 or more: the one below must be held, not approved.
+      COMPLIANCE_LARGE_AMOUNT_MIN: '5',
     });
     try {
       await run.waitForLine(
@@ -189,9 +219,9 @@ describe('compliance-worker', () => {
       const spec = jobs.screenTransfer(transfer_id, 'req-main');
       await queue.add(spec.job_name, spec.payload, { jobId: spec.job_id });
       await queue.close();
-      await waitUntil(async () => (await statusOf(transfer_id)) === 'approved', {
+      await waitUntil(async () => (await statusOf(transfer_id)) === 'held', {
         timeout_ms: 30_000,
-        what: 'the transfer to be approved',
+        what: 'the transfer to be held',
       });
       run.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);

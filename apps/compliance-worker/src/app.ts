@@ -14,8 +14,11 @@ import {
   type Worker,
 } from '@ledgerline/queue';
 import {
+  createAmlRules,
   createScreeningService,
-  type ScreeningRules,
+  DEFAULT_COMPLIANCE_THRESHOLDS,
+  type ComplianceThresholds,
+  type SanctionsStandingSource,
   type ScreeningService,
   type ScreenResult,
 } from '@ledgerline/screening';
@@ -34,8 +37,10 @@ export interface ComplianceWorkerOptions {
    */
   batching?: { batch_size_max: number; linger_ms: number; batches_in_flight_max: number };
   logger: Logger;
-  /** Default: the screening library's default rules. */
-  rules?: ScreeningRules;
+  /** The AML rules' thresholds; default: the contract's. */
+  thresholds?: ComplianceThresholds;
+  /** Customers' sanctions status for the rules; default: the status stored on each customer. */
+  sanctions?: SanctionsStandingSource;
 }
 
 export interface ComplianceWorker {
@@ -53,7 +58,11 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
   const { logger } = options;
   const screening = createScreeningService({
     db: options.db,
-    ...(options.rules ? { rules: options.rules } : {}),
+    rules: createAmlRules({
+      db: options.db,
+      thresholds: options.thresholds ?? DEFAULT_COMPLIANCE_THRESHOLDS,
+      ...(options.sanctions === undefined ? {} : { sanctions: options.sanctions }),
+    }),
   });
   const producerConnection = createProducerConnection({
     url: options.redis_url,

@@ -1,11 +1,13 @@
 import Type, { type Static } from 'typebox';
 import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { ComplianceRulesConfigSchema } from '@ledgerline/screening';
 
 /** The compliance worker's environment. */
 export const ComplianceWorkerConfigSchema = Type.Object({
   ...DatabaseConfigSchema.properties,
   ...RedisConfigSchema.properties,
   ...LogConfigSchema.properties,
+  ...ComplianceRulesConfigSchema.properties,
   /** Screening jobs processed at once by one process; each holds at most one database connection at a time. */
   SCREENING_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
   /** The most concurrent jobs' transfers screened by one claim statement and one decision statement. */

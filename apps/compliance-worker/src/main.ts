@@ -1,4 +1,5 @@
 import { runBackgroundService } from '@ledgerline/queue';
+import { complianceThresholdsFromConfig } from '@ledgerline/screening';
 import { ComplianceWorkerConfigSchema } from './config';
 
 runBackgroundService(
@@ -17,6 +18,7 @@ runBackgroundService(
           linger_ms: config.SCREENING_LINGER_MS,
           batches_in_flight_max: config.SCREENING_BATCHES_IN_FLIGHT_MAX,
         },
+        thresholds: complianceThresholdsFromConfig(config),
         logger,
       });
     },

@@ -4,8 +4,10 @@
  * - {@link createScreeningService}: `screen(transfer_id)` moves a transfer `received -> screening ->
  *   approved | held | rejected`, `screenBatch(batch_id)` does the same for every transfer of an atomic
  *   batch at once. Both use conditional updates and are safe to run again for the same transfer.
- * - {@link ScreeningRules}: the rules hook. Today {@link approveAllRules} approves everything; the AML
- *   thresholds and sanctions matching of the compliance work plug in here.
+ *   A transfer it holds gets its compliance case (`@ledgerline/cases`) in the statement that holds it.
+ * - {@link createAmlRules}: the contract's rules (large amount, structuring, velocity, high-risk
+ *   country, sanctions), set-based, with thresholds from {@link ComplianceRulesConfigSchema}.
+ * - {@link ScreeningRules}: the rules hook the service calls once per claimed set of transfers.
  */
 export {
   createScreeningService,
@@ -15,7 +17,13 @@ export {
   type ScreenOutcome,
 } from './screening/screening.service';
 export {
-  approveAllRules,
+  createAmlRules,
+  type AmlRulesOptions,
+  type CustomerSanctionsStanding,
+  type SanctionsStandingSource,
+  type SanctionsStatus,
+} from './rules/aml-rules';
+export {
   combineDecisions,
   type ScreeningRules,
   type ScreeningDecision,

@@ -27,19 +27,14 @@ export type ScreeningDecision =
   | { decision: 'reject'; reason: ScreeningRejectReason; hits: ScreeningHit[] };
 
 /**
- * The compliance rules. Screening calls `evaluate` once per transfer still in `screening`; it may run
- * again for the same transfer after a crash, so it must not record anything itself.
+ * The compliance rules. Screening calls `evaluate` once per claimed set of transfers still in
+ * `screening` (one decision per transfer, in order), so the rules can read what they need for all of
+ * them at once. It may run again for the same transfers after a crash, so it must not record any
+ * decision itself (recording a customer's sanctions screening, which is the same whenever it runs, is fine).
  */
 export interface ScreeningRules {
-  evaluate(transfer: ScreenedTransfer): Promise<ScreeningDecision>;
+  evaluate(transfers: readonly ScreenedTransfer[]): Promise<ScreeningDecision[]>;
 }
-
-/** Today's rules: approve everything. AML thresholds and sanctions matching come with the compliance work. */
-export const approveAllRules: ScreeningRules = {
-  async evaluate() {
-    return { decision: 'approve' };
-  },
-};
 
 const SEVERITY: Record<ScreeningDecision['decision'], number> = { approve: 0, hold: 1, reject: 2 };
 

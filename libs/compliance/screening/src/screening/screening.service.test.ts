@@ -73,15 +73,26 @@ async function statusOf(
   return rows[0];
 }
 
+async function casesOf(transfer_id: string): Promise<Array<{ status: string; batch_id: string | null; hits: unknown }>> {
+  const { rows } = await database.pool.query(
+    'SELECT status::text, batch_id::text, hits FROM compliance_cases WHERE transfer_id = $1',
+    [transfer_id],
+  );
+  return rows;
+}
+
+/** Most tests here are about the service's state machine, not the rules: they approve everything. */
+const approveAll: ScreeningRules = { evaluate: async (transfers) => transfers.map(() => ({ decision: 'approve' })) };
+
 function rulesDeciding(
   decide: (transfer: ScreenedTransfer) => ScreeningDecision,
 ): ScreeningRules & { seen: ScreenedTransfer[] } {
   const seen: ScreenedTransfer[] = [];
   return {
     seen,
-    async evaluate(transfer) {
-      seen.push(transfer);
-      return decide(transfer);
+    async evaluate(transfers) {
+      seen.push(...transfers);
+      return transfers.map(decide);
     },
   };
 }
@@ -108,8 +119,20 @@ describe('screen', () => {
     ]);
   });
 
-  it('approves by default (today the rules approve everything)', async () => {
-    const transfer_id = await insertTransfer();
+  it("approves an unremarkable transfer with the default rules (the contract's AML rules)", async () => {
+    // Another sender, since this file sends many transfers from one account (the velocity rule would hold).
+    const { rows } = await database.pool.query('SELECT customer_id FROM accounts WHERE id = $1', [source_account_id]);
+    const sender = uuidv7();
+    await database.pool.query(
+      `INSERT INTO accounts (id, customer_id, currency, posted_credits) VALUES ($1, $2, 'USD', 1000)`,
+      [sender, rows[0].customer_id],
+    );
+    const transfer_id = uuidv7();
+    await database.pool.query(
+      `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, client_id)
+       VALUES ($1, 'transfer', $2, $3, 10, 'USD', 'test-client')`,
+      [transfer_id, sender, destination_account_id],
+    );
     expect((await createScreeningService({ db: database.db }).screen(transfer_id)).outcome).toBe('approved');
   });
 
@@ -126,7 +149,7 @@ describe('screen', () => {
 
   it('finishes a transfer left in screening by a crashed delivery', async () => {
     const transfer_id = await insertTransfer({ status: 'screening' });
-    expect(await createScreeningService({ db: database.db }).screen(transfer_id)).toEqual({
+    expect(await createScreeningService({ db: database.db, rules: approveAll }).screen(transfer_id)).toEqual({
       outcome: 'approved',
       decided_now: true,
       hits: [],
@@ -157,6 +180,12 @@ describe('screen', () => {
     // Redelivered jobs leave decided transfers alone.
     expect(await service.screen(held)).toEqual({ outcome: 'held', decided_now: false, hits: [] });
     expect(rules.seen).toHaveLength(2);
+    // The hold opened one case with the rules' hits; the redelivery opened no second one, and a
+    // rejection opens none.
+    expect(await casesOf(held)).toEqual([
+      { status: 'open', batch_id: null, hits: [{ rule: 'large_amount', detail: 'amount >= 10000' }] },
+    ]);
+    expect(await casesOf(rejected)).toEqual([]);
   });
 
   it('leaves transfers the ledger already took further alone', async () => {
@@ -219,7 +248,7 @@ describe('screenMany', () => {
 
   it('lets overlapping concurrent batches decide each transfer once', async () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => insertTransfer()));
-    const service = createScreeningService({ db: database.db });
+    const service = createScreeningService({ db: database.db, rules: approveAll });
     const [first, second] = await Promise.all([service.screenMany(ids.slice(0, 4)), service.screenMany(ids.slice(2))]);
     // The overlap (ids 2 and 3) is decided by one of them; the other answers what was decided, or
     // `in_progress` when it met the decision half made (its job retries). Nothing is left undecided.
@@ -237,7 +266,7 @@ describe('screenMany', () => {
 describe('screenBatch', () => {
   it('approves every transfer of an atomic batch together', async () => {
     const { batch_id, transfer_ids } = await insertBatch(5);
-    const service = createScreeningService({ db: database.db });
+    const service = createScreeningService({ db: database.db, rules: rulesDeciding(() => ({ decision: 'approve' })) });
     expect(await service.screenBatch(batch_id)).toEqual({ outcome: 'approved', decided_now: true, hits: [] });
     for (const id of transfer_ids) expect((await statusOf(id)).status).toBe('approved');
     expect(await service.screenBatch(batch_id)).toEqual({
@@ -279,6 +308,11 @@ describe('screenBatch', () => {
       'held',
     );
     for (const id of transfer_ids) expect((await statusOf(id)).status).toBe('held');
+    // One case for the whole batch, on its first transfer, decided as one.
+    expect(await casesOf(transfer_ids[0] as string)).toEqual([
+      { status: 'open', batch_id, hits: [{ rule: 'velocity', detail: '> 20 in 1 h' }] },
+    ]);
+    expect(await casesOf(transfer_ids[1] as string)).toEqual([]);
   });
 
   it('reports a batch that does not exist', async () => {

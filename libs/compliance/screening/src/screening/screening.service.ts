@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { openCasesInsert, type NewCase } from '@ledgerline/cases';
 import { Prisma, type Database, type TransferStatus } from '@ledgerline/db';
+import { v7 as uuidv7 } from 'uuid';
+import { createAmlRules } from '../rules/aml-rules';
+import { DEFAULT_COMPLIANCE_THRESHOLDS } from '../thresholds/compliance-thresholds';
 import {
-  approveAllRules,
   combineDecisions,
   type ScreenedTransfer,
   type ScreeningDecision,
@@ -43,7 +46,10 @@ export interface ScreeningService {
 
 export interface ScreeningServiceOptions {
   db: Database;
-  /** Default: {@link approveAllRules}. */
+  /**
+   * Default: the contract's AML rules with the default thresholds, reading customers' stored sanctions
+   * status (the compliance worker passes its configured rules and the sanctions screener).
+   */
   rules?: ScreeningRules;
 }
 
@@ -62,22 +68,22 @@ const BATCH_TRANSFERS_MAX = 1_000;
  */
 export function createScreeningService(options: ScreeningServiceOptions): ScreeningService {
   const { db } = options;
-  const rules = options.rules ?? approveAllRules;
+  const rules = options.rules ?? createAmlRules({ db, thresholds: DEFAULT_COMPLIANCE_THRESHOLDS });
 
   async function screenMany(transfer_ids: readonly string[]): Promise<ScreenResult[]> {
     // In id order, so that two batches sharing a transfer (a redelivered job) lock rows in the same order.
     const ids = [...new Set(transfer_ids.map((id) => id.toLowerCase()))].sort();
     const claimed = new Map((await claimTransfers(db, ids)).map((row) => [row.id, row]));
     const results = new Map<string, ScreenResult>();
-    const decisions = new Map<string, ScreeningDecision>();
-    // One at a time: the rules may query the database, and a batch must not take the whole pool.
+    const screening: ScreenedTransfer[] = [];
     for (const id of ids) {
       const transfer = claimed.get(id);
       if (transfer === undefined) results.set(id, { outcome: 'not_found', decided_now: false, hits: [] });
       else if (transfer.status !== 'screening')
         results.set(id, { outcome: outcomeWhileScreening(transfer.status), decided_now: false, hits: [] });
-      else decisions.set(id, await rules.evaluate(withoutStatus(transfer)));
+      else screening.push(withoutStatus(transfer));
     }
+    const decisions = await evaluate(rules, screening);
     const decided = await recordDecisions(db, decisions);
     const undecided = [...decisions.keys()].filter((id) => !decided.has(id));
     // Another delivery decided these first; report what it decided.
@@ -121,19 +127,25 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
       if (screening.length === 0)
         return { outcome: outcomeOf(transfers.map((t) => t.status)), decided_now: false, hits: [] };
 
-      const decisions: ScreeningDecision[] = [];
-      // One at a time: the rules may query the database, and a batch must not take the whole pool.
-      for (const transfer of screening) decisions.push(await rules.evaluate(withoutStatus(transfer)));
-      const decision = combineDecisions(decisions);
-      const decided = await db.$executeRaw`
-        UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
-          updated_at = now()
-        WHERE batch_id = ${batch_id}::uuid AND status = 'screening'`;
+      const decision = combineDecisions([...(await evaluate(rules, screening.map(withoutStatus))).values()]);
+      // A held batch gets one case (on its first transfer), opened by the statement that holds it.
+      const first = screening[0];
+      assert.ok(first !== undefined);
+      const cases: NewCase[] =
+        decision.decision === 'hold' ? [{ id: uuidv7(), transfer_id: first.id, batch_id, hits: decision.hits }] : [];
+      const [{ decided } = { decided: 0n }] = await db.$queryRaw<Array<{ decided: bigint }>>`
+        WITH moved AS (
+          UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
+            updated_at = now()
+          WHERE batch_id = ${batch_id}::uuid AND status = 'screening'
+          RETURNING id, status),
+        opened AS (${casesFor(cases, Prisma.sql`SELECT id FROM moved WHERE status = 'held'`)})
+        SELECT count(*) AS decided FROM moved`;
       const after = await selectTransfers(db, { batch_id });
       return {
         outcome: outcomeOf(after.map((t) => t.status)),
-        decided_now: decided > 0,
-        hits: decided > 0 ? hitsOf(decision) : [],
+        decided_now: decided > 0n,
+        hits: decided > 0n ? hitsOf(decision) : [],
       };
     },
   };
@@ -163,24 +175,47 @@ async function claimTransfers(db: Database, transfer_ids: readonly string[]): Pr
     WHERE t.id = ANY(${transfer_ids}::uuid[])`;
 }
 
+/** One decision per transfer, by id, from one call of the rules. */
+async function evaluate(
+  rules: ScreeningRules,
+  transfers: readonly ScreenedTransfer[],
+): Promise<Map<string, ScreeningDecision>> {
+  if (transfers.length === 0) return new Map();
+  const decisions = await rules.evaluate(transfers);
+  assert.equal(decisions.length, transfers.length, 'the rules answer one decision per transfer');
+  return new Map(transfers.map((transfer, index) => [transfer.id, decisions[index] as ScreeningDecision]));
+}
+
 /**
  * Records every decision in one statement, each only if its transfer is still in `screening` (the
- * first writer wins); returns the ids this call decided.
+ * first writer wins), and opens the case of every transfer it held in the same statement; returns the
+ * ids this call decided.
  */
 async function recordDecisions(db: Database, decisions: ReadonlyMap<string, ScreeningDecision>): Promise<Set<string>> {
   if (decisions.size === 0) return new Set();
   const entries = [...decisions];
   const ids = entries.map(([id]) => id);
+  const cases: NewCase[] = entries.flatMap(([transfer_id, decision]) =>
+    decision.decision === 'hold' ? [{ id: uuidv7(), transfer_id, batch_id: null, hits: decision.hits }] : [],
+  );
   // `t.id = ANY(ids)` lets the planner reach the transfers through the primary key: joined against the
   // decisions alone, the update was planned as a scan of the whole table for `status = 'screening'`
   // (which statistics rightly call rare) at 20,000 transfers, and only used the key from about 200,000.
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    UPDATE transfers AS t SET status = d.status::transfer_status, status_reason = d.reason, updated_at = now()
-    FROM unnest(${ids}::uuid[], ${entries.map(([, decision]) => statusOf(decision))}::text[],
-                ${entries.map(([, decision]) => reasonOf(decision))}::text[]) AS d(id, status, reason)
-    WHERE t.id = ANY(${ids}::uuid[]) AND t.id = d.id AND t.status = 'screening'
-    RETURNING t.id::text AS id`;
+    WITH decided AS (
+      UPDATE transfers AS t SET status = d.status::transfer_status, status_reason = d.reason, updated_at = now()
+      FROM unnest(${ids}::uuid[], ${entries.map(([, decision]) => statusOf(decision))}::text[],
+                  ${entries.map(([, decision]) => reasonOf(decision))}::text[]) AS d(id, status, reason)
+      WHERE t.id = ANY(${ids}::uuid[]) AND t.id = d.id AND t.status = 'screening'
+      RETURNING t.id, t.status),
+    opened AS (${casesFor(cases, Prisma.sql`SELECT id FROM decided WHERE status = 'held'`)})
+    SELECT id::text AS id FROM decided`;
   return new Set(rows.map((row) => row.id));
+}
+
+/** The case-opening statement for a CTE; a no-op query when nothing was held. */
+function casesFor(cases: readonly NewCase[], held_transfer_ids: Prisma.Sql): Prisma.Sql {
+  return cases.length === 0 ? Prisma.sql`SELECT 1` : openCasesInsert(cases, held_transfer_ids);
 }
 
 async function selectTransfers(

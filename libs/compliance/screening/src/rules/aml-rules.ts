@@ -1,0 +1,223 @@
+import { Prisma, type Database } from '@ledgerline/db';
+import { Decimal, formatAmount } from '@ledgerline/money';
+import type { ComplianceThresholds } from '../thresholds/compliance-thresholds';
+import type { ScreenedTransfer, ScreeningDecision, ScreeningHit, ScreeningRules } from '../screening/screening.rules';
+
+export type SanctionsStatus = 'clear' | 'potential_match' | 'confirmed_match';
+
+/** What screening needs to know of a customer's sanctions screening (the sanctions library's screener provides it). */
+export interface CustomerSanctionsStanding {
+  status: SanctionsStatus;
+  /** The best match when not clear: public list data only. */
+  match: { ent_num: number; name: string; score: number } | null;
+}
+
+/**
+ * Where the rules learn customers' sanctions status. The sanctions library's screener answers against
+ * the current list, screening customers it has not screened against it yet; without one, the status
+ * stored on the customer row is used as it is.
+ */
+export interface SanctionsStandingSource {
+  screenCustomers(customer_ids: readonly string[]): Promise<ReadonlyMap<string, CustomerSanctionsStanding>>;
+}
+
+export interface AmlRulesOptions {
+  db: Database;
+  thresholds: ComplianceThresholds;
+  sanctions?: SanctionsStandingSource;
+}
+
+/** One side of a transfer as the rules see it; the settlement account's side has no customer. */
+interface Party {
+  side: 'source' | 'destination';
+  customer_id: string;
+  country: string;
+  stored_sanctions_status: SanctionsStatus;
+}
+
+interface TransferFacts {
+  id: string;
+  source_customer_id: string | null;
+  source_country: string | null;
+  source_sanctions_status: SanctionsStatus | null;
+  destination_customer_id: string | null;
+  destination_country: string | null;
+  destination_sanctions_status: SanctionsStatus | null;
+  /** Transfers out of the source account in the velocity window up to and including this one. */
+  velocity_transfers: bigint;
+  /** The originator's transfers in the structuring range and window up to and including this one (0 when this one is outside the range). */
+  structuring_transfers: bigint;
+}
+
+/**
+ * The contract's AML rules (docs/compliance-and-ops.md): large amount, structuring, velocity,
+ * high-risk country and sanctions, evaluated for a whole claimed set of transfers with one query (and
+ * one sanctions look-up), never one round trip per transfer.
+ */
+export function createAmlRules(options: AmlRulesOptions): ScreeningRules {
+  const { db, thresholds } = options;
+  return {
+    async evaluate(transfers) {
+      if (transfers.length === 0) return [];
+      const facts = new Map((await readFacts(db, thresholds, transfers)).map((row) => [row.id, row]));
+      const parties = new Map(transfers.map((transfer) => [transfer.id, partiesOf(facts.get(transfer.id))]));
+      const standings = await sanctionsStandings(options.sanctions, [...parties.values()].flat());
+      return transfers.map((transfer) => {
+        const fact = facts.get(transfer.id);
+        // A transfer row always has its accounts (foreign keys); no facts means it vanished, which the
+        // screening service never asks about.
+        if (fact === undefined) throw new Error(`no facts for transfer ${transfer.id}`);
+        return decide(transfer, fact, parties.get(transfer.id) ?? [], standings, thresholds);
+      });
+    },
+  };
+}
+
+function decide(
+  transfer: ScreenedTransfer,
+  fact: TransferFacts,
+  parties: readonly Party[],
+  standings: ReadonlyMap<string, CustomerSanctionsStanding>,
+  thresholds: ComplianceThresholds,
+): ScreeningDecision {
+  const hits: ScreeningHit[] = [];
+  const amount = new Decimal(transfer.amount);
+  const shown = (value: Decimal) => formatAmount(value, transfer.currency);
+  if (amount.greaterThanOrEqualTo(thresholds.large_amount_min)) {
+    hits.push({
+      rule: 'large_amount',
+      detail: `amount ${shown(amount)} ${transfer.currency} is at least ${thresholds.large_amount_min.toString()}`,
+    });
+  }
+  const { structuring, velocity } = thresholds;
+  if (fact.structuring_transfers >= BigInt(structuring.transfers_min)) {
+    const originator = transfer.kind === 'deposit' ? fact.destination_customer_id : fact.source_customer_id;
+    hits.push({
+      rule: 'structuring',
+      detail:
+        `${fact.structuring_transfers} transfers of customer ${originator} between ${structuring.amount_min.toString()} ` +
+        `and ${structuring.amount_max.toString()} within ${hoursOf(structuring.window_ms)} h`,
+    });
+  }
+  if (fact.velocity_transfers > BigInt(velocity.transfers_max)) {
+    hits.push({
+      rule: 'velocity',
+      detail:
+        `${fact.velocity_transfers} transfers out of account ${transfer.source_account_id} within ` +
+        `${minutesOf(velocity.window_ms)} min (more than ${velocity.transfers_max})`,
+    });
+  }
+  for (const party of parties) {
+    if (thresholds.high_risk_countries.has(party.country)) {
+      hits.push({
+        rule: 'high_risk_country',
+        detail: `${party.side} customer ${party.customer_id} is in high-risk country ${party.country}`,
+      });
+    }
+  }
+  let confirmed = false;
+  for (const party of parties) {
+    const standing = standings.get(party.customer_id) ?? { status: party.stored_sanctions_status, match: null };
+    if (standing.status === 'clear') continue;
+    confirmed ||= standing.status === 'confirmed_match';
+    hits.push({ rule: `sanctions_${standing.status}`, detail: sanctionsDetail(party, standing) });
+  }
+  if (confirmed) return { decision: 'reject', reason: 'sanctions_match', hits };
+  return hits.length > 0 ? { decision: 'hold', hits } : { decision: 'approve' };
+}
+
+function sanctionsDetail(party: Party, standing: CustomerSanctionsStanding): string {
+  const kind = standing.status === 'confirmed_match' ? 'a confirmed' : 'a potential';
+  const entry =
+    standing.match === null
+      ? ''
+      : `: SDN entry ${standing.match.ent_num} "${standing.match.name}" (score ${standing.match.score.toFixed(3)})`;
+  return `${party.side} customer ${party.customer_id} is ${kind} sanctions match${entry}`;
+}
+
+function partiesOf(fact: TransferFacts | undefined): Party[] {
+  if (fact === undefined) return [];
+  const parties: Party[] = [];
+  if (fact.source_customer_id !== null)
+    parties.push({
+      side: 'source',
+      customer_id: fact.source_customer_id,
+      country: fact.source_country ?? '',
+      stored_sanctions_status: fact.source_sanctions_status ?? 'clear',
+    });
+  if (fact.destination_customer_id !== null)
+    parties.push({
+      side: 'destination',
+      customer_id: fact.destination_customer_id,
+      country: fact.destination_country ?? '',
+      stored_sanctions_status: fact.destination_sanctions_status ?? 'clear',
+    });
+  return parties;
+}
+
+async function sanctionsStandings(
+  source: SanctionsStandingSource | undefined,
+  parties: readonly Party[],
+): Promise<ReadonlyMap<string, CustomerSanctionsStanding>> {
+  if (source === undefined || parties.length === 0) return new Map();
+  return source.screenCustomers([...new Set(parties.map((party) => party.customer_id))]);
+}
+
+/**
+ * Everything the rules need of every transfer, in one statement. The counts walk the (account, id)
+ * indexes between two ids: the transfer's own, and the smallest UUIDv7 of the window's start
+ * (`uuidv7_lower_bound`), so they cost the transfers in the window, not the account's history.
+ * The structuring count runs only for a transfer inside the structuring range.
+ */
+async function readFacts(
+  db: Database,
+  thresholds: ComplianceThresholds,
+  transfers: readonly ScreenedTransfer[],
+): Promise<TransferFacts[]> {
+  const { structuring, velocity } = thresholds;
+  const amount_min = structuring.amount_min.toString();
+  const amount_max = structuring.amount_max.toString();
+  const inRange = (column: Prisma.Sql) =>
+    Prisma.sql`${column} BETWEEN ${amount_min}::numeric AND ${amount_max}::numeric`;
+  const structuringSince = Prisma.sql`uuidv7_lower_bound(t.created_at - ${structuring.window_ms} * interval '1 millisecond')`;
+  return db.$queryRaw<TransferFacts[]>`
+    SELECT t.id::text AS id,
+      src.customer_id::text AS source_customer_id, sc.country::text AS source_country,
+      sc.sanctions_status::text AS source_sanctions_status,
+      dst.customer_id::text AS destination_customer_id, dc.country::text AS destination_country,
+      dc.sanctions_status::text AS destination_sanctions_status,
+      CASE WHEN src.kind = 'settlement' THEN 0 ELSE (
+        SELECT count(*) FROM transfers o
+        WHERE o.source_account_id = t.source_account_id
+          AND o.id >= uuidv7_lower_bound(t.created_at - ${velocity.window_ms} * interval '1 millisecond')
+          AND o.id <= t.id)
+      END AS velocity_transfers,
+      CASE WHEN orig.customer_id IS NULL OR NOT ${inRange(Prisma.sql`t.amount`)} THEN 0 ELSE (
+        SELECT count(*) FROM accounts a
+        CROSS JOIN LATERAL (
+          SELECT o.id FROM transfers o
+          WHERE o.source_account_id = a.id AND o.kind <> 'deposit'
+            AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
+          UNION ALL
+          SELECT o.id FROM transfers o
+          WHERE o.destination_account_id = a.id AND o.kind = 'deposit'
+            AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
+        ) AS o
+        WHERE a.customer_id = orig.customer_id)
+      END AS structuring_transfers
+    FROM transfers t
+    JOIN accounts src ON src.id = t.source_account_id
+    JOIN accounts dst ON dst.id = t.destination_account_id
+    JOIN accounts orig ON orig.id = CASE WHEN t.kind = 'deposit' THEN t.destination_account_id ELSE t.source_account_id END
+    LEFT JOIN customers sc ON sc.id = src.customer_id
+    LEFT JOIN customers dc ON dc.id = dst.customer_id
+    WHERE t.id = ANY(${transfers.map((transfer) => transfer.id)}::uuid[])`;
+}
+
+function hoursOf(window_ms: number): string {
+  return String(window_ms / 3_600_000);
+}
+
+function minutesOf(window_ms: number): string {
+  return String(window_ms / 60_000);
+}
