@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './harness/client';
 import { openFundedAccounts, waitForFinal } from './harness/bank';
+import { waitUntil } from '@ledgerline/processes';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
 
 /** The paths and methods of ../shared/api-contract.md that the platform serves today. */
@@ -26,6 +27,8 @@ const CONTRACT_OPERATIONS = [
   'POST /v1/transfers/{id}/reverse',
   'POST /v1/deposits',
   'POST /v1/withdrawals',
+  'GET /v1/compliance/cases',
+  'POST /v1/compliance/cases/{id}/decision',
 ];
 
 let platform: Platform;
@@ -92,6 +95,30 @@ describe('the platform behind one base URL', () => {
     expect(incoming.body.data[0]).toMatchObject({ transfer_id: transfer.body['id'], direction: 'credit', balance_after: '112.50' });
   });
 
+  it('holds a large transfer for compliance: an officer finds its case and approves it, and it posts', async () => {
+    const { from, to, transfer_id } = await largeTransfer();
+    const held = await api.get(`/v1/transfers/${transfer_id}`);
+    expect(held.body).toMatchObject({ status: 'held' });
+    const cases = await api.get<{ data: Array<Record<string, unknown>> }>('/v1/compliance/cases?status=open&limit=200');
+    const found = cases.body.data.find((item) => item['transfer_id'] === transfer_id);
+    expect(found).toMatchObject({ status: 'open', hits: [{ rule: 'large_amount', detail: 'amount 12000.00 USD is at least 10000' }] });
+    const decided = await api.post(`/v1/compliance/cases/${found?.['id']}/decision`, { decision: 'approve', note: 'Invoice checked.' });
+    expect(decided.status).toBe(200);
+    expect(await waitForFinal(api, transfer_id)).toMatchObject({ status: 'posted', amount: '12000.00' });
+    const balance = await api.get(`/v1/accounts/${from}/balance`);
+    expect(balance.body).toMatchObject({ posted: '-12000.00' });
+    expect((await api.get(`/v1/accounts/${to}/balance`)).body).toMatchObject({ posted: '12000.00' });
+  });
+
+  it('rejects a held transfer when the officer rejects its case, moving no money', async () => {
+    const { from, transfer_id } = await largeTransfer();
+    const cases = await api.get<{ data: Array<Record<string, unknown>> }>('/v1/compliance/cases?status=open&limit=200');
+    const found = cases.body.data.find((item) => item['transfer_id'] === transfer_id);
+    await api.post(`/v1/compliance/cases/${found?.['id']}/decision`, { decision: 'reject', note: 'Unexplained source of funds.' });
+    expect(await waitForFinal(api, transfer_id)).toMatchObject({ status: 'rejected', status_reason: 'compliance_rejected' });
+    expect((await api.get(`/v1/accounts/${from}/entries`)).body).toMatchObject({ data: [] });
+  });
+
   it('carries the request id from the client through the API into the worker logs', async () => {
     const [from, to] = await openFundedAccounts(api, 2, '10.00');
     const requestId = `e2e-trace-${Date.now()}`;
@@ -106,3 +133,20 @@ describe('the platform behind one base URL', () => {
     }
   });
 });
+
+/** 12,000 between two accounts of a new customer, the sender within its overdraft: screening holds it (>= 10,000). */
+async function largeTransfer(): Promise<{ from: string; to: string; transfer_id: string }> {
+  const customer = await api.post('/v1/customers', { full_name: 'E2E Importer', country: 'GB' });
+  const open = async (overdraft_limit: string) =>
+    String((await api.post('/v1/accounts', { customer_id: customer.body['id'], currency: 'USD', overdraft_limit })).body['id']);
+  const [from, to] = [await open('20000.00'), await open('0.00')];
+  const transfer = await api.move('/v1/transfers', { source_account_id: from, destination_account_id: to, amount: '12000.00', currency: 'USD' });
+  expect(transfer.status).toBe(202);
+  const transfer_id = String(transfer.body['id']);
+  await waitUntil(async () => (await api.get(`/v1/transfers/${transfer_id}`)).body['status'] === 'held', {
+    timeout_ms: 30_000,
+    interval_ms: 50,
+    what: `transfer ${transfer_id} to be held`,
+  });
+  return { from, to, transfer_id };
+}
