@@ -56,7 +56,9 @@ export const JobParamsSchema = Type.Object(
     ...QueueParamsSchema.properties,
     id: Type.String({
       minLength: 1,
-      maxLength: JOB_ID_LENGTH_MAX,
+      // The router refuses longer path parameters (Fastify's maxParamLength, 100) before validation; every
+      // job id the platform makes is far shorter (`screen-customer-<uuid>` is 52 characters).
+      maxLength: Math.min(JOB_ID_LENGTH_MAX, 100),
       pattern: '^[A-Za-z0-9_.-]+$',
       description: 'The job id, e.g. screen-<transfer id>.',
       examples: ['screen-0190a000-0000-7000-8000-000000000001'],
