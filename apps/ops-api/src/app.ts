@@ -1,6 +1,7 @@
 import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import type { ServiceApp } from '@ledgerline/http';
 import { createQueueAdmin } from '@ledgerline/queue';
+import { dashboardPlugin } from './dashboard/dashboard.plugin';
 import { queueRoutes } from './routes/queues.routes';
 
 /**
@@ -13,6 +14,7 @@ export type OpsAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
 
 /**
  * The ops API, for operators (and admins): the queues' state, pausing and resuming them, retrying
+ * failed jobs, and the queue dashboard at `/admin/queues`. The caller owns `db` and `redis`.
  */
 export async function buildOpsApp(options: OpsAppOptions): Promise<ServiceApp> {
   const app = await buildApiApp({
@@ -30,5 +32,6 @@ export async function buildOpsApp(options: OpsAppOptions): Promise<ServiceApp> {
   });
   app.addHook('onClose', () => queues.close());
   await app.register(queueRoutes, { queues });
+  await app.register(dashboardPlugin, { queues });
   return app;
 }
