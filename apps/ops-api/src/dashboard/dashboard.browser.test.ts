@@ -103,7 +103,7 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${origin}/admin/queues`);
     expect(new URL(page.url()).pathname).toBe('/admin/login');
     await page.close();
-  });
+  }, 60_000);
 
   it('tells a client with a wrong secret, or of another role, why it cannot sign in', async () => {
     const { page, violations } = await openPage();
@@ -118,5 +118,5 @@ describe('the dashboard in a browser', () => {
     expect(await page.context().cookies(`${origin}/admin/queues`)).toEqual([]);
     expect(violations).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 });

@@ -56,7 +56,11 @@ export async function principalFromSessionCookie(
   if (request.principal !== null || request.headers.authorization !== undefined) return;
   const token = request.cookies[SESSION_COOKIE];
   if (token === undefined || token === '') return;
-  const options: Partial<VerifyOptions> & { extractToken: () => string } = { extractToken: () => token };
+  // With options of its own, @fastify/jwt builds a verifier for this call alone: a cache would be filled once and dropped.
+  const options: Partial<VerifyOptions> & { extractToken: () => string } = {
+    extractToken: () => token,
+    cache: false,
+  };
   try {
     const principal = principalFromClaims(await request.jwtVerify(options));
     if (principal === null)
