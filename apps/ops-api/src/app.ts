@@ -1,6 +1,15 @@
 import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import type { ServiceApp } from '@ledgerline/http';
+import { createQueueAdmin } from '@ledgerline/queue';
+import { dashboardPlugin } from './dashboard/dashboard.plugin';
+import { queueRoutes } from './routes/queues.routes';
 
+/**
+ * `redis` serves the rate limits and the queues: it must be a producer connection
+ * (`createProducerConnection`, as `runHttpService` makes), since the queue admin issues only short
+ * commands and an operator's request should fail at once while Redis is unreachable. `key_prefix` is
+ * the queues' BullMQ prefix (`QUEUE_PREFIX`), the one the platform's producers and workers use.
+ */
 export type OpsAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
 
 /**
@@ -16,5 +25,13 @@ export async function buildOpsApp(options: OpsAppOptions): Promise<ServiceApp> {
       description: 'The queues: their state, pausing and resuming them, retrying failed jobs.',
     },
   });
+  const queues = createQueueAdmin({
+    connection: options.redis,
+    prefix: options.key_prefix,
+    logger: { warn: (object, message) => app.log.warn(object, message) },
+  });
+  app.addHook('onClose', () => queues.close());
+  await app.register(queueRoutes, { queues });
+  await app.register(dashboardPlugin, { queues });
   return app;
 }

@@ -12,6 +12,8 @@ runHttpService(
         db,
         redis,
         jwt: jwtOptionsFromConfig(config),
+        // The platform's BullMQ prefix: the queues the ops API shows and steers, over runHttpService's
+        // producer connection (`redis`), which fails fast rather than queueing commands while Redis is away.
         key_prefix: config.QUEUE_PREFIX,
         log_level: config.LOG_LEVEL,
         body_limit_bytes: config.BODY_LIMIT_BYTES,

@@ -12,6 +12,9 @@
  * `rescreen-customers`) and `reports` (`run-report`). Payloads carry ids only: `{ transfer_id,
  * request_id }`, `{ batch_id, request_id }`, `{ customer_id, request_id }`, `{ list_version,
  * request_id }` or `{ report_id, request_id }`.
+ *
+ * Operators steer the queues through {@link createQueueAdmin}: each queue's counts, pausing and
+ * resuming it, and retrying failed jobs (bounded per call).
  */
 export {
   QUEUE_NAMES,
@@ -62,4 +65,16 @@ export {
   type OutboxRelayOptions,
   type OutboxRunResult,
 } from './outbox/relay';
+export {
+  createQueueAdmin,
+  JOB_STATES,
+  RETRY_FAILED_PER_CALL_MAX,
+  type QueueAdmin,
+  type QueueAdminOptions,
+  type QueueSummary,
+  type RetryFailedResult,
+  type RetriedJob,
+  type JobState,
+} from './admin/queue-admin';
+export { QUEUE_ADMIN_ERRORS, type QueueAdminError, type QueueAdminOutcome } from './admin/queue-admin.errors';
 export { UnrecoverableError, type Job, type Worker, type Queue } from 'bullmq';

@@ -3,13 +3,18 @@
  * outcome, and a logger whose lines a test can read. Use `uniqueQueuePrefix()` from
  * `@ledgerline/db/testing` as the BullMQ prefix, and {@link deleteQueueKeys} with it after the tests.
  * {@link spawnApp} runs a worker's `main.ts` as its own process, to test configuration errors and
- * shutdown on signals.
+ * shutdown on signals. {@link failJobs} puts jobs in the failed set, for tests of operator actions.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { createProducerConnection, createWorkerConnection } from '../connection/connection';
+import type { JobSpec } from '../jobs/jobs';
+import { createJobProducer } from '../jobs/producer';
+import { createWorker } from '../worker/create-worker';
 
 /** Deletes every Redis key under a BullMQ prefix (`<prefix>:*`). */
 export async function deleteQueueKeys(redis_url: string, prefix: string): Promise<number> {
@@ -131,4 +136,55 @@ export function spawnApp(entry: string, environment: Record<string, string>): Sp
       });
     },
   };
+}
+
+export interface FailJobsOptions {
+  redis_url: string;
+  prefix: string;
+  /** Jobs of one queue, added and then failed. */
+  specs: readonly JobSpec[];
+  /** Give up after this long; 10 s when absent. */
+  timeout_ms?: number;
+}
+
+/**
+ * Adds jobs of one queue and runs them through a worker that fails each at once (`UnrecoverableError`),
+ * so they end in the failed set as jobs that exhausted their attempts do; resolves once all of them
+ * failed, with the worker closed. The worker fails whatever else waits in that queue too, so call it
+ * before adding the jobs that should stay waiting.
+ */
+export async function failJobs(options: FailJobsOptions): Promise<void> {
+  const queue = options.specs[0]?.queue;
+  if (queue === undefined) return;
+  if (options.specs.some((spec) => spec.queue !== queue)) throw new TypeError('failJobs takes jobs of one queue');
+  const logger = pino({ level: 'silent' });
+  const producerConnection = createProducerConnection({ url: options.redis_url, connection_name: 'test-fail-jobs-producer', logger });
+  const workerConnection = createWorkerConnection({ url: options.redis_url, connection_name: 'test-fail-jobs-worker', logger });
+  const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const failed = new Set<string>();
+  const worker = createWorker({
+    queue,
+    connection: workerConnection,
+    prefix: options.prefix,
+    concurrency: 16,
+    logger,
+    process: async () => {
+      throw new UnrecoverableError('failed on purpose by the test');
+    },
+  });
+  worker.on('failed', (job) => {
+    if (job?.id !== undefined) failed.add(job.id);
+  });
+  try {
+    await producer.addBulk(options.specs);
+    await waitUntil(async () => options.specs.every((spec) => failed.has(spec.job_id)), {
+      timeout_ms: options.timeout_ms ?? 10_000,
+      what: `${options.specs.length} ${queue} jobs to fail`,
+    });
+  } finally {
+    await worker.close();
+    await producer.close();
+    await producerConnection.quit();
+    await workerConnection.quit();
+  }
 }
