@@ -29,6 +29,11 @@ const CONTRACT_OPERATIONS = [
   'POST /v1/withdrawals',
   'GET /v1/compliance/cases',
   'POST /v1/compliance/cases/{id}/decision',
+  'GET /v1/ops/queues',
+  'POST /v1/ops/queues/{name}/pause',
+  'POST /v1/ops/queues/{name}/resume',
+  'POST /v1/ops/queues/{name}/retry-failed',
+  'POST /v1/ops/queues/{name}/jobs/{id}/retry',
 ];
 
 let platform: Platform;
@@ -117,6 +122,28 @@ describe('the platform behind one base URL', () => {
     await api.post(`/v1/compliance/cases/${found?.['id']}/decision`, { decision: 'reject', note: 'Unexplained source of funds.' });
     expect(await waitForFinal(api, transfer_id)).toMatchObject({ status: 'rejected', status_reason: 'compliance_rejected' });
     expect((await api.get(`/v1/accounts/${from}/entries`)).body).toMatchObject({ data: [] });
+  });
+
+  it('lets an operator pause the ledger queue (transfers wait, accepted) and resume it (they post)', async () => {
+    const [from, to] = await openFundedAccounts(api, 2, '50.00');
+    const paused = await api.post('/v1/ops/queues/ledger/pause', undefined);
+    expect(paused.body).toMatchObject({ name: 'ledger', paused: true });
+    try {
+      const transfer = await api.move('/v1/transfers', { source_account_id: from, destination_account_id: to, amount: '5.00', currency: 'USD' });
+      const transfer_id = String(transfer.body['id']);
+      await waitUntil(
+        async () => {
+          const queues = await api.get<Array<{ name: string; waiting: number }>>('/v1/ops/queues');
+          return (queues.body.find((queue) => queue.name === 'ledger')?.waiting ?? 0) > 0;
+        },
+        { timeout_ms: 30_000, what: 'a ledger job waiting in the paused queue' },
+      );
+      expect((await api.get(`/v1/transfers/${transfer_id}`)).body).toMatchObject({ status: 'approved' });
+      expect((await api.post('/v1/ops/queues/ledger/resume', undefined)).body).toMatchObject({ paused: false });
+      expect(await waitForFinal(api, transfer_id)).toMatchObject({ status: 'posted' });
+    } finally {
+      await api.post('/v1/ops/queues/ledger/resume', undefined);
+    }
   });
 
   it('carries the request id from the client through the API into the worker logs', async () => {
