@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { ComplianceRulesConfigSchema } from '@ledgerline/screening';
 
 /** The compliance worker's environment. */
 export const ComplianceWorkerConfigSchema = Type.Object({
@@ -14,6 +15,14 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   SCREENING_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
   /** Screening batches at once; jobs arriving meanwhile gather into the next one. */
   SCREENING_BATCHES_IN_FLIGHT_MAX: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  /** The compliance rules' thresholds (the reports apply them). */
+  ...ComplianceRulesConfigSchema.properties,
+  /** Reports run at once by one process; a report reads for minutes, holding one database connection at a time. */
+  REPORTS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2, default: 1 }),
+  /** A report whose CSV would be larger fails (`too_large`) instead of growing the worker's memory; the table's ceiling is 64 MiB. */
+  REPORTS_CONTENT_BYTES_MAX: Type.Integer({ minimum: 1_024, maximum: 64 * 1024 * 1024, default: 16 * 1024 * 1024 }),
+  /** Customers per range and rows per query of a report's reads. */
+  REPORTS_PAGE_SIZE: Type.Integer({ minimum: 10, maximum: 10_000, default: 500 }),
   /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });

@@ -1,4 +1,5 @@
 import { runBackgroundService } from '@ledgerline/queue';
+import { complianceThresholdsFromConfig } from '@ledgerline/screening';
 import { ComplianceWorkerConfigSchema } from './config';
 
 runBackgroundService(
@@ -18,6 +19,14 @@ runBackgroundService(
           batches_in_flight_max: config.SCREENING_BATCHES_IN_FLIGHT_MAX,
         },
         logger,
+        // The sanctions rescreening joins with the sanctions library; until then those reports fail as unavailable.
+        reports: {
+          concurrency: config.REPORTS_CONCURRENCY,
+          content_bytes_max: config.REPORTS_CONTENT_BYTES_MAX,
+          page_size: config.REPORTS_PAGE_SIZE,
+          thresholds: complianceThresholdsFromConfig(config),
+          sanctions: null,
+        },
       });
     },
   },
