@@ -2,6 +2,8 @@ import { createCaseService } from '@ledgerline/cases';
 import type { ServiceApp } from '@ledgerline/http';
 import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import { caseRoutes } from './routes/cases.routes';
+import { createReportService } from '@ledgerline/reports';
+import { reportRoutes } from './routes/reports.routes';
 
 export type ComplianceAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
 
@@ -19,5 +21,6 @@ export async function buildComplianceApp(options: ComplianceAppOptions): Promise
     },
   });
   await app.register(caseRoutes, { cases: createCaseService({ db: options.db }) });
+  await app.register(reportRoutes, { reports: createReportService({ db: options.db }) });
   return app;
 }

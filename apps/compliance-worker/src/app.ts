@@ -23,6 +23,7 @@ import {
   type ScreenResult,
 } from '@ledgerline/screening';
 import type { Logger } from 'pino';
+import { startReportsWorker, type ReportsWorker, type ReportsWorkerSettings } from './reports-worker';
 
 export interface ComplianceWorkerOptions {
   /** The caller owns it and disconnects it after `close()`. */
@@ -41,10 +42,16 @@ export interface ComplianceWorkerOptions {
   thresholds?: ComplianceThresholds;
   /** Customers' sanctions status for the rules; default: the status stored on each customer. */
   sanctions?: SanctionsStandingSource;
+  /**
+   * The `reports` queue's worker, started beside the screening worker, with the same thresholds unless
+   * given others. Defaults: see {@link ReportsWorkerSettings}.
+   */
+  reports?: Partial<ReportsWorkerSettings>;
 }
 
 export interface ComplianceWorker {
   worker: Worker;
+  reports: ReportsWorker;
   /** Lets in-flight jobs finish, then closes the worker and its Redis connections. */
   close(): Promise<void>;
 }
@@ -94,11 +101,20 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     process: (job, log) => processScreeningJob({ screening, batcher, producer }, job, log),
   });
   await worker.waitUntilReady();
+  const reports = await startReportsWorker({
+    db: options.db,
+    redis_url: options.redis_url,
+    prefix: options.prefix,
+    logger,
+    ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }),
+    ...options.reports,
+  });
   logger.info({ concurrency: options.concurrency }, 'compliance worker started');
   return {
     worker,
+    reports,
     async close() {
-      await worker.close();
+      await Promise.all([worker.close(), reports.close()]);
       await batcher.close();
       await producer.close();
       await Promise.all(

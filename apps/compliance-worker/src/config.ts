@@ -7,7 +7,6 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   ...DatabaseConfigSchema.properties,
   ...RedisConfigSchema.properties,
   ...LogConfigSchema.properties,
-  ...ComplianceRulesConfigSchema.properties,
   /** Screening jobs processed at once by one process; each holds at most one database connection at a time. */
   SCREENING_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
   /** The most concurrent jobs' transfers screened by one claim statement and one decision statement. */
@@ -16,6 +15,14 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   SCREENING_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
   /** Screening batches at once; jobs arriving meanwhile gather into the next one. */
   SCREENING_BATCHES_IN_FLIGHT_MAX: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  /** The compliance rules' thresholds: screening and the reports apply them. */
+  ...ComplianceRulesConfigSchema.properties,
+  /** Reports run at once by one process; a report reads for minutes, holding one database connection at a time. */
+  REPORTS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2, default: 1 }),
+  /** A report whose CSV would be larger fails (`too_large`) instead of growing the worker's memory; the table's ceiling is 64 MiB. */
+  REPORTS_CONTENT_BYTES_MAX: Type.Integer({ minimum: 1_024, maximum: 64 * 1024 * 1024, default: 16 * 1024 * 1024 }),
+  /** Customers per range and rows per query of a report's reads. */
+  REPORTS_PAGE_SIZE: Type.Integer({ minimum: 10, maximum: 10_000, default: 500 }),
   /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });

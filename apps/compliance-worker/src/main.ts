@@ -20,6 +20,13 @@ runBackgroundService(
         },
         thresholds: complianceThresholdsFromConfig(config),
         logger,
+        // The sanctions rescreening joins with the sanctions library; until then those reports fail as unavailable.
+        reports: {
+          concurrency: config.REPORTS_CONCURRENCY,
+          content_bytes_max: config.REPORTS_CONTENT_BYTES_MAX,
+          page_size: config.REPORTS_PAGE_SIZE,
+          sanctions: null,
+        },
       });
     },
   },
