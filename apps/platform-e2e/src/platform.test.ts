@@ -29,6 +29,9 @@ const CONTRACT_OPERATIONS = [
   'POST /v1/withdrawals',
   'GET /v1/compliance/cases',
   'POST /v1/compliance/cases/{id}/decision',
+  'POST /v1/compliance/reports',
+  'GET /v1/compliance/reports/{id}',
+  'GET /v1/compliance/reports/{id}/download',
   'GET /v1/ops/queues',
   'POST /v1/ops/queues/{name}/pause',
   'POST /v1/ops/queues/{name}/resume',
@@ -122,6 +125,26 @@ describe('the platform behind one base URL', () => {
     await api.post(`/v1/compliance/cases/${found?.['id']}/decision`, { decision: 'reject', note: 'Unexplained source of funds.' });
     expect(await waitForFinal(api, transfer_id)).toMatchObject({ status: 'rejected', status_reason: 'compliance_rejected' });
     expect((await api.get(`/v1/accounts/${from}/entries`)).body).toMatchObject({ data: [] });
+  });
+
+  it('runs a reconciliation report for a compliance officer and serves it as CSV', async () => {
+    const from = new Date(Date.now() - 60 * 60 * 1_000).toISOString();
+    const to = new Date(Date.now() + 60 * 1_000).toISOString();
+    const requested = await api.post('/v1/compliance/reports', { type: 'reconciliation', from, to });
+    expect(requested.status).toBe(202);
+    expect(requested.headers.get('location')).toBe(`/v1/compliance/reports/${requested.body['id']}`);
+    const report = await waitUntil(
+      async () => {
+        const response = await api.get(`/v1/compliance/reports/${requested.body['id']}`);
+        return ['completed', 'failed'].includes(String(response.body['status'])) ? response.body : undefined;
+      },
+      { timeout_ms: 60_000, interval_ms: 200, what: 'the report to finish' },
+    );
+    expect(report).toMatchObject({ status: 'completed', progress: 100, summary: expect.objectContaining({ ok: true, violations: 0 }) });
+    const download = await api.get(`/v1/compliance/reports/${requested.body['id']}/download`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(download.text.split('\n')[0]).toBe('record,check,scope,status,checked,violations,subject,details');
   });
 
   it('lets an operator pause the ledger queue (transfers wait, accepted) and resume it (they post)', async () => {
