@@ -1,5 +1,7 @@
 import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import type { ServiceApp } from '@ledgerline/http';
+import { createSanctionsListService } from '@ledgerline/sanctions';
+import { sanctionsListRoutes } from './routes/sanctions-lists.routes';
 
 export type ComplianceAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
 
@@ -16,5 +18,6 @@ export async function buildComplianceApp(options: ComplianceAppOptions): Promise
       description: 'Compliance cases of held transfers, sanctions lists and batch reports.',
     },
   });
+  await app.register(sanctionsListRoutes, { lists: createSanctionsListService({ db: options.db }) });
   return app;
 }
