@@ -20,6 +20,7 @@ import {
   type ScreenResult,
 } from '@ledgerline/screening';
 import type { Logger } from 'pino';
+import { startSanctionsWorker, type SanctionsWorkerSettings } from './sanctions-worker';
 
 export interface ComplianceWorkerOptions {
   /** The caller owns it and disconnects it after `close()`. */
@@ -36,6 +37,8 @@ export interface ComplianceWorkerOptions {
   logger: Logger;
   /** Default: the screening library's default rules. */
   rules?: ScreeningRules;
+  /** The `sanctions` queue's worker, started beside the screening worker when given. */
+  sanctions?: SanctionsWorkerSettings;
 }
 
 export interface ComplianceWorker {
@@ -85,11 +88,14 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     process: (job, log) => processScreeningJob({ screening, batcher, producer }, job, log),
   });
   await worker.waitUntilReady();
+  const sanctions = options.sanctions
+    ? await startSanctionsWorker({ ...options.sanctions, db: options.db, redis_url: options.redis_url, prefix: options.prefix, logger })
+    : undefined;
   logger.info({ concurrency: options.concurrency }, 'compliance worker started');
   return {
     worker,
     async close() {
-      await worker.close();
+      await Promise.all([worker.close(), sanctions?.close()]);
       await batcher.close();
       await producer.close();
       await Promise.all(

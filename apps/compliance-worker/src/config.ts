@@ -1,5 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { EncryptionConfigSchema } from '@ledgerline/crypto';
+import { ComplianceRulesConfigSchema } from '@ledgerline/screening';
 
 /** The compliance worker's environment. */
 export const ComplianceWorkerConfigSchema = Type.Object({
@@ -14,6 +16,12 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   SCREENING_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
   /** Screening batches at once; jobs arriving meanwhile gather into the next one. */
   SCREENING_BATCHES_IN_FLIGHT_MAX: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  /** Customers' keyring: sanctions screening decrypts names and dates of birth (in memory only). */
+  ...EncryptionConfigSchema.properties,
+  /** The compliance rules' thresholds (sanctions matching scores among them). */
+  ...ComplianceRulesConfigSchema.properties,
+  /** Sanctions jobs (a customer's screening, a rescreening of every customer) processed at once. */
+  SANCTIONS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });

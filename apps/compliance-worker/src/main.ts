@@ -1,4 +1,6 @@
+import { cipherFromConfig, DEV_ENCRYPTION_KEY_ID } from '@ledgerline/crypto';
 import { runBackgroundService } from '@ledgerline/queue';
+import { complianceThresholdsFromConfig } from '@ledgerline/screening';
 import { ComplianceWorkerConfigSchema } from './config';
 
 runBackgroundService(
@@ -7,6 +9,10 @@ runBackgroundService(
     config_schema: ComplianceWorkerConfigSchema,
     async start({ config, db, logger }) {
       const { startComplianceWorker } = await import('./app');
+      const cipher = cipherFromConfig(config);
+      if (cipher.active_key_id === DEV_ENCRYPTION_KEY_ID)
+        logger.warn('ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.');
+      const thresholds = complianceThresholdsFromConfig(config);
       return startComplianceWorker({
         db,
         redis_url: config.REDIS_URL,
@@ -18,6 +24,7 @@ runBackgroundService(
           batches_in_flight_max: config.SCREENING_BATCHES_IN_FLIGHT_MAX,
         },
         logger,
+        sanctions: { cipher, thresholds: thresholds.sanctions, concurrency: config.SANCTIONS_CONCURRENCY },
       });
     },
   },

@@ -1,0 +1,109 @@
+import type { EnvelopeCipher } from '@ledgerline/crypto';
+import type { Database } from '@ledgerline/db';
+import {
+  createWorker,
+  createWorkerConnection,
+  readCustomerJobData,
+  readSanctionsListJobData,
+  UnrecoverableError,
+  type Job,
+  type Worker,
+} from '@ledgerline/queue';
+import {
+  createSanctionsScreener,
+  UnknownListVersionError,
+  type MatchThresholds,
+  type SanctionsScreener,
+} from '@ledgerline/sanctions';
+import type { Logger } from 'pino';
+
+/** What the sanctions worker needs beyond the compliance worker's database and Redis. */
+export interface SanctionsWorkerSettings {
+  /** Decrypts customers' names and dates of birth for matching (in memory only). */
+  cipher: EnvelopeCipher;
+  /** `ComplianceThresholds['sanctions']`. */
+  thresholds: MatchThresholds;
+  /** Sanctions jobs at once; a rescreening holds one database connection at a time. */
+  concurrency: number;
+}
+
+export interface SanctionsWorkerOptions extends SanctionsWorkerSettings {
+  /** The caller owns it and disconnects it after `close()`. */
+  db: Database;
+  redis_url: string;
+  prefix: string;
+  logger: Logger;
+}
+
+export interface SanctionsWorker {
+  worker: Worker;
+  /** Lets in-flight jobs finish (a rescreening finishes its page), then closes the worker and its connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * The `sanctions` queue: `screen-customer` screens a new customer against the current list,
+ * `rescreen-customers` brings every customer up to a newly loaded list. Both are safe to run again:
+ * the screener records each customer once per list version (a conditional update), and a rescreening
+ * that died picks up the customers still behind.
+ */
+export async function startSanctionsWorker(options: SanctionsWorkerOptions): Promise<SanctionsWorker> {
+  const { logger } = options;
+  const screener = createSanctionsScreener({
+    db: options.db,
+    cipher: options.cipher,
+    thresholds: options.thresholds,
+    // No logger: each job logs its own outcome, with its request id.
+  });
+  const connection = createWorkerConnection({ url: options.redis_url, connection_name: 'compliance-worker-sanctions', logger });
+  const worker = createWorker({
+    queue: 'sanctions',
+    connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    logger,
+    process: (job, log) => processSanctionsJob(screener, job, log),
+  });
+  await worker.waitUntilReady();
+  logger.info({ concurrency: options.concurrency }, 'sanctions worker started');
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await connection.quit().catch(() => undefined);
+      logger.info('sanctions worker stopped');
+    },
+  };
+}
+
+/** One sanctions job. Exported for tests that drive it without Redis in between. */
+export async function processSanctionsJob(screener: SanctionsScreener, job: Job, log: Logger): Promise<unknown> {
+  switch (job.name) {
+    case 'screen-customer': {
+      const { customer_id } = readCustomerJobData(job.data);
+      const screening = (await screener.screenCustomers([customer_id])).get(customer_id);
+      if (screening === undefined) throw new UnrecoverableError(`customer ${customer_id} does not exist`);
+      // The status and the public entry only: never the customer's name.
+      log.info(
+        { customer_id, status: screening.status, list_version: screening.list_version, ent_num: screening.match?.ent_num ?? null },
+        screening.list_version === null ? 'no sanctions list loaded yet; the first list rescreens the customer' : 'customer screened',
+      );
+      return screening.status;
+    }
+    case 'rescreen-customers': {
+      const { list_version } = readSanctionsListJobData(job.data);
+      try {
+        const counts = await screener.rescreenAll(list_version, {
+          on_progress: (screened, total) => job.updateProgress({ screened, total }),
+        });
+        log.info({ list_version, ...counts }, 'customers rescreened');
+        return counts;
+      } catch (error) {
+        if (error instanceof UnknownListVersionError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    }
+    default:
+      throw new UnrecoverableError(`the sanctions queue has no job named ${JSON.stringify(job.name)}`);
+  }
+}
