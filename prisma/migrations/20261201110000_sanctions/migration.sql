@@ -36,9 +36,10 @@ CREATE TABLE "sanctions_entries" (
     CONSTRAINT "sanctions_entries_ent_num_positive" CHECK ("ent_num" > 0),
     CONSTRAINT "sanctions_entries_name_present" CHECK ("name" <> '' AND "normalized_name" <> ''),
     CONSTRAINT "sanctions_entries_sdn_type_known" CHECK ("sdn_type" IN ('individual', 'entity', 'vessel', 'aircraft')),
+    -- An empty array has no dimensions (NULL).
     CONSTRAINT "sanctions_entries_arrays_one_dimensional" CHECK (
-        array_ndims("aliases") IS DISTINCT FROM 2 AND array_ndims("countries") IS DISTINCT FROM 2
-        AND array_ndims("dates_of_birth") IS DISTINCT FROM 2),
+        coalesce(array_ndims("aliases"), 1) = 1 AND coalesce(array_ndims("countries"), 1) = 1
+        AND coalesce(array_ndims("dates_of_birth"), 1) = 1),
     CONSTRAINT "sanctions_entries_aliases_present" CHECK (array_position("aliases", NULL) IS NULL AND array_position("aliases", '') IS NULL),
     CONSTRAINT "sanctions_entries_countries_format" CHECK (
         array_position("countries", NULL) IS NULL AND array_to_string("countries", ',') ~ '^([A-Z]{2}(,[A-Z]{2})*)?$'),
@@ -69,8 +70,9 @@ ALTER TABLE "customers" ADD CONSTRAINT "customers_sanctions_screened_whole" CHEC
     ("sanctions_screened_version" IS NULL) = ("sanctions_screened_at" IS NULL));
 ALTER TABLE "customers" ADD CONSTRAINT "customers_sanctions_clear_has_no_match" CHECK (
     "sanctions_status" <> 'clear' OR "sanctions_match" IS NULL);
+-- coalesce: a missing key makes jsonb_typeof NULL, and a CHECK that is NULL passes.
 ALTER TABLE "customers" ADD CONSTRAINT "customers_sanctions_match_shape" CHECK (
-    "sanctions_match" IS NULL OR (
+    "sanctions_match" IS NULL OR coalesce((
         jsonb_typeof("sanctions_match") = 'object'
         AND jsonb_typeof("sanctions_match" -> 'ent_num') = 'number'
         AND jsonb_typeof("sanctions_match" -> 'name') = 'string'
@@ -79,4 +81,4 @@ ALTER TABLE "customers" ADD CONSTRAINT "customers_sanctions_match_shape" CHECK (
         AND jsonb_typeof("sanctions_match" -> 'list_version') = 'number'
         -- A match belongs to the screening it was found by.
         AND "sanctions_screened_version" IS NOT NULL
-        AND ("sanctions_match" ->> 'list_version')::numeric = "sanctions_screened_version"));
+        AND ("sanctions_match" ->> 'list_version')::numeric = "sanctions_screened_version"), false));

@@ -139,5 +139,13 @@ describe('load', () => {
         `INSERT INTO sanctions_entries (list_version, ent_num, name, sdn_type, normalized_name, dates_of_birth) VALUES (1, 99, 'X', 'entity', 'x', '{10 Jun 1951}')`,
       ),
     ).rejects.toThrow(/sanctions_entries_dates_of_birth_format/);
+    await expect(
+      database.pool.query(
+        `INSERT INTO sanctions_entries (list_version, ent_num, name, sdn_type, normalized_name, aliases) VALUES (1, 99, 'X', 'entity', 'x', '{{a},{b}}')`,
+      ),
+    ).rejects.toThrow(/sanctions_entries_arrays_one_dimensional|multidimensional/);
+    await expect(
+      database.pool.query(`INSERT INTO sanctions_entries (list_version, ent_num, name, sdn_type, normalized_name) VALUES (1, 99, 'X', 'ship', 'x')`),
+    ).rejects.toThrow(/sanctions_entries_sdn_type_known/);
   });
 });

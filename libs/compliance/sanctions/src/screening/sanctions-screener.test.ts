@@ -151,6 +151,33 @@ describe('screenCustomers', () => {
   });
 });
 
+describe('the recorded screening', () => {
+  it('is kept whole by the database: a match belongs to its screening, a clear customer has none', async () => {
+    const { rows } = await database.pool.query(
+      `SELECT id::text AS id FROM customers WHERE sanctions_status = 'confirmed_match' AND sanctions_screened_version IS NOT NULL LIMIT 1`,
+    );
+    const id = rows[0].id;
+    const update = (set: string) => database.pool.query(`UPDATE customers SET ${set} WHERE id = $1`, [id]);
+    await expect(update(`sanctions_match = jsonb_set(sanctions_match, '{list_version}', '999')`)).rejects.toThrow(/customers_sanctions_match_shape/);
+    await expect(update(`sanctions_match = '{"ent_num": 1}'`)).rejects.toThrow(/customers_sanctions_match_shape/);
+    await expect(update(`sanctions_status = 'clear'`)).rejects.toThrow(/customers_sanctions_clear_has_no_match/);
+    await expect(update(`sanctions_screened_at = NULL`)).rejects.toThrow(/customers_sanctions_screened_whole/);
+    await expect(update(`sanctions_screened_version = 999, sanctions_match = NULL, sanctions_status = 'clear'`)).rejects.toThrow(
+      /customers_sanctions_screened_version_fkey/,
+    );
+  });
+
+  it('set clear by hand drops the match and holds until a newer list', async () => {
+    const { rows } = await database.pool.query(
+      `SELECT id::text AS id, sanctions_screened_version::integer AS version FROM customers WHERE sanctions_status = 'potential_match' LIMIT 1`,
+    );
+    const { id, version } = rows[0];
+    expect(await customers.setSanctionsStatus(id, 'clear')).toMatchObject({ ok: true, value: { sanctions_status: 'clear' } });
+    expect(await storedScreening(id)).toMatchObject({ status: 'clear', version, match: null });
+    expect((await screener().screenCustomers([id])).get(id)).toEqual({ customer_id: id, status: 'clear', list_version: version, match: null });
+  });
+});
+
 describe('rescreenAll', () => {
   it('screens every customer behind the list, resumes after a crash, and reports the counts', async () => {
     const created = [
