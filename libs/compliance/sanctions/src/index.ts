@@ -38,6 +38,7 @@ export {
   type IndexableEntry,
   type MatchThresholds,
   type PartyMatch,
+  type LengthBucket,
   type SanctionsIndex,
   type SanctionsStatus,
   type ScreenedParty,

@@ -38,29 +38,29 @@ export interface PartyMatch {
   jaro_winkler_evaluations: number;
 }
 
-/** One comparable form of one name of one entry. */
-interface Candidate {
-  text: string;
-  entry: number;
-  /** Character counts, for the bound on how many characters two names can have in common. */
-  histogram: Uint16Array;
-  /** True for a sorted-token form equal to its name as written (that pair is compared already). */
-  same_as_written: boolean;
+/**
+ * Every name of one length: as written (normalized) and with sorted tokens (sorting keeps the
+ * length), the entry each belongs to, and their character counts, {@link HISTOGRAM_BUCKETS} per name
+ * in one array (one typed array per name cost more memory than the counts themselves).
+ */
+export interface LengthBucket {
+  readonly written: readonly string[];
+  readonly sorted: readonly string[];
+  readonly entries: readonly number[];
+  readonly histograms: Uint16Array;
 }
 
 /** The precomputed forms of one list's names, by length, ready for {@link matchParty}. */
 export interface SanctionsIndex {
   readonly list_version: number;
   readonly entries: readonly IndexableEntry[];
-  /** Names as written (normalized), by length. */
-  readonly written: ReadonlyArray<readonly Candidate[] | undefined>;
-  /** The same names with their tokens sorted, by length (sorting keeps the length). */
-  readonly sorted: ReadonlyArray<readonly Candidate[] | undefined>;
+  /** By name length. */
+  readonly buckets: ReadonlyArray<LengthBucket | undefined>;
   /** Normalized aliases to the entries that have them: an exact alias is a potential match whatever the thresholds. */
   readonly aliases: ReadonlyMap<string, readonly number[]>;
 }
 
-/** Buckets of {@link histogramOf}: a-z, 0-9, space, and one for every other character. */
+/** Buckets of the character counts: a-z, 0-9, space, and one for every other character. */
 const HISTOGRAM_BUCKETS = 38;
 /** Scores are compared with this much slack against floating-point rounding in the bounds. */
 const BOUND_SLACK = 1e-9;
@@ -71,26 +71,32 @@ function bucketOf(code: number): number {
   return code === 32 ? 36 : 37;
 }
 
-function histogramOf(text: string): Uint16Array {
-  const histogram = new Uint16Array(HISTOGRAM_BUCKETS);
+/** Adds the character counts of `text` to `histograms` from `offset`. */
+function countCharacters(text: string, histograms: Uint16Array, offset: number): void {
   for (let index = 0; index < text.length; index += 1) {
-    const bucket = bucketOf(text.charCodeAt(index));
-    histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+    const bucket = offset + bucketOf(text.charCodeAt(index));
+    histograms[bucket] = (histograms[bucket] ?? 0) + 1;
   }
-  return histogram;
 }
 
 /**
- * Whether a name with counts `candidate` can have `needed` characters in common with the party's
- * (`party`, whose non-zero buckets are `party_buckets`): it stops as soon as too many of the party's
- * characters are missing. Characters outside a-z, 0-9 and space share a bucket, so they are counted
- * generously: it never rules out a name that could match.
+ * Whether a name whose counts start at `offset` in `histograms` can have `needed` characters in
+ * common with the party's (`party`, whose non-zero buckets are `party_buckets`): it stops as soon as
+ * too many of the party's characters are missing. Characters outside a-z, 0-9 and space share a
+ * bucket, so they are counted generously: it never rules out a name that could match.
  */
-function canShare(party: Uint16Array, party_buckets: readonly number[], party_length: number, candidate: Uint16Array, needed: number): boolean {
+function canShare(
+  party: Uint16Array,
+  party_buckets: readonly number[],
+  party_length: number,
+  histograms: Uint16Array,
+  offset: number,
+  needed: number,
+): boolean {
   const missingMax = party_length - needed;
   let missing = 0;
   for (const bucket of party_buckets) {
-    const shortfall = (party[bucket] ?? 0) - (candidate[bucket] ?? 0);
+    const shortfall = (party[bucket] ?? 0) - (histograms[offset + bucket] ?? 0);
     if (shortfall > 0) {
       missing += shortfall;
       if (missing > missingMax) return false;
@@ -101,17 +107,13 @@ function canShare(party: Uint16Array, party_buckets: readonly number[], party_le
 
 /**
  * Precomputes one list for matching: every entry's name and aliases normalized (individuals' "LAST,
- * First" put in reading order), in the form as written and with sorted tokens, each with its
- * character counts, bucketed by length. Built once per list version and shared by every screening.
+ * First" put in reading order), as written and with sorted tokens, with their character counts,
+ * bucketed by length. Built once per list version and shared by every screening; about 30 MB for
+ * the real list's 18,000 entries and their aliases.
  */
 export function buildSanctionsIndex(list_version: number, entries: readonly IndexableEntry[]): SanctionsIndex {
-  const written: Candidate[][] = [];
-  const sorted: Candidate[][] = [];
+  const building: Array<{ written: string[]; sorted: string[]; entries: number[] } | undefined> = [];
   const aliases = new Map<string, number[]>();
-  const add = (buckets: Candidate[][], candidate: Candidate) => {
-    const bucket = (buckets[candidate.text.length] ??= []);
-    bucket.push(candidate);
-  };
   entries.forEach((entry, index) => {
     const reorder_last_first = entry.sdn_type === 'individual';
     const forms = new Set<string>();
@@ -126,14 +128,20 @@ export function buildSanctionsIndex(list_version: number, entries: readonly Inde
       aliases.set(normalized, holders);
     }
     for (const text of forms) {
-      // Sorting tokens keeps the characters, so both forms share one histogram.
-      const histogram = histogramOf(text);
-      const tokens = sortedTokens(text);
-      add(written, { text, entry: index, histogram, same_as_written: false });
-      add(sorted, { text: tokens, entry: index, histogram, same_as_written: tokens === text });
+      const bucket = (building[text.length] ??= { written: [], sorted: [], entries: [] });
+      bucket.written.push(text);
+      bucket.sorted.push(sortedTokens(text));
+      bucket.entries.push(index);
     }
   });
-  return { list_version, entries, written, sorted, aliases };
+  const buckets = building.map((bucket) => {
+    if (bucket === undefined) return undefined;
+    // Sorting tokens keeps the characters, so both forms of a name share one row of counts.
+    const histograms = new Uint16Array(bucket.written.length * HISTOGRAM_BUCKETS);
+    bucket.written.forEach((text, position) => countCharacters(text, histograms, position * HISTOGRAM_BUCKETS));
+    return { ...bucket, histograms };
+  });
+  return { list_version, entries, buckets, aliases };
 }
 
 /**
@@ -169,37 +177,39 @@ export function matchParty(index: SanctionsIndex, party: ScreenedParty, threshol
   // An exact alias is a match whatever the threshold; equal names score 1 anyway.
   for (const entry of index.aliases.get(written) ?? []) scores.set(entry, 1);
 
-  const histogram = histogramOf(written);
+  const histogram = new Uint16Array(HISTOGRAM_BUCKETS);
+  countCharacters(written, histogram, 0);
   const partyBuckets: number[] = [];
   histogram.forEach((count, bucket) => {
     if (count > 0) partyBuckets.push(bucket);
   });
-  const ratio = lengthRatioMin(threshold);
+  // A sorted form equal to its written form is compared already when the party's name is sorted too.
+  const sortedIsWritten = tokens === written;
   const length = written.length;
+  const ratio = lengthRatioMin(threshold);
   const lengthMin = Math.ceil(length * ratio);
-  const lengthMax = ratio === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(length / ratio);
+  const lengthMax = Math.min(index.buckets.length - 1, ratio === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(length / ratio));
   const neededByPrefix = new Float64Array(WINKLER_PREFIX_LENGTH_MAX + 1);
-  const visit = (buckets: SanctionsIndex['written'], text: string, skip_same_as_written: boolean) => {
-    const end = Math.min(lengthMax, buckets.length - 1);
-    for (let candidateLength = lengthMin; candidateLength <= end; candidateLength += 1) {
-      const bucket = buckets[candidateLength];
-      if (bucket === undefined) continue;
-      for (let prefix = 0; prefix <= WINKLER_PREFIX_LENGTH_MAX; prefix += 1)
-        neededByPrefix[prefix] = commonCharactersMin(length, candidateLength, prefix, threshold) - BOUND_SLACK;
-      const shorter = Math.min(length, candidateLength);
-      for (const candidate of bucket) {
-        if (skip_same_as_written && candidate.same_as_written) continue;
-        const needed = neededByPrefix[commonPrefixLength(text, candidate.text)] ?? 0;
-        if (shorter < needed || !canShare(histogram, partyBuckets, length, candidate.histogram, needed)) continue;
-        result.jaro_winkler_evaluations += 1;
-        record(candidate.entry, jaroWinkler(text, candidate.text));
-      }
+  for (let candidateLength = lengthMin; candidateLength <= lengthMax; candidateLength += 1) {
+    const bucket = index.buckets[candidateLength];
+    if (bucket === undefined) continue;
+    for (let prefix = 0; prefix <= WINKLER_PREFIX_LENGTH_MAX; prefix += 1)
+      neededByPrefix[prefix] = commonCharactersMin(length, candidateLength, prefix, threshold) - BOUND_SLACK;
+    const shorter = Math.min(length, candidateLength);
+    const compare = (text: string, candidate: string, position: number) => {
+      const needed = neededByPrefix[commonPrefixLength(text, candidate)] ?? 0;
+      if (shorter < needed) return;
+      if (!canShare(histogram, partyBuckets, length, bucket.histograms, position * HISTOGRAM_BUCKETS, needed)) return;
+      result.jaro_winkler_evaluations += 1;
+      record(bucket.entries[position] ?? -1, jaroWinkler(text, candidate));
+    };
+    for (let position = 0; position < bucket.written.length; position += 1) {
+      const candidateWritten = bucket.written[position] ?? '';
+      const candidateSorted = bucket.sorted[position] ?? '';
+      compare(written, candidateWritten, position);
+      if (!(sortedIsWritten && candidateSorted === candidateWritten)) compare(tokens, candidateSorted, position);
     }
-  };
-  visit(index.written, written, false);
-  // When the party's name is already in sorted order, a sorted form equal to its written form was
-  // compared above.
-  visit(index.sorted, tokens, tokens === written);
+  }
 
   let best: { status: SanctionsStatus; entry: number; score: number } | null = null;
   for (const [entry, score] of scores) {

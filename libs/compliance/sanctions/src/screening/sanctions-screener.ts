@@ -54,8 +54,11 @@ export class UnknownListVersionError extends Error {
 }
 
 export const SCREENER_PAGE_SIZE_LIMITS = Object.freeze({ min: 1, max: 1_000, default: 500 });
-/** Indexes kept in memory: the current list and the one before it (a rescreen may still be using it). */
-const INDEXES_CACHED_MAX = 2;
+/**
+ * Indexes kept in memory: the latest list's. A rescreening keeps a reference to the index it started
+ * with, so a newer list arriving meanwhile neither drops it under its feet nor makes it load again.
+ */
+const INDEXES_CACHED_MAX = 1;
 const UUID_MIN = '00000000-0000-0000-0000-000000000000';
 
 /** A customer row as screening reads it: ciphertexts, never plaintext. */
@@ -78,7 +81,7 @@ interface Recorded {
 
 /**
  * Builds the sanctions screener. Matching runs against an in-memory index of the latest list,
- * built once per list version (at most {@link INDEXES_CACHED_MAX} kept) and shared by every call;
+ * built once per list version (only the latest kept) and shared by every call;
  * finding the latest version is one primary-key lookup per call.
  *
  * Recording is a conditional update (`sanctions_screened_version < version`): a redelivered job or a
@@ -109,12 +112,12 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
     return loading;
   }
 
-  /** Screens rows behind `list_version` and records the results; returns what each row now holds. */
+  /** Screens rows behind the index's list and records the results; returns what each row now holds. */
   async function screenAndRecord(
     rows: readonly CustomerRow[],
-    list_version: number,
+    index: SanctionsIndex,
   ): Promise<{ results: Map<string, CustomerSanctionsScreening>; recorded: Map<string, Recorded> }> {
-    const index = await indexFor(list_version);
+    const list_version = index.list_version;
     const outcomes = new Map<string, Recorded>();
     for (const row of rows) {
       // Decrypted into locals only: never logged, never stored, gone when this iteration ends.
@@ -158,7 +161,8 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
           else results.set(row.id, storedScreening(row));
         }
         if (latest !== null && behind.length > 0) {
-          for (const [id, screening] of (await screenAndRecord(behind, latest)).results) results.set(id, screening);
+          const index = await indexFor(latest);
+          for (const [id, screening] of (await screenAndRecord(behind, index)).results) results.set(id, screening);
         }
       }
       return results;
@@ -171,6 +175,7 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
       // be screened again by the newer list's own job.
       const target = latest;
       const total = await countBehind(db, target);
+      const index = await indexFor(target);
       const counts = { screened: 0, clear: 0, potential_match: 0, confirmed_match: 0 };
       let after = UUID_MIN;
       for (;;) {
@@ -178,7 +183,7 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
         const last = rows.at(-1);
         if (last === undefined) break;
         after = last.id;
-        const { recorded } = await screenAndRecord(rows, target);
+        const { recorded } = await screenAndRecord(rows, index);
         for (const outcome of recorded.values()) {
           counts.screened += 1;
           counts[outcome.status] += 1;
