@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@ledgerline/processes';
-import { ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
+import { LARGE_BODY_ROUTES, ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
 import { LOG_DIRECTORY } from './processes';
 
 /** The load balancer in front of the services when the machine has nginx, as in production (infra/nginx). */
@@ -27,7 +27,8 @@ export function nginxVersion(): string | undefined {
 
 /**
  * The server block of infra/nginx/ledgerline.conf, for one replica of each service on this machine:
- * the same routes (the gateway's ROUTED_PREFIXES), keep-alive upstream connections, request ids
+ * the same routes (the gateway's ROUTED_PREFIXES, and LARGE_BODY_ROUTES with their body limits),
+ * keep-alive upstream connections, request ids
  * passed on or made, a buffered access log. One worker process: the machines this runs on are small.
  */
 export function nginxConfig(options: { port: number; upstreams: Record<UpstreamName, string>; directory: string }): string {
@@ -37,7 +38,14 @@ export function nginxConfig(options: { port: number; upstreams: Record<UpstreamN
       keepalive 64;
       keepalive_requests 1000000;
     }`;
-  const locations = ROUTED_PREFIXES.map(({ prefix, upstream }) => `      location ${prefix} { proxy_pass http://${upstream}; }`);
+  const locations = [
+    ...ROUTED_PREFIXES.map(({ prefix, upstream }) => `      location ${prefix} { proxy_pass http://${upstream}; }`),
+    // Longer prefixes win in nginx, whatever their order.
+    ...LARGE_BODY_ROUTES.map(
+      ({ path: route, upstream, body_limit_bytes }) =>
+        `      location ${route} { client_max_body_size ${body_limit_bytes}; proxy_pass http://${upstream}; }`,
+    ),
+  ];
   return `
 daemon off;
 worker_processes 1;

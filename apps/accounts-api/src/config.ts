@@ -1,15 +1,11 @@
 import { AuthConfigSchema, AuthIssuerConfigSchema } from '@ledgerline/auth';
 import { ConfigError, DatabaseConfigSchema, HttpConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { EncryptionConfigSchema } from '@ledgerline/crypto';
 import { RateLimitConfigSchema } from '@ledgerline/http';
 import Type, { type Static } from 'typebox';
 
-/**
- * The development keyring used when ENCRYPTION_KEYS is not set. FOR LOCAL DEVELOPMENT ONLY: the key
- * is in the source code, so anything encrypted with it is readable by anyone. Every real deployment
- * sets ENCRYPTION_KEYS and ENCRYPTION_ACTIVE_KEY_ID, and `main.ts` warns at start when it is in use.
- */
-export const DEV_ENCRYPTION_KEY_ID = 'dev-local-only';
-export const DEV_ENCRYPTION_KEYS = `${DEV_ENCRYPTION_KEY_ID}:V/AFPuIRPH3LhaEnRi0kv1MobrN9krGpyLwzXzBEhP4=`;
+/** The development keyring used when ENCRYPTION_KEYS is not set; see `EncryptionConfigSchema`. */
+export { DEV_ENCRYPTION_KEY_ID, DEV_ENCRYPTION_KEYS } from '@ledgerline/crypto';
 
 /**
  * Environment of accounts-api. Beyond the shared fragments (HOST, PORT, DATABASE_*, REDIS_URL,
@@ -30,8 +26,7 @@ export const AccountsApiConfigSchema = Type.Object({
   ...RateLimitConfigSchema.properties,
   ...AuthConfigSchema.properties,
   ...AuthIssuerConfigSchema.properties,
-  ENCRYPTION_KEYS: Type.String({ minLength: 1, default: DEV_ENCRYPTION_KEYS }),
-  ENCRYPTION_ACTIVE_KEY_ID: Type.String({ minLength: 1, maxLength: 64, default: DEV_ENCRYPTION_KEY_ID }),
+  ...EncryptionConfigSchema.properties,
   TRUST_PROXY: Type.Boolean({ default: false }),
 });
 export type AccountsApiConfig = Static<typeof AccountsApiConfigSchema>;

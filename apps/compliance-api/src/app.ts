@@ -4,6 +4,8 @@ import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import { caseRoutes } from './routes/cases.routes';
 import { createReportService } from '@ledgerline/reports';
 import { reportRoutes } from './routes/reports.routes';
+import { createSanctionsListService } from '@ledgerline/sanctions';
+import { sanctionsListRoutes } from './routes/sanctions-lists.routes';
 
 export type ComplianceAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
 
@@ -22,5 +24,6 @@ export async function buildComplianceApp(options: ComplianceAppOptions): Promise
   });
   await app.register(caseRoutes, { cases: createCaseService({ db: options.db }) });
   await app.register(reportRoutes, { reports: createReportService({ db: options.db }) });
+  await app.register(sanctionsListRoutes, { lists: createSanctionsListService({ db: options.db }) });
   return app;
 }

@@ -1,4 +1,5 @@
 import { createMicroBatcher, type MicroBatcher } from '@ledgerline/batching';
+import type { EnvelopeCipher } from '@ledgerline/crypto';
 import { isRetryableTransactionError, type Database } from '@ledgerline/db';
 import {
   createJobProducer,
@@ -18,12 +19,13 @@ import {
   createScreeningService,
   DEFAULT_COMPLIANCE_THRESHOLDS,
   type ComplianceThresholds,
-  type SanctionsStandingSource,
   type ScreeningService,
   type ScreenResult,
 } from '@ledgerline/screening';
+import { createSanctionsScreener, latestListVersion } from '@ledgerline/sanctions';
 import type { Logger } from 'pino';
 import { startReportsWorker, type ReportsWorker, type ReportsWorkerSettings } from './reports-worker';
+import { startSanctionsWorker, type SanctionsWorker } from './sanctions-worker';
 
 export interface ComplianceWorkerOptions {
   /** The caller owns it and disconnects it after `close()`. */
@@ -38,13 +40,18 @@ export interface ComplianceWorkerOptions {
    */
   batching?: { batch_size_max: number; linger_ms: number; batches_in_flight_max: number };
   logger: Logger;
-  /** The AML rules' thresholds; default: the contract's. */
+  /** The AML rules' thresholds (sanctions matching scores among them); default: the contract's. */
   thresholds?: ComplianceThresholds;
-  /** Customers' sanctions status for the rules; default: the status stored on each customer. */
-  sanctions?: SanctionsStandingSource;
   /**
-   * The `reports` queue's worker, started beside the screening worker, with the same thresholds unless
-   * given others. Defaults: see {@link ReportsWorkerSettings}.
+   * Customers' keyring and the `sanctions` queue's concurrency. With it, one sanctions screener serves the
+   * `sanctions` queue's worker, the screening rules (each party's status against the current list) and
+   * the sanctions rescreening report; without it, the rules read the status stored on each customer and
+   * no sanctions worker runs.
+   */
+  sanctions?: { cipher: EnvelopeCipher; concurrency: number };
+  /**
+   * The `reports` queue's worker, started beside the screening worker, with the same thresholds and
+   * sanctions screener unless given others. Defaults: see {@link ReportsWorkerSettings}.
    */
   reports?: Partial<ReportsWorkerSettings>;
 }
@@ -63,13 +70,14 @@ export interface ComplianceWorker {
  */
 export async function startComplianceWorker(options: ComplianceWorkerOptions): Promise<ComplianceWorker> {
   const { logger } = options;
+  const thresholds = options.thresholds ?? DEFAULT_COMPLIANCE_THRESHOLDS;
+  const screener =
+    options.sanctions === undefined
+      ? undefined
+      : createSanctionsScreener({ db: options.db, cipher: options.sanctions.cipher, thresholds: thresholds.sanctions });
   const screening = createScreeningService({
     db: options.db,
-    rules: createAmlRules({
-      db: options.db,
-      thresholds: options.thresholds ?? DEFAULT_COMPLIANCE_THRESHOLDS,
-      ...(options.sanctions === undefined ? {} : { sanctions: options.sanctions }),
-    }),
+    rules: createAmlRules({ db: options.db, thresholds, ...(screener === undefined ? {} : { sanctions: screener }) }),
   });
   const producerConnection = createProducerConnection({
     url: options.redis_url,
@@ -101,12 +109,26 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     process: (job, log) => processScreeningJob({ screening, batcher, producer }, job, log),
   });
   await worker.waitUntilReady();
+  const sanctionsWorker: SanctionsWorker | undefined =
+    screener === undefined || options.sanctions === undefined
+      ? undefined
+      : await startSanctionsWorker({
+          screener,
+          concurrency: options.sanctions.concurrency,
+          redis_url: options.redis_url,
+          prefix: options.prefix,
+          logger,
+        });
   const reports = await startReportsWorker({
     db: options.db,
     redis_url: options.redis_url,
     prefix: options.prefix,
     logger,
-    ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }),
+    thresholds,
+    sanctions:
+      screener === undefined
+        ? null
+        : { latestListVersion: () => latestListVersion(options.db), rescreenAll: screener.rescreenAll },
     ...options.reports,
   });
   logger.info({ concurrency: options.concurrency }, 'compliance worker started');
@@ -114,7 +136,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     worker,
     reports,
     async close() {
-      await Promise.all([worker.close(), reports.close()]);
+      await Promise.all([worker.close(), reports.close(), sanctionsWorker?.close()]);
       await batcher.close();
       await producer.close();
       await Promise.all(

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { EncryptionConfigSchema } from '@ledgerline/crypto';
 import { ComplianceRulesConfigSchema } from '@ledgerline/screening';
 
 /** The compliance worker's environment. */
@@ -15,7 +16,9 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   SCREENING_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 2 }),
   /** Screening batches at once; jobs arriving meanwhile gather into the next one. */
   SCREENING_BATCHES_IN_FLIGHT_MAX: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
-  /** The compliance rules' thresholds: screening and the reports apply them. */
+  /** Customers' keyring: sanctions screening decrypts names and dates of birth (in memory only). */
+  ...EncryptionConfigSchema.properties,
+  /** The compliance rules' thresholds: screening, sanctions matching and the reports apply them. */
   ...ComplianceRulesConfigSchema.properties,
   /** Reports run at once by one process; a report reads for minutes, holding one database connection at a time. */
   REPORTS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2, default: 1 }),
@@ -23,6 +26,8 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   REPORTS_CONTENT_BYTES_MAX: Type.Integer({ minimum: 1_024, maximum: 64 * 1024 * 1024, default: 16 * 1024 * 1024 }),
   /** Customers per range and rows per query of a report's reads. */
   REPORTS_PAGE_SIZE: Type.Integer({ minimum: 10, maximum: 10_000, default: 500 }),
+  /** Sanctions jobs (a customer's screening, a rescreening of every customer) processed at once. */
+  SANCTIONS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });

@@ -1,3 +1,4 @@
+import { cipherFromConfig, DEV_ENCRYPTION_KEY_ID } from '@ledgerline/crypto';
 import { runBackgroundService } from '@ledgerline/queue';
 import { complianceThresholdsFromConfig } from '@ledgerline/screening';
 import { ComplianceWorkerConfigSchema } from './config';
@@ -8,6 +9,10 @@ runBackgroundService(
     config_schema: ComplianceWorkerConfigSchema,
     async start({ config, db, logger }) {
       const { startComplianceWorker } = await import('./app');
+      const cipher = cipherFromConfig(config);
+      if (cipher.active_key_id === DEV_ENCRYPTION_KEY_ID)
+        logger.warn('ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.');
+      const thresholds = complianceThresholdsFromConfig(config);
       return startComplianceWorker({
         db,
         redis_url: config.REDIS_URL,
@@ -18,15 +23,14 @@ runBackgroundService(
           linger_ms: config.SCREENING_LINGER_MS,
           batches_in_flight_max: config.SCREENING_BATCHES_IN_FLIGHT_MAX,
         },
-        thresholds: complianceThresholdsFromConfig(config),
+        thresholds,
         logger,
-        // The sanctions rescreening joins with the sanctions library; until then those reports fail as unavailable.
         reports: {
           concurrency: config.REPORTS_CONCURRENCY,
           content_bytes_max: config.REPORTS_CONTENT_BYTES_MAX,
           page_size: config.REPORTS_PAGE_SIZE,
-          sanctions: null,
         },
+        sanctions: { cipher, concurrency: config.SANCTIONS_CONCURRENCY },
       });
     },
   },

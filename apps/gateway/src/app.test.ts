@@ -153,6 +153,42 @@ describe('gateway routing', () => {
     }
   });
 
+  it('streams a sanctions list upload far above its own 1 MiB limit through to the compliance service', async () => {
+    // A stand-in that reads the whole body and says how much arrived, whatever its media type.
+    const received: Array<{ url: string; bytes: number; content_type: string | undefined }> = [];
+    const counting = createServer((request, response) => {
+      let bytes = 0;
+      request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      request.on('end', () => {
+        received.push({ url: request.url ?? '', bytes, content_type: request.headers['content-type'] });
+        response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ bytes }));
+      });
+    });
+    await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    const { port } = counting.address() as AddressInfo;
+    const uploading = await buildGatewayApp({
+      upstreams: upstreams({ compliance: `http://127.0.0.1:${port}` }),
+      log_level: 'silent',
+      upstream_timeout_ms: 10_000,
+    });
+    try {
+      const url = await uploading.listen({ host: '127.0.0.1', port: 0 });
+      const body = 'ent_num,SDN_Name\r\n'.repeat(400_000); // about 7 MB
+      const response = await fetch(`${url}/v1/compliance/sanctions-lists`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv' },
+        body,
+      });
+      expect(response.status).toBe(201);
+      expect(await response.json()).toEqual({ bytes: body.length });
+      expect(received).toEqual([{ url: '/v1/compliance/sanctions-lists', bytes: body.length, content_type: 'text/csv' }]);
+    } finally {
+      await uploading.close();
+      counting.closeAllConnections();
+      await new Promise((resolve) => counting.close(resolve));
+    }
+  });
+
   it('is ready only when every service is ready', async () => {
     expect((await gateway.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     const broken = await buildGatewayApp({

@@ -32,6 +32,23 @@ describe('POST /v1/customers', () => {
     }
   });
 
+  it("queues the customer's sanctions screening with the request's id", async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: { ...t.as('service'), 'x-request-id': 'req-customer-screening' },
+      payload: ADA,
+    });
+    expect(response.statusCode).toBe(201);
+    const { id } = response.json<{ id: string }>();
+    const { rows } = await t.database.pool.query(`SELECT queue, job_name, payload FROM outbox_messages WHERE job_id = $1`, [
+      `screen-customer-${id}`,
+    ]);
+    expect(rows).toEqual([
+      { queue: 'sanctions', job_name: 'screen-customer', payload: { customer_id: id, request_id: 'req-customer-screening' } },
+    ]);
+  });
+
   it('accepts a customer without optional fields', async () => {
     const response = await t.app.inject({
       method: 'POST',

@@ -30,7 +30,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<CustomerRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const result = await customers.create(request.body);
+      const result = await customers.create(request.body, { request_id: request.id });
       if (!result.ok) throw validationFailed([{ path: CREATE_ERROR_PATH[result.error], message: result.message }]);
       reply.code(201).header('location', `/v1/customers/${result.value.id}`);
       return customerBody(result.value);

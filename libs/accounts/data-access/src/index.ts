@@ -2,7 +2,8 @@
  * Customers, accounts, settlement accounts, balances and statements.
  *
  * - {@link createCustomerService}: customers with `full_name`, `email` and `date_of_birth`
- *   envelope-encrypted at rest (decrypted on read), and their sanctions status.
+ *   envelope-encrypted at rest (decrypted on read), and their sanctions status; creating one queues
+ *   its sanctions screening. {@link decryptCustomerFields} decrypts a row's fields for other readers.
  * - {@link createAccountService}: open, read, list (keyset pages by id), freeze / unfreeze / close,
  *   balances (from the row, or from the journal for a past instant), statement entries (keyset pages
  *   by account sequence, newest first) and the per-currency settlement account.
@@ -17,11 +18,15 @@ export { accessScopeFor, scopeAllows, ALL_ACCESS, type AccessScope, type ScopedP
 export type { Outcome } from './result';
 export {
   createCustomerService,
+  decryptCustomerFields,
   SANCTIONS_STATUSES,
   type CreateCustomerInput,
   type Customer,
+  type CustomerPersonalField,
+  type CustomerRequestContext,
   type CustomerService,
   type CustomerServiceDependencies,
+  type EncryptedCustomerFields,
   type SanctionsStatus,
 } from './customer/customer.service';
 export {

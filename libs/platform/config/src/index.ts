@@ -15,6 +15,12 @@ export {
   type LogConfig,
 } from './fragments';
 /** Which service answers which path: the gateway, nginx (infra/) and the benchmark's nginx route alike. */
-export { ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from './routes';
+export {
+  ROUTED_PREFIXES,
+  UPSTREAM_NAMES,
+  LARGE_BODY_ROUTES,
+  SANCTIONS_LIST_BODY_LIMIT_BYTES,
+  type UpstreamName,
+} from './routes';
 /** Process-wide logging: the stdout destination every logger shares, and the access line. */
 export { logRequestCompleted, stdoutLogDestination } from './logging';

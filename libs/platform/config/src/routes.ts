@@ -16,3 +16,15 @@ export const ROUTED_PREFIXES: ReadonlyArray<{ prefix: string; upstream: Upstream
   { prefix: '/admin', upstream: 'ops' },
   { prefix: '/v1', upstream: 'accounts' },
 ];
+
+/** The largest sanctions list upload: the real SDN.CSV is several MB; every other body is 1 MiB at most. */
+export const SANCTIONS_LIST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Paths whose request bodies may be larger than the default limit, with their own: nginx gives them
+ * their own `client_max_body_size` (infra/nginx, bench/lib/nginx.ts) and the service its route limit.
+ * The gateway streams every body through untouched, so it needs nothing.
+ */
+export const LARGE_BODY_ROUTES: ReadonlyArray<{ path: string; upstream: UpstreamName; body_limit_bytes: number }> = [
+  { path: '/v1/compliance/sanctions-lists', upstream: 'compliance', body_limit_bytes: SANCTIONS_LIST_BODY_LIMIT_BYTES },
+];

@@ -10,6 +10,8 @@
  * - {@link parseKeyring}: the keyring from configuration (`k2026a:BASE64,k2025:BASE64`).
  * - {@link createEnvelopeCipher}: `encryptRecord`, `decryptRecord`, `rewrapDataKey`.
  * - {@link generateKey}: a new key-encryption key, base64 of 32 random bytes.
+ * - {@link EncryptionConfigSchema} and {@link cipherFromConfig}: the ENCRYPTION_KEYS /
+ *   ENCRYPTION_ACTIVE_KEY_ID configuration of every process that reads personal data.
  *
  * Decryption failures throw ({@link UnknownKeyError}, {@link DecryptionError}): stored data that does
  * not decrypt is broken infrastructure or tampering, never a user error.
@@ -24,3 +26,10 @@ export {
   type WrappedDataKey,
 } from './envelope-cipher';
 export { KeyringError, UnknownKeyError, DecryptionError } from './errors';
+export {
+  EncryptionConfigSchema,
+  cipherFromConfig,
+  DEV_ENCRYPTION_KEY_ID,
+  DEV_ENCRYPTION_KEYS,
+  type EncryptionConfig,
+} from './encryption-config';

@@ -2,7 +2,8 @@
  * The HTTP layer every Ledgerline service is built on.
  *
  * - {@link buildServiceApp}: the Fastify app factory (request ids, RFC 9457 problems, TypeBox
- *   validation, JSON-only bodies, helmet, rate limiting, OpenAPI, `/healthz`, `/readyz`, `/metrics`).
+ *   validation, JSON-only bodies, helmet, rate limiting, OpenAPI, `/healthz`, `/readyz`, `/metrics`);
+ *   {@link acceptMediaType} lets one route file take another media type instead of JSON.
  * - {@link ProblemError} and {@link PROBLEMS}: throw a problem from a route; the contract's codes.
  * - Shared TypeBox schemas and pagination helpers ({@link pageOf}, {@link encodeCursor}).
  * - {@link installGracefulShutdown} for `main.ts`.
@@ -11,6 +12,7 @@
 export { buildServiceApp, BODY_LIMIT_BYTES_DEFAULT, type ServiceApp, type ServiceAppOptions } from './app/build-service-app';
 export type { LogLevel } from './app/logger';
 export { addProblemResponses } from './app/route-schemas';
+export { acceptMediaType, type AcceptedMediaType } from './app/content-types';
 export { PROBLEMS, PROBLEM_CODES, problemType, type ProblemCode, type ProblemDefinition } from './problems/problem-codes';
 export {
   ProblemError,

@@ -80,6 +80,33 @@ describe('create and get', () => {
   });
 });
 
+describe('screening on creation', () => {
+  it('queues the new customer\'s sanctions screening in the same transaction', async () => {
+    const created = await customers.create({ full_name: 'Lise Meitner', country: 'AT' }, { request_id: 'req-create-1' });
+    if (!created.ok) throw new Error(created.error);
+    const { rows } = await database.pool.query(
+      `SELECT queue, job_name, job_id, payload, request_id FROM outbox_messages WHERE job_id = $1`,
+      [`screen-customer-${created.value.id}`],
+    );
+    expect(rows).toEqual([
+      {
+        queue: 'sanctions',
+        job_name: 'screen-customer',
+        job_id: `screen-customer-${created.value.id}`,
+        payload: { customer_id: created.value.id, request_id: 'req-create-1' },
+        request_id: 'req-create-1',
+      },
+    ]);
+  });
+
+  it('queues nothing for a customer it refuses', async () => {
+    const before = await database.pool.query(`SELECT count(*)::int AS n FROM outbox_messages`);
+    expect(await customers.create({ full_name: ' ', country: 'AT' })).toMatchObject({ ok: false });
+    const after = await database.pool.query(`SELECT count(*)::int AS n FROM outbox_messages`);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+});
+
 describe('setSanctionsStatus', () => {
   it('records the screening outcome', async () => {
     const created = await customers.create({ full_name: 'Kurt Gödel', country: 'AT' });
