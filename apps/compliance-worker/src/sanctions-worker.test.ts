@@ -9,7 +9,6 @@ import { jobs, type JobSpec } from '@ledgerline/queue';
 import { captureLogger, deleteQueueKeys, waitUntil } from '@ledgerline/queue/testing';
 import { createSanctionsListService } from '@ledgerline/sanctions';
 import { SDN_FIXTURE_CSV } from '@ledgerline/sanctions/testing';
-import { DEFAULT_COMPLIANCE_THRESHOLDS } from '@ledgerline/screening';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
 const { redis_url } = testServices();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './harness/client';
 import { openFundedAccounts, waitForFinal } from './harness/bank';
 import { waitUntil } from '@ledgerline/processes';
+import { SDN_FIXTURE_CSV, SDN_FIXTURE_ROWS } from '@ledgerline/sanctions/testing';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
 
 /** The paths and methods of ../shared/api-contract.md that the platform serves today. */
@@ -29,6 +30,7 @@ const CONTRACT_OPERATIONS = [
   'POST /v1/withdrawals',
   'GET /v1/compliance/cases',
   'POST /v1/compliance/cases/{id}/decision',
+  'POST /v1/compliance/sanctions-lists',
   'POST /v1/compliance/reports',
   'GET /v1/compliance/reports/{id}',
   'GET /v1/compliance/reports/{id}/download',
@@ -127,21 +129,36 @@ describe('the platform behind one base URL', () => {
     expect((await api.get(`/v1/accounts/${from}/entries`)).body).toMatchObject({ data: [] });
   });
 
+  it('screens parties against an uploaded sanctions list: a confirmed match is rejected, a potential one held, and the rescreening report lists both', async () => {
+    const upload = await api.send('POST', '/v1/compliance/sanctions-lists', { type: 'text/csv', text: SDN_FIXTURE_CSV });
+    expect(upload.status).toBe(201);
+    expect(upload.body).toMatchObject({ list_version: expect.any(Number), entries_loaded: SDN_FIXTURE_ROWS.length });
+    // Exactly an entry's name, with its date of birth: confirmed. Exactly one of its aliases: potential.
+    const confirmed = await screenedCustomer({ full_name: 'Rustam Aliyevich Karimov', country: 'UZ', date_of_birth: '1951-06-10' }, 'confirmed_match');
+    const potential = await screenedCustomer({ full_name: 'Rostam Karimi', country: 'GB' }, 'potential_match');
+    const [payer] = await openFundedAccounts(api, 1, '100.00');
+    const accountOf = async (customer_id: string) => String((await api.post('/v1/accounts', { customer_id, currency: 'USD' })).body['id']);
+    const toConfirmed = await api.move('/v1/transfers', { source_account_id: payer, destination_account_id: await accountOf(confirmed), amount: '10.00', currency: 'USD' });
+    expect(await waitForFinal(api, String(toConfirmed.body['id']))).toMatchObject({ status: 'rejected', status_reason: 'sanctions_match' });
+    const toPotential = await api.move('/v1/transfers', { source_account_id: payer, destination_account_id: await accountOf(potential), amount: '10.00', currency: 'USD' });
+    const held_id = String(toPotential.body['id']);
+    await waitUntil(async () => (await api.get(`/v1/transfers/${held_id}`)).body['status'] === 'held', { timeout_ms: 30_000, what: 'the transfer to be held' });
+    const cases = await api.get<{ data: Array<Record<string, unknown>> }>('/v1/compliance/cases?status=open&limit=200');
+    expect(cases.body.data.find((item) => item['transfer_id'] === held_id)).toMatchObject({
+      hits: [expect.objectContaining({ rule: 'sanctions_potential_match' })],
+    });
+
+    const report = await finishedReport('sanctions_rescreen');
+    expect(report).toMatchObject({ status: 'completed' });
+    const csv = (await api.get(`/v1/compliance/reports/${report['id']}/download`)).text;
+    expect(csv).toContain(confirmed);
+    expect(csv).toContain(potential);
+  });
+
   it('runs a reconciliation report for a compliance officer and serves it as CSV', async () => {
-    const from = new Date(Date.now() - 60 * 60 * 1_000).toISOString();
-    const to = new Date(Date.now() + 60 * 1_000).toISOString();
-    const requested = await api.post('/v1/compliance/reports', { type: 'reconciliation', from, to });
-    expect(requested.status).toBe(202);
-    expect(requested.headers.get('location')).toBe(`/v1/compliance/reports/${requested.body['id']}`);
-    const report = await waitUntil(
-      async () => {
-        const response = await api.get(`/v1/compliance/reports/${requested.body['id']}`);
-        return ['completed', 'failed'].includes(String(response.body['status'])) ? response.body : undefined;
-      },
-      { timeout_ms: 60_000, interval_ms: 200, what: 'the report to finish' },
-    );
+    const report = await finishedReport('reconciliation');
     expect(report).toMatchObject({ status: 'completed', progress: 100, summary: expect.objectContaining({ ok: true, violations: 0 }) });
-    const download = await api.get(`/v1/compliance/reports/${requested.body['id']}/download`);
+    const download = await api.get(`/v1/compliance/reports/${report['id']}/download`);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(download.text.split('\n')[0]).toBe('record,check,scope,status,checked,violations,subject,details');
@@ -199,4 +216,32 @@ async function largeTransfer(): Promise<{ from: string; to: string; transfer_id:
     what: `transfer ${transfer_id} to be held`,
   });
   return { from, to, transfer_id };
+}
+
+/** A customer, once the sanctions worker has screened it (its creation queued the screening). */
+async function screenedCustomer(body: Record<string, string>, status: string): Promise<string> {
+  const created = await api.post('/v1/customers', body);
+  expect(created.status).toBe(201);
+  const id = String(created.body['id']);
+  await waitUntil(async () => (await api.get(`/v1/customers/${id}`)).body['sanctions_status'] === status, {
+    timeout_ms: 30_000,
+    what: `customer ${id} to be screened as ${status}`,
+  });
+  return id;
+}
+
+/** Requests a report over the last hour and waits until it has run. */
+async function finishedReport(type: string): Promise<Record<string, unknown>> {
+  const from = new Date(Date.now() - 60 * 60 * 1_000).toISOString();
+  const to = new Date(Date.now() + 60 * 1_000).toISOString();
+  const requested = await api.post('/v1/compliance/reports', { type, from, to });
+  expect(requested.status).toBe(202);
+  expect(requested.headers.get('location')).toBe(`/v1/compliance/reports/${requested.body['id']}`);
+  return waitUntil(
+    async () => {
+      const response = await api.get(`/v1/compliance/reports/${requested.body['id']}`);
+      return ['completed', 'failed'].includes(String(response.body['status'])) ? response.body : undefined;
+    },
+    { timeout_ms: 60_000, interval_ms: 200, what: `the ${type} report to finish` },
+  );
 }

@@ -33,14 +33,24 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.send<T>(method, path, body === undefined ? undefined : { type: 'application/json', text: JSON.stringify(body) }, headers);
+  }
+
+  /** A request with a body of another media type (a CSV upload), or none. */
+  async send<T>(
+    method: string,
+    path: string,
+    body: { type: string; text: string } | undefined,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': body.type }),
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body?.text,
       signal: AbortSignal.timeout(40_000),
     });
     const text = await response.text();
