@@ -1,5 +1,5 @@
 /**
- * The bad-input campaign: generated and mutated requests to every route both services document in
+ * The bad-input campaign: generated and mutated requests to every route the services document in
  * their OpenAPI, against a small seeded bank. Every answer must be a contract answer (never a 5xx; a
  * non-2xx is an RFC 9457 problem with a contract code; nothing leaks), and a refused request must leave
  * the database exactly as it was.
@@ -74,11 +74,20 @@ function visibleTo(customer: CustomerName | 'stranger'): Set<string> {
   return visible;
 }
 
+/** Routes no customer may use at all (compliance officers', operators'), answered 403 for the role. */
+const CUSTOMER_FORBIDDEN_PREFIXES = ['/v1/compliance/', '/v1/ops/'];
+
+/** Every id some customer owns (their customers, accounts and transfers). */
+function customerResources(): Set<string> {
+  return new Set(Object.values(bank.owned_by).flatMap((ids) => [...ids]));
+}
+
 function seededIds(): string[] {
   return [
     ...Object.values(bank.customers),
     ...Object.values(bank.accounts),
     ...Object.values(bank.transfers),
+    ...Object.values(bank.compliance),
     ...bank.owned_by.alice,
     ...bank.owned_by.carol,
   ];
@@ -144,8 +153,14 @@ async function exchange(
         );
     }
     const owned = caller.customer === 'stranger' ? new Set<string>() : bank.owned_by[caller.customer];
-    const foreign = request.path_ids.filter((id) => !owned.has(id) && id !== bank.accounts.usd_settlement);
-    if (foreign.length > 0 && (accepted || response.statusCode === 403)) {
+    // Only customers' resources can be another customer's (queue names, job ids, cases and reports
+    // belong to no customer), and only on routes a customer may use: the compliance and ops routes
+    // refuse the role with 403 whatever they name.
+    const foreign = request.path_ids.filter(
+      (id) => customerResources().has(id) && !owned.has(id) && id !== bank.accounts.usd_settlement,
+    );
+    const forRole = CUSTOMER_FORBIDDEN_PREFIXES.some((prefix) => request.route.template.startsWith(prefix));
+    if (foreign.length > 0 && (accepted || (response.statusCode === 403 && !forRole))) {
       violations.push(
         `customer ${caller.customer} got ${response.statusCode} for another customer's ${foreign.join(', ')} (must be 404: no enumeration)`,
       );
@@ -197,7 +212,7 @@ function plainRequest(
   overrides: { authorization?: string; key?: string | null; payload?: string; label: string },
 ): FuzzRequest {
   let url = route.template;
-  for (const parameter of route.path) url = url.replace(`{${parameter.name}}`, routeResourceId(route));
+  for (const parameter of route.path) url = url.replace(`{${parameter.name}}`, routeResourceId(route, parameter.name));
   const headers: Record<string, string> = {};
   if (overrides.authorization !== undefined) headers['authorization'] = overrides.authorization;
   if (route.takes_idempotency_key && overrides.key !== null)
@@ -218,17 +233,20 @@ function plainRequest(
   };
 }
 
-function routeResourceId(route: Route): string {
+function routeResourceId(route: Route, parameter: string): string {
   if (route.template.startsWith('/v1/customers')) return bank.customers.alice;
   if (route.template.startsWith('/v1/transfers'))
     return route.template.endsWith('/capture') || route.template.endsWith('/void')
       ? bank.transfers.pending_hold
       : bank.transfers.posted;
+  if (route.template.startsWith('/v1/compliance/cases')) return bank.compliance.open_case;
+  if (route.template.startsWith('/v1/compliance/reports')) return bank.compliance.queued_report;
+  if (route.template.startsWith('/v1/ops/queues')) return parameter === 'name' ? 'ledger' : bank.failed_job;
   return bank.accounts.alice_usd;
 }
 
 describe('bad input to every documented route', () => {
-  it('finds every route of both services in their OpenAPI documents', () => {
+  it('finds every route of every service in their OpenAPI documents', () => {
     const labels = routes.map((route) => `${route.service} ${route.label}`);
     // The contract's routes as of this suite; new ones are fuzzed automatically, these must not vanish.
     for (const expected of [
@@ -253,6 +271,17 @@ describe('bad input to every documented route', () => {
       'transactions POST /v1/transfers/{id}/capture',
       'transactions POST /v1/transfers/{id}/void',
       'transactions POST /v1/transfers/{id}/reverse',
+      'compliance GET /v1/compliance/cases',
+      'compliance POST /v1/compliance/cases/{id}/decision',
+      'compliance POST /v1/compliance/sanctions-lists',
+      'compliance POST /v1/compliance/reports',
+      'compliance GET /v1/compliance/reports/{id}',
+      'compliance GET /v1/compliance/reports/{id}/download',
+      'ops GET /v1/ops/queues',
+      'ops POST /v1/ops/queues/{name}/pause',
+      'ops POST /v1/ops/queues/{name}/resume',
+      'ops POST /v1/ops/queues/{name}/retry-failed',
+      'ops POST /v1/ops/queues/{name}/jobs/{id}/retry',
     ]) {
       expect(labels).toContain(expected);
     }

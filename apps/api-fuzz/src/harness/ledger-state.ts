@@ -2,9 +2,9 @@ import type pg from 'pg';
 
 /**
  * Everything a request could change about money, and about the rows money depends on, in one read:
- * row counts of the ledger's tables, the sums of every account balance column, and digests of the
- * mutable columns of customer accounts and transfers (so a refused freeze or capture that flipped a
- * status is caught, not only inserts). Settlement accounts are left out of the row count and digest:
+ * row counts of the ledger's and compliance's tables, the sums of every account balance column, and
+ * digests of the mutable columns of customer accounts, transfers and compliance cases (so a refused
+ * freeze, capture or decision that flipped a status is caught, not only inserts). Settlement accounts are left out of the row count and digest:
  * the transfer service creates a currency's settlement account on demand, before the request's own
  * transaction, by design (`settlementTransfer`); their balances still count in the sums.
  */
@@ -17,12 +17,16 @@ export interface LedgerState {
   customers: number;
   customer_accounts: number;
   api_clients: number;
+  compliance_cases: number;
+  compliance_reports: number;
+  sanctions_lists: number;
   posted_debits: string;
   posted_credits: string;
   pending_debits: string;
   pending_credits: string;
   customer_accounts_digest: string;
   transfers_digest: string;
+  compliance_cases_digest: string;
 }
 
 export async function readLedgerState(pool: pg.Pool): Promise<LedgerState> {
@@ -35,6 +39,9 @@ export async function readLedgerState(pool: pg.Pool): Promise<LedgerState> {
            (SELECT count(*) FROM customers)::int AS customers,
            (SELECT count(*) FROM accounts WHERE kind <> 'settlement')::int AS customer_accounts,
            (SELECT count(*) FROM api_clients)::int AS api_clients,
+           (SELECT count(*) FROM compliance_cases)::int AS compliance_cases,
+           (SELECT count(*) FROM compliance_reports)::int AS compliance_reports,
+           (SELECT count(*) FROM sanctions_lists)::int AS sanctions_lists,
            (SELECT coalesce(sum(posted_debits), 0)::text FROM accounts) AS posted_debits,
            (SELECT coalesce(sum(posted_credits), 0)::text FROM accounts) AS posted_credits,
            (SELECT coalesce(sum(pending_debits), 0)::text FROM accounts) AS pending_debits,
@@ -42,7 +49,9 @@ export async function readLedgerState(pool: pg.Pool): Promise<LedgerState> {
            (SELECT md5(coalesce(string_agg(concat_ws('|', id, status, version, overdraft_limit, metadata::text, updated_at), ',' ORDER BY id), ''))
               FROM accounts WHERE kind <> 'settlement') AS customer_accounts_digest,
            (SELECT md5(coalesce(string_agg(concat_ws('|', id, status, hold_action, hold_action_amount, captured_amount, updated_at), ',' ORDER BY id), ''))
-              FROM transfers) AS transfers_digest`);
+              FROM transfers) AS transfers_digest,
+           (SELECT md5(coalesce(string_agg(concat_ws('|', id, status, decided_at, decided_by, note), ',' ORDER BY id), ''))
+              FROM compliance_cases) AS compliance_cases_digest`);
   const [state] = rows;
   if (state === undefined) throw new Error('the ledger state query returned no row');
   return state;

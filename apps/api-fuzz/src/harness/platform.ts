@@ -1,7 +1,8 @@
 /**
- * Both HTTP services on one test database, as one platform for the fuzz campaign: the accounts API
- * (customers, accounts, auth) and the transactions API (money-moving commands), each driven in-process
- * with `app.inject`. No workers run, so nothing moves money behind the requests' backs.
+ * Every HTTP service on one test database, as one platform for the fuzz campaign: the accounts API
+ * (customers, accounts, auth), the transactions API (money-moving commands), the compliance API (cases,
+ * sanctions lists, reports) and the ops API (queues), each driven in-process with `app.inject`. No
+ * workers run, so nothing moves money behind the requests' backs.
  */
 import { createTestTokens, TEST_JWT_OPTIONS, type TestTokens } from '@ledgerline/auth/testing';
 import { createEnvelopeCipher, generateKey, parseKeyring } from '@ledgerline/crypto';
@@ -16,14 +17,21 @@ import type { ServiceApp } from '@ledgerline/http';
 import { buildAccountsApp } from '@ledgerline/accounts-api';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- an e2e suite drives the app factories in-process, as their own tests do
 import { buildTransactionsApp } from '../../../transactions-api/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- an e2e suite drives the app factories in-process, as their own tests do
+import { buildComplianceApp } from '../../../compliance-api/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- an e2e suite drives the app factories in-process, as their own tests do
+import { buildOpsApp } from '../../../ops-api/src/app';
+import { deleteQueueKeys } from '@ledgerline/queue/testing';
 import { Redis } from 'ioredis';
 
-export type ServiceName = 'accounts' | 'transactions';
+export type ServiceName = 'accounts' | 'transactions' | 'compliance' | 'ops';
 
 export interface FuzzPlatform {
   apps: Readonly<Record<ServiceName, ServiceApp>>;
   database: TestDatabase;
   tokens: TestTokens;
+  /** The Redis URL and queue prefix the ops API steers (seeding puts a failed job there). */
+  queues: { redis_url: string; prefix: string };
   close(): Promise<void>;
 }
 
@@ -39,6 +47,7 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     lazyConnect: true,
   });
   await redis.connect();
+  const key_prefix = uniqueQueuePrefix();
   const accounts = await buildAccountsApp({
     db: database.db,
     redis,
@@ -47,7 +56,7 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
       active_key_id: 'fuzz-key',
     }),
     jwt: TEST_JWT_OPTIONS,
-    key_prefix: uniqueQueuePrefix(),
+    key_prefix,
     log_level: 'silent',
     rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
     login_throttle: { failures_max_per_client: 10, failures_max_per_ip: 100, window_ms: 60_000 },
@@ -59,14 +68,27 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
     transfer_options: { wait_poll_interval_ms_max: 50 },
   });
-  await Promise.all([accounts.ready(), transactions.ready()]);
+  const shared = {
+    db: database.db,
+    redis,
+    jwt: TEST_JWT_OPTIONS,
+    key_prefix,
+    log_level: 'silent',
+    rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
+  } as const;
+  const compliance = await buildComplianceApp(shared);
+  const ops = await buildOpsApp(shared);
+  const apps = { accounts, transactions, compliance, ops };
+  await Promise.all(Object.values(apps).map((app) => app.ready()));
   return {
-    apps: { accounts, transactions },
+    apps,
     database,
     tokens: createTestTokens(TEST_JWT_OPTIONS),
+    queues: { redis_url: testServices().redis_url, prefix: key_prefix },
     async close() {
-      await Promise.allSettled([accounts.close(), transactions.close()]);
+      await Promise.allSettled(Object.values(apps).map((app) => app.close()));
       await redis.quit();
+      await deleteQueueKeys(testServices().redis_url, key_prefix);
       await database.drop();
     },
   };

@@ -8,6 +8,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { TestTokens } from '@ledgerline/auth/testing';
 import type { Role } from '@ledgerline/http';
+import { QUEUE_NAMES } from '@ledgerline/queue';
 import fc from 'fast-check';
 import type { SentRequest } from './oracle';
 import type { JsonSchema, Route } from './routes';
@@ -323,11 +324,26 @@ export function exampleOf(
   }
 }
 
-function resourceIdsFor(template: string, bank: SeededBank): string[] {
+/** The seeded resources a path parameter of `template` may name (queue names and job ids for the ops routes). */
+function resourceIdsFor(template: string, parameter: string, bank: SeededBank): string[] {
   if (template.startsWith('/v1/customers')) return Object.values(bank.customers);
   if (template.startsWith('/v1/accounts')) return Object.values(bank.accounts);
   if (template.startsWith('/v1/transfers')) return Object.values(bank.transfers);
+  if (template.startsWith('/v1/compliance/cases')) return [bank.compliance.open_case];
+  if (template.startsWith('/v1/compliance/reports')) return [bank.compliance.queued_report];
+  if (template.startsWith('/v1/ops/queues')) return parameter === 'name' ? [...QUEUE_NAMES] : [bank.failed_job];
   return [...Object.values(bank.accounts), ...Object.values(bank.transfers)];
+}
+
+/** The resource a valid request to this route names: alice's where ownership matters, so that alice, service and admin may all use it. */
+function validPathId(route: Route, parameter: string, bank: SeededBank): string {
+  if (route.template.startsWith('/v1/customers')) return bank.customers.alice;
+  if (route.template.startsWith('/v1/transfers'))
+    return /\/(capture|void)$/.test(route.template) ? bank.transfers.pending_hold : bank.transfers.posted;
+  if (route.template.startsWith('/v1/compliance/cases')) return bank.compliance.open_case;
+  if (route.template.startsWith('/v1/compliance/reports')) return bank.compliance.queued_report;
+  if (route.template.startsWith('/v1/ops/queues')) return parameter === 'name' ? 'ledger' : bank.failed_job;
+  return bank.accounts.alice_usd;
 }
 
 function allSeededIds(bank: SeededBank): string[] {
@@ -335,6 +351,7 @@ function allSeededIds(bank: SeededBank): string[] {
     ...Object.values(bank.customers),
     ...Object.values(bank.accounts),
     ...Object.values(bank.transfers),
+    ...Object.values(bank.compliance),
   ];
 }
 
@@ -381,9 +398,10 @@ const BAD_UUIDS = [
 
 function pathIdArbitrary(
   route: Route,
+  parameter: string,
   bank: SeededBank,
 ): fc.Arbitrary<{ segment: string; ids: string[]; label: string }> {
-  const own = resourceIdsFor(route.template, bank);
+  const own = resourceIdsFor(route.template, parameter, bank);
   const encoded = (label: string) => (value: string) => ({
     segment: percentEncode(value),
     ids: [] as string[],
@@ -494,6 +512,7 @@ function badCursors(bank: SeededBank): string[] {
     bank.cursors.accounts,
     bank.cursors.entries,
     bank.cursors.transfers,
+    bank.cursors.cases,
     `${bank.cursors.transfers}x`,
     bank.cursors.accounts.slice(0, -2),
     'not a cursor',
@@ -528,6 +547,7 @@ function validQueryValue(name: string, schema: JsonSchema, route: Route, bank: S
   if (name === 'cursor') {
     if (route.template === '/v1/accounts') return bank.cursors.accounts;
     if (route.template.endsWith('/entries')) return bank.cursors.entries;
+    if (route.template === '/v1/compliance/cases') return bank.cursors.cases;
     return bank.cursors.transfers;
   }
   return String(exampleOf(schema, name, bank));
@@ -987,14 +1007,6 @@ interface Draft {
   labels: string[];
 }
 
-/** The id a valid request to this route names: alice's, so that alice, service and admin may all use it. */
-function validPathId(route: Route, bank: SeededBank): string {
-  if (route.template.startsWith('/v1/customers')) return bank.customers.alice;
-  if (route.template.startsWith('/v1/transfers'))
-    return /\/(capture|void)$/.test(route.template) ? bank.transfers.pending_hold : bank.transfers.posted;
-  return bank.accounts.alice_usd;
-}
-
 function mutationArbitrary(route: Route, bank: SeededBank, profile: Profile): fc.Arbitrary<Mutation> {
   const hostile = profile === 'hostile';
   const cursors = badCursors(bank);
@@ -1013,11 +1025,12 @@ function mutationArbitrary(route: Route, bank: SeededBank, profile: Profile): fc
     { weight: hasBody ? 1 : 0, arbitrary: fc.constant<Mutation>({ kind: 'no body' }) },
     {
       weight: route.path.length > 0 ? 4 : 0,
-      arbitrary: fc.tuple(fc.nat(), pathIdArbitrary(route, bank)).map(([index, segment]): Mutation => ({
-        kind: 'path',
-        index: index % Math.max(1, route.path.length),
-        ...segment,
-      })),
+      arbitrary: fc.nat().chain((pick) => {
+        const index = pick % Math.max(1, route.path.length);
+        return pathIdArbitrary(route, route.path[index]?.name ?? 'id', bank).map(
+          (segment): Mutation => ({ kind: 'path', index, ...segment }),
+        );
+      }),
     },
     {
       weight: route.query.length > 0 ? 8 : 0,
@@ -1197,10 +1210,12 @@ export function requestArbitrary(context: FuzzContext, profile: Profile): fc.Arb
             : fc.array(mutationArbitrary(route, bank, profile), { minLength: 3, maxLength: 6 }),
       })
       .map(({ caller, optional: chosen, query_present, mutations }): FuzzRequest => {
-        const pathId = validPathId(route, bank);
         const draft: Draft = {
           method: route.method,
-          segments: route.path.map(() => ({ segment: pathId, ids: [pathId], label: 'valid' })),
+          segments: route.path.map((parameter) => {
+            const id = validPathId(route, parameter.name, bank);
+            return { segment: id, ids: [id], label: 'valid' };
+          }),
           query: route.query
             .filter((_, index) => query_present[index] === true)
             .map((query) => [query.name, validQueryValue(query.name, query.schema, route, bank)]),
@@ -1225,7 +1240,8 @@ export function requestArbitrary(context: FuzzContext, profile: Profile): fc.Arb
             mutation.op.op === 'amount' &&
             CONTRACT_BAD_AMOUNTS.includes(mutation.op.value),
         );
-        if (badAmount?.kind === 'body' && draft.body.kind === 'json') {
+        // Sent with another method (HEAD of a list, say), the body is not what the route reads.
+        if (badAmount?.kind === 'body' && draft.body.kind === 'json' && draft.method === route.method) {
           request.refusal_expected = `its amount ${describeValue((badAmount.op as { value: unknown }).value)} is not a valid USD amount`;
         }
         return request;

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@ledgerline/http';
 import { createPostingEngine } from '@ledgerline/ledger';
+import { jobs } from '@ledgerline/queue';
+import { failJobs } from '@ledgerline/queue/testing';
 import { createScreeningService } from '@ledgerline/screening';
 import type { FuzzPlatform, ServiceName } from './platform';
 
@@ -39,8 +41,12 @@ export interface SeededBank {
     /** bob_usd -> alice_usd, accepted and never screened. */
     received: string;
   };
+  /** A large transfer alice_usd -> bob_usd that screening held, and its open compliance case. */
+  compliance: { held_transfer: string; open_case: string; queued_report: string };
+  /** A failed job in the ledger queue the ops API steers (the id of its job). */
+  failed_job: string;
   /** Opaque cursors handed out by each list, to replay on the wrong list. */
-  cursors: { accounts: string; entries: string; transfers: string };
+  cursors: { accounts: string; entries: string; transfers: string; cases: string };
   /** An Idempotency-Key already used by `fuzz-service` for the first deposit. */
   used_idempotency_key: string;
   /** Ids owned by each customer (customer, accounts, transfers touching them). */
@@ -158,6 +164,36 @@ export async function seedBank(platform: FuzzPlatform): Promise<SeededBank> {
     ),
   ]);
 
+  // Held for review (>= 10,000, within alice's overdraft), with its case; an officer's report, queued.
+  const { id: alice_overdrawn } = await call<{ id: string }>('accounts', 'POST', '/v1/accounts', {
+    body: { customer_id: customers.alice, currency: 'USD', overdraft_limit: '50000.00' },
+  });
+  const held_transfer = await transfer(
+    { source_account_id: alice_overdrawn, destination_account_id: bob_usd, amount: '12000.00', currency: 'USD' },
+    aliceAuth,
+  );
+  assert.equal((await screening.screen(held_transfer)).outcome, 'held');
+  // A second held transfer, so that the case list has a second page.
+  const second_held = await transfer(
+    { source_account_id: alice_overdrawn, destination_account_id: bob_usd, amount: '15000.00', currency: 'USD' },
+    aliceAuth,
+  );
+  assert.equal((await screening.screen(second_held)).outcome, 'held');
+  const cases = await call<{ data: Array<{ id: string; transfer_id: string }> }>(
+    'compliance',
+    'GET',
+    '/v1/compliance/cases?status=open',
+    { auth: authorization('compliance') },
+  );
+  const open_case = cases.data.find((item) => item.transfer_id === held_transfer)?.id;
+  assert.ok(open_case !== undefined, 'the held transfer has no case');
+  const { id: queued_report } = await call<{ id: string }>('compliance', 'POST', '/v1/compliance/reports', {
+    body: { type: 'reconciliation', from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' },
+    auth: authorization('compliance'),
+  });
+  const failed = jobs.advanceTransfer(received, 'fuzz-seed');
+  await failJobs({ ...platform.queues, specs: [failed] });
+
   const usd_settlement = (
     await call<{ source_account_id: string }>('transactions', 'GET', `/v1/transfers/${deposit_posted}`)
   ).source_account_id;
@@ -171,18 +207,26 @@ export async function seedBank(platform: FuzzPlatform): Promise<SeededBank> {
     cursorOf('accounts', `/v1/accounts/${alice_usd}/entries?limit=1`),
     cursorOf('transactions', '/v1/transfers?limit=1'),
   ]);
-  const cursors = { accounts: accountsCursor, entries: entriesCursor, transfers: transfersCursor };
+  const casesCursor = await call<{ next_cursor: string | null }>('compliance', 'GET', '/v1/compliance/cases?limit=1', {
+    auth: authorization('compliance'),
+  }).then(({ next_cursor }) => {
+    assert.ok(next_cursor !== null, 'the case list gave no next_cursor');
+    return next_cursor;
+  });
+  const cursors = { accounts: accountsCursor, entries: entriesCursor, transfers: transfersCursor, cases: casesCursor };
 
   const shared = [deposit_posted, posted, pending_hold, received];
   return {
     customers,
     accounts: { alice_usd, alice_eur, bob_usd, bob_spare, carol_usd, usd_settlement },
     transfers: { deposit_posted, posted, pending_hold, received },
+    compliance: { held_transfer, open_case, queued_report },
+    failed_job: failed.job_id,
     cursors,
     used_idempotency_key,
     owned_by: {
-      alice: new Set([customers.alice, alice_usd, alice_eur, alice_eur_deposit, ...shared]),
-      bob: new Set([customers.bob, bob_usd, bob_spare, posted, pending_hold, received]),
+      alice: new Set([customers.alice, alice_usd, alice_eur, alice_eur_deposit, alice_overdrawn, held_transfer, second_held, ...shared]),
+      bob: new Set([customers.bob, bob_usd, bob_spare, posted, pending_hold, received, held_transfer, second_held]),
       carol: new Set([customers.carol, carol_usd, carol_deposit]),
     },
   };
