@@ -1,5 +1,4 @@
-import { jwtOptionsFromConfig } from '@ledgerline/auth';
-import { runHttpService } from '@ledgerline/service';
+import { apiAppOptionsFromConfig, runHttpService } from '@ledgerline/service';
 import { buildComplianceApp } from './app';
 import { ComplianceApiConfigSchema } from './config';
 
@@ -8,16 +7,7 @@ runHttpService(
     service_name: 'compliance-api',
     config_schema: ComplianceApiConfigSchema,
     build: ({ config, db, redis }) =>
-      buildComplianceApp({
-        db,
-        redis,
-        jwt: jwtOptionsFromConfig(config),
-        key_prefix: config.QUEUE_PREFIX,
-        log_level: config.LOG_LEVEL,
-        body_limit_bytes: config.BODY_LIMIT_BYTES,
-        trust_proxy: config.TRUST_PROXY,
-        rate_limit: { max: config.RATE_LIMIT_MAX, time_window_ms: config.RATE_LIMIT_WINDOW_MS },
-      }),
+      buildComplianceApp({ db, redis, ...apiAppOptionsFromConfig(config) }),
   },
   process.env,
 );

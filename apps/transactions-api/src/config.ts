@@ -1,24 +1,10 @@
 import Type, { type Static } from 'typebox';
-import {
-  DatabaseConfigSchema,
-  HttpConfigSchema,
-  LogConfigSchema,
-  RedisConfigSchema,
-} from '@ledgerline/config';
-import { AuthConfigSchema } from '@ledgerline/auth';
-import { RateLimitConfigSchema } from '@ledgerline/http';
+import { ApiConfigSchema } from '@ledgerline/service';
 
-/** The transactions API's environment: the shared fragments plus the transfer bounds it owns. */
+/** The transactions API's environment: what every API reads, plus the transfer bounds it owns. */
 export const TransactionsApiConfigSchema = Type.Object({
-  ...HttpConfigSchema.properties,
+  ...ApiConfigSchema.properties,
   PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3002 }),
-  ...DatabaseConfigSchema.properties,
-  ...RedisConfigSchema.properties,
-  ...LogConfigSchema.properties,
-  ...RateLimitConfigSchema.properties,
-  ...AuthConfigSchema.properties,
-  /** Set when behind the gateway or a load balancer, so rate limits and logs see the client's address. */
-  TRUST_PROXY: Type.Boolean({ default: false }),
   /** How long an Idempotency-Key replays its response; the contract promises at least 24 h. */
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 86_400, maximum: 30 * 86_400, default: 86_400 }),
   /** How often expired idempotency keys are deleted (in bounded batches); 0 turns the sweeper off. */

@@ -1,16 +1,15 @@
 import { createTestTokens, TEST_JWT_OPTIONS } from '@ledgerline/auth/testing';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import type { TestDatabase } from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { createReportRunner } from '@ledgerline/reports';
 import { createReportLedger, createTestRescreener } from '@ledgerline/reports/testing';
 import type { LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildComplianceApp } from '../app';
+import { startTestComplianceApp, type TestComplianceApp } from '../testing/test-app';
 
 let database: TestDatabase;
-let redis: Redis;
+let context: TestComplianceApp;
 let app: ServiceApp;
 let customer_id: string;
 const tokens = createTestTokens(TEST_JWT_OPTIONS);
@@ -19,27 +18,14 @@ const BODY = { type: 'ctr', from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00
 const OTHER_ROLES: Role[] = ['customer', 'service', 'operator'];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(testServices().redis_url, { maxRetriesPerRequest: 1 });
-  app = await buildComplianceApp({
-    db: database.db,
-    redis,
-    jwt: TEST_JWT_OPTIONS,
-    key_prefix: uniqueQueuePrefix(),
-    log_level: 'silent',
-    rate_limit: { max: 100_000, time_window_ms: 60_000 },
-  });
-  await app.ready();
+  context = await startTestComplianceApp();
+  ({ database, app } = context);
   const ledger = createReportLedger(database);
   customer_id = await ledger.customer();
   await ledger.deposit(await ledger.account(customer_id), '10000.00', new Date('2026-03-05T09:30:00.000Z'));
 });
 
-afterAll(async () => {
-  await app.close();
-  await redis.quit();
-  await database.drop();
-});
+afterAll(() => context.close());
 
 function as(role: Role | null, request_id?: string): Record<string, string> {
   return {

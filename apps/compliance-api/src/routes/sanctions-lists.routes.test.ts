@@ -1,37 +1,23 @@
-import { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTokens, TEST_JWT_OPTIONS } from '@ledgerline/auth/testing';
 import { SANCTIONS_LIST_BODY_LIMIT_BYTES } from '@ledgerline/config';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import type { TestDatabase } from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { SDN_FIXTURE_CSV, SDN_FIXTURE_ROWS, sdnCsv, sdnCsvRow } from '@ledgerline/sanctions/testing';
-import { buildComplianceApp } from '../app';
+import { startTestComplianceApp, type TestComplianceApp } from '../testing/test-app';
 
 const URL = '/v1/compliance/sanctions-lists';
 const tokens = createTestTokens(TEST_JWT_OPTIONS);
 let database: TestDatabase;
-let redis: Redis;
+let context: TestComplianceApp;
 let app: ServiceApp;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(testServices().redis_url, { maxRetriesPerRequest: 1 });
-  app = await buildComplianceApp({
-    db: database.db,
-    redis,
-    jwt: TEST_JWT_OPTIONS,
-    key_prefix: uniqueQueuePrefix(),
-    log_level: 'silent',
-    rate_limit: { max: 100_000, time_window_ms: 60_000 },
-  });
-  await app.ready();
+  context = await startTestComplianceApp();
+  ({ database, app } = context);
 });
-afterAll(async () => {
-  await app.close();
-  await redis.quit();
-  await database.drop();
-});
+afterAll(() => context.close());
 
 function upload(payload: string, options: { role?: Role | null; content_type?: string | null } = {}): Promise<LightMyRequestResponse> {
   const role = options.role === undefined ? 'compliance' : options.role;

@@ -5,6 +5,8 @@
  *   audit records of mutating requests; register the routes on it.
  * - {@link runHttpService}: the `main` of such a service (configuration read once, Prisma and Redis
  *   built and closed, graceful shutdown, listen).
+ * - {@link ApiConfigSchema} and {@link apiAppOptionsFromConfig}: the environment such a service reads.
  */
 export { buildApiApp, type ApiAppOptions } from './build-api-app';
 export { runHttpService, type HttpServiceDefinition } from './run-http-service';
+export { ApiConfigSchema, apiAppOptionsFromConfig, type ApiConfig } from './api-config';
