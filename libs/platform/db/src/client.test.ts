@@ -25,6 +25,21 @@ describe('createPrismaClient', () => {
     expect(row?.level).toBe('read committed');
   });
 
+  it('never JIT-compiles a statement, even one estimated far above jit_above_cost', async () => {
+    await database.pool.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET jit = on', current_database()); END $$`);
+    const fresh = createPrismaClient({ url: database.url, pool_size_max: 1, statement_timeout_ms: 5_000 });
+    try {
+      const [setting] = await fresh.$queryRaw<Array<{ jit: string }>>`SELECT current_setting('jit') AS jit`;
+      expect(setting?.jit).toBe('off');
+      // A cross join the planner prices in the billions: with JIT on it would be compiled before running.
+      const [plan] = await fresh.$queryRaw<Array<{ 'QUERY PLAN': Array<Record<string, unknown>> }>>`
+        EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b WHERE a = b AND a < 2`;
+      expect(plan?.['QUERY PLAN'][0]).not.toHaveProperty('JIT');
+    } finally {
+      await fresh.$disconnect();
+    }
+  });
+
   it('prepares each statement once per connection and runs it again by name', async () => {
     const single = createPrismaClient({ url: database.url, pool_size_max: 1, statement_timeout_ms: 5_000 });
     try {

@@ -13,8 +13,12 @@ export interface DatabaseOptions {
  * Every connection starts with READ COMMITTED as its default isolation, whatever the server's default,
  * so transactions that want it need not say so: Prisma's `isolationLevel` option costs one extra
  * round trip (`SET TRANSACTION ...`) per transaction, on the hottest paths we have.
+ *
+ * And without JIT compilation: our statements are short index walks, and a prepared statement's generic
+ * plan can be estimated far above `jit_above_cost` (the screening rules' was, at 1.5 million, for a
+ * query that reads a few dozen rows), when each execution then spent about 1.8 s compiling.
  */
-const CONNECTION_OPTIONS = '-c default_transaction_isolation=read\\ committed';
+const CONNECTION_OPTIONS = '-c default_transaction_isolation=read\\ committed -c jit=off';
 
 /**
  * How many distinct SQL texts one process prepares. Our statements are a fixed set (a few dozen per

@@ -43,9 +43,15 @@ interface TransferFacts {
   destination_customer_id: string | null;
   destination_country: string | null;
   destination_sanctions_status: SanctionsStatus | null;
-  /** Transfers out of the source account in the velocity window up to and including this one. */
+  /**
+   * Transfers out of the source account in the velocity window up to and including this one, counted
+   * up to one more than the rule allows.
+   */
   velocity_transfers: bigint;
-  /** The originator's transfers in the structuring range and window up to and including this one (0 when this one is outside the range). */
+  /**
+   * The originator's transfers in the structuring range and window up to and including this one,
+   * counted up to the rule's minimum (0 when this one is outside the range).
+   */
   structuring_transfers: bigint;
 }
 
@@ -95,16 +101,16 @@ function decide(
     hits.push({
       rule: 'structuring',
       detail:
-        `${fact.structuring_transfers} transfers of customer ${originator} between ${structuring.amount_min.toString()} ` +
-        `and ${structuring.amount_max.toString()} within ${hoursOf(structuring.window_ms)} h`,
+        `${structuring.transfers_min} or more transfers of customer ${originator} between ` +
+        `${structuring.amount_min.toString()} and ${structuring.amount_max.toString()} within ${hoursOf(structuring.window_ms)} h`,
     });
   }
   if (fact.velocity_transfers > BigInt(velocity.transfers_max)) {
     hits.push({
       rule: 'velocity',
       detail:
-        `${fact.velocity_transfers} transfers out of account ${transfer.source_account_id} within ` +
-        `${minutesOf(velocity.window_ms)} min (more than ${velocity.transfers_max})`,
+        `more than ${velocity.transfers_max} transfers out of account ${transfer.source_account_id} ` +
+        `within ${minutesOf(velocity.window_ms)} min`,
     });
   }
   for (const party of parties) {
@@ -166,7 +172,8 @@ async function sanctionsStandings(
 /**
  * Everything the rules need of every transfer, in one statement. The counts walk the (account, id)
  * indexes between two ids: the transfer's own, and the smallest UUIDv7 of the window's start
- * (`uuidv7_lower_bound`), so they cost the transfers in the window, not the account's history.
+ * (`uuidv7_lower_bound`), so they cost the transfers in the window, not the account's history; and they
+ * stop as soon as the rule's answer is known (LIMIT), so a busy account costs no more than a quiet one.
  * The structuring count runs only for a transfer inside the structuring range.
  */
 async function readFacts(
@@ -187,23 +194,27 @@ async function readFacts(
       dst.customer_id::text AS destination_customer_id, dc.country::text AS destination_country,
       dc.sanctions_status::text AS destination_sanctions_status,
       CASE WHEN src.kind = 'settlement' THEN 0 ELSE (
-        SELECT count(*) FROM transfers o
-        WHERE o.source_account_id = t.source_account_id
-          AND o.id >= uuidv7_lower_bound(t.created_at - ${velocity.window_ms} * interval '1 millisecond')
-          AND o.id <= t.id)
+        SELECT count(*) FROM (
+          SELECT 1 FROM transfers o
+          WHERE o.source_account_id = t.source_account_id
+            AND o.id >= uuidv7_lower_bound(t.created_at - ${velocity.window_ms} * interval '1 millisecond')
+            AND o.id <= t.id
+          LIMIT ${velocity.transfers_max + 1}) AS recent)
       END AS velocity_transfers,
       CASE WHEN orig.customer_id IS NULL OR NOT ${inRange(Prisma.sql`t.amount`)} THEN 0 ELSE (
-        SELECT count(*) FROM accounts a
-        CROSS JOIN LATERAL (
-          SELECT o.id FROM transfers o
-          WHERE o.source_account_id = a.id AND o.kind <> 'deposit'
-            AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
-          UNION ALL
-          SELECT o.id FROM transfers o
-          WHERE o.destination_account_id = a.id AND o.kind = 'deposit'
-            AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
-        ) AS o
-        WHERE a.customer_id = orig.customer_id)
+        SELECT count(*) FROM (
+          SELECT 1 FROM accounts a
+          CROSS JOIN LATERAL (
+            SELECT o.id FROM transfers o
+            WHERE o.source_account_id = a.id AND o.kind <> 'deposit'
+              AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
+            UNION ALL
+            SELECT o.id FROM transfers o
+            WHERE o.destination_account_id = a.id AND o.kind = 'deposit'
+              AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
+          ) AS o
+          WHERE a.customer_id = orig.customer_id
+          LIMIT ${structuring.transfers_min}) AS ranged)
       END AS structuring_transfers
     FROM transfers t
     JOIN accounts src ON src.id = t.source_account_id
