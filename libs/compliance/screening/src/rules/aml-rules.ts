@@ -13,9 +13,10 @@ export interface CustomerSanctionsStanding {
 }
 
 /**
- * Where the rules learn customers' sanctions status. The sanctions library's screener answers against
- * the current list, screening customers it has not screened against it yet; without one, the status
- * stored on the customer row is used as it is.
+ * Where the rules learn the sanctions status of customers not yet screened against the current list
+ * (created a moment ago, or a list just loaded): the sanctions library's screener screens and records
+ * them. Customers screened against it already are read with the rules' facts, without a call; without
+ * a source, the status stored on the customer row is used as it is.
  */
 export interface SanctionsStandingSource {
   screenCustomers(customer_ids: readonly string[]): Promise<ReadonlyMap<string, CustomerSanctionsStanding>>;
@@ -32,7 +33,18 @@ interface Party {
   side: 'source' | 'destination';
   customer_id: string;
   country: string;
-  stored_sanctions_status: SanctionsStatus;
+  stored: CustomerSanctionsStanding;
+  /** Screened against an older list than the current one (or never, while a list exists). */
+  behind_current_list: boolean;
+}
+
+/** A party's side of the facts row: its customer, as stored. */
+interface PartyFacts {
+  customer_id: string | null;
+  country: string | null;
+  sanctions_status: SanctionsStatus | null;
+  sanctions_match: CustomerSanctionsStanding['match'];
+  behind_current_list: boolean | null;
 }
 
 interface TransferFacts {
@@ -40,9 +52,13 @@ interface TransferFacts {
   source_customer_id: string | null;
   source_country: string | null;
   source_sanctions_status: SanctionsStatus | null;
+  source_sanctions_match: CustomerSanctionsStanding['match'];
+  source_behind_current_list: boolean | null;
   destination_customer_id: string | null;
   destination_country: string | null;
   destination_sanctions_status: SanctionsStatus | null;
+  destination_sanctions_match: CustomerSanctionsStanding['match'];
+  destination_behind_current_list: boolean | null;
   /**
    * Transfers out of the source account in the velocity window up to and including this one, counted
    * up to one more than the rule allows.
@@ -58,7 +74,7 @@ interface TransferFacts {
 /**
  * The contract's AML rules (docs/compliance-and-ops.md): large amount, structuring, velocity,
  * high-risk country and sanctions, evaluated for a whole claimed set of transfers with one query (and
- * one sanctions look-up), never one round trip per transfer.
+ * a sanctions look-up only for parties behind the current list), never one round trip per transfer.
  */
 export function createAmlRules(options: AmlRulesOptions): ScreeningRules {
   const { db, thresholds } = options;
@@ -123,7 +139,7 @@ function decide(
   }
   let confirmed = false;
   for (const party of parties) {
-    const standing = standings.get(party.customer_id) ?? { status: party.stored_sanctions_status, match: null };
+    const standing = standings.get(party.customer_id) ?? party.stored;
     if (standing.status === 'clear') continue;
     confirmed ||= standing.status === 'confirmed_match';
     hits.push({ rule: `sanctions_${standing.status}`, detail: sanctionsDetail(party, standing) });
@@ -143,30 +159,57 @@ function sanctionsDetail(party: Party, standing: CustomerSanctionsStanding): str
 
 function partiesOf(fact: TransferFacts | undefined): Party[] {
   if (fact === undefined) return [];
-  const parties: Party[] = [];
-  if (fact.source_customer_id !== null)
-    parties.push({
-      side: 'source',
-      customer_id: fact.source_customer_id,
-      country: fact.source_country ?? '',
-      stored_sanctions_status: fact.source_sanctions_status ?? 'clear',
-    });
-  if (fact.destination_customer_id !== null)
-    parties.push({
-      side: 'destination',
-      customer_id: fact.destination_customer_id,
-      country: fact.destination_country ?? '',
-      stored_sanctions_status: fact.destination_sanctions_status ?? 'clear',
-    });
-  return parties;
+  const sides: Array<[Party['side'], PartyFacts]> = [
+    [
+      'source',
+      {
+        customer_id: fact.source_customer_id,
+        country: fact.source_country,
+        sanctions_status: fact.source_sanctions_status,
+        sanctions_match: fact.source_sanctions_match,
+        behind_current_list: fact.source_behind_current_list,
+      },
+    ],
+    [
+      'destination',
+      {
+        customer_id: fact.destination_customer_id,
+        country: fact.destination_country,
+        sanctions_status: fact.destination_sanctions_status,
+        sanctions_match: fact.destination_sanctions_match,
+        behind_current_list: fact.destination_behind_current_list,
+      },
+    ],
+  ];
+  return sides.flatMap(([side, party]) => {
+    if (party.customer_id === null) return [];
+    const status = party.sanctions_status ?? 'clear';
+    return [
+      {
+        side,
+        customer_id: party.customer_id,
+        country: party.country ?? '',
+        stored: {
+          status,
+          match:
+            status === 'clear' || party.sanctions_match === null
+              ? null
+              : { ent_num: party.sanctions_match.ent_num, name: party.sanctions_match.name, score: party.sanctions_match.score },
+        },
+        behind_current_list: party.behind_current_list === true,
+      },
+    ];
+  });
 }
 
+/** Asks the sanctions source only about the parties behind the current list: usually none. */
 async function sanctionsStandings(
   source: SanctionsStandingSource | undefined,
   parties: readonly Party[],
 ): Promise<ReadonlyMap<string, CustomerSanctionsStanding>> {
-  if (source === undefined || parties.length === 0) return new Map();
-  return source.screenCustomers([...new Set(parties.map((party) => party.customer_id))]);
+  const behind = [...new Set(parties.filter((party) => party.behind_current_list).map((party) => party.customer_id))];
+  if (source === undefined || behind.length === 0) return new Map();
+  return source.screenCustomers(behind);
 }
 
 /**
@@ -190,9 +233,11 @@ async function readFacts(
   return db.$queryRaw<TransferFacts[]>`
     SELECT t.id::text AS id,
       src.customer_id::text AS source_customer_id, sc.country::text AS source_country,
-      sc.sanctions_status::text AS source_sanctions_status,
+      sc.sanctions_status::text AS source_sanctions_status, sc.sanctions_match AS source_sanctions_match,
+      coalesce(sc.sanctions_screened_version, 0) < current_list.version AS source_behind_current_list,
       dst.customer_id::text AS destination_customer_id, dc.country::text AS destination_country,
-      dc.sanctions_status::text AS destination_sanctions_status,
+      dc.sanctions_status::text AS destination_sanctions_status, dc.sanctions_match AS destination_sanctions_match,
+      coalesce(dc.sanctions_screened_version, 0) < current_list.version AS destination_behind_current_list,
       CASE WHEN src.kind = 'settlement' THEN 0 ELSE (
         SELECT count(*) FROM (
           SELECT 1 FROM transfers o
@@ -222,6 +267,8 @@ async function readFacts(
     JOIN accounts orig ON orig.id = CASE WHEN t.kind = 'deposit' THEN t.destination_account_id ELSE t.source_account_id END
     LEFT JOIN customers sc ON sc.id = src.customer_id
     LEFT JOIN customers dc ON dc.id = dst.customer_id
+    -- The current sanctions list (null before the first): one primary-key probe for the whole batch.
+    CROSS JOIN (SELECT max(version) AS version FROM sanctions_lists) AS current_list
     WHERE t.id = ANY(${transfers.map((transfer) => transfer.id)}::uuid[])`;
 }
 
