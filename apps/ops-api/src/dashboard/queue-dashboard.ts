@@ -103,6 +103,10 @@ export async function queueDashboard(app: FastifyInstance, options: { queues: Qu
     scope.addHook('onRequest', principalFromSessionCookie);
     scope.addHook('onRequest', requireDashboardOperator);
     scope.addHook('onRequest', refuseUnsafeMutations);
+    // Without it a dashboard call made while Redis is down would wait for it; with it, a 503 at once.
+    scope.addHook('onRequest', async (request) => {
+      if (request.url.startsWith(DASHBOARD_API_PATH)) options.queues.requireReachable();
+    });
     await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
   });
 }

@@ -56,6 +56,7 @@ export {
   createWorkerConnection,
   type RedisConnectionOptions,
 } from './connection/connection';
+export { isTransientRedisError } from './connection/redis-errors';
 export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
 export { runBackgroundService, type BackgroundServiceDefinition } from './worker/run-background-service';
 export { enqueueOutbox, outboxInsert, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';

@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { auditPlugin } from '@ledgerline/audit';
 import { authPlugin, type JwtOptions } from '@ledgerline/auth';
 import { isTransientDatabaseError, type Database } from '@ledgerline/db';
+import { isTransientRedisError } from '@ledgerline/queue';
 import { buildServiceApp, type LogLevel, type ServiceApp, type ServiceAppOptions } from '@ledgerline/http';
 
 export interface ApiAppOptions {
@@ -32,7 +33,10 @@ export async function buildApiApp(options: ApiAppOptions): Promise<ServiceApp> {
   const { db, redis } = options;
   const app = await buildServiceApp({
     service_name: options.service_name,
-    is_transient_error: isTransientDatabaseError,
+    // Either store briefly out of reach is a 503 the caller may retry: a Postgres transaction rolls
+    // back, a Redis command refused offline never ran, and the Redis actions of the ops API (pause,
+    // resume, retry a failed job) come to the same state when repeated.
+    is_transient_error: (error) => isTransientDatabaseError(error) || isTransientRedisError(error),
     log_level: options.log_level,
     ...(options.log_destination === undefined ? {} : { log_destination: options.log_destination }),
     ...(options.body_limit_bytes === undefined ? {} : { body_limit_bytes: options.body_limit_bytes }),

@@ -1,5 +1,6 @@
 import { ErrorCode, Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { requireReadyConnection } from '../connection/redis-errors';
 import { jobOptionsFor } from '../jobs/job-options';
 import { JOB_ID_LENGTH_MAX, QUEUE_NAMES, type QueueName } from '../jobs/jobs';
 import type { QueueAdminOutcome } from './queue-admin.errors';
@@ -91,6 +92,12 @@ export interface QueueAdmin {
   retryFailed(name: string): Promise<QueueAdminOutcome<RetryFailedResult>>;
   /** Moves one failed job back to waiting; a job in any other state is refused (`job_not_failed`). */
   retryJob(name: string, job_id: string): Promise<QueueAdminOutcome<RetriedJob>>;
+  /**
+   * Throws a transient error (`isTransientRedisError`) unless the connection is ready. Every operation
+   * above checks it first; call it before using {@link queue} directly (the dashboard), since BullMQ
+   * waits without a deadline for a connection that has never been ready.
+   */
+  requireReachable(): void;
   /** Closes the queues (not the connection, which the caller owns). */
   close(): Promise<void>;
 }
@@ -146,9 +153,16 @@ export function createQueueAdmin(options: QueueAdminOptions): QueueAdmin {
       return queue;
     },
 
-    summaries: () => Promise.all(QUEUE_NAMES.map((name) => summaryOf(name, queues.get(name)!))),
+    requireReachable: () => requireReadyConnection(options.connection),
+
+    // Each operation first checks the connection: it fails at once (503 at the API) while Redis is down.
+    async summaries() {
+      requireReadyConnection(options.connection);
+      return Promise.all(QUEUE_NAMES.map((name) => summaryOf(name, queues.get(name)!)));
+    },
 
     async pause(name) {
+      requireReadyConnection(options.connection);
       const queue = queueOf(name);
       if (queue === undefined) return noQueue(name);
       await queue.pause();
@@ -156,6 +170,7 @@ export function createQueueAdmin(options: QueueAdminOptions): QueueAdmin {
     },
 
     async resume(name) {
+      requireReadyConnection(options.connection);
       const queue = queueOf(name);
       if (queue === undefined) return noQueue(name);
       await queue.resume();
@@ -163,6 +178,7 @@ export function createQueueAdmin(options: QueueAdminOptions): QueueAdmin {
     },
 
     async retryFailed(name) {
+      requireReadyConnection(options.connection);
       const queue = queueOf(name);
       if (queue === undefined) return noQueue(name);
       const failed = (await queue.getJobs(['failed'], 0, RETRY_FAILED_PER_CALL_MAX - 1, true)) as Job[];
@@ -180,6 +196,7 @@ export function createQueueAdmin(options: QueueAdminOptions): QueueAdmin {
     },
 
     async retryJob(name, job_id) {
+      requireReadyConnection(options.connection);
       const queue = queueOf(name);
       if (queue === undefined) return noQueue(name);
       const missing = {
