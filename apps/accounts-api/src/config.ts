@@ -1,33 +1,27 @@
-import { AuthConfigSchema, AuthIssuerConfigSchema } from '@ledgerline/auth';
-import { ConfigError, DatabaseConfigSchema, HttpConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { AuthIssuerConfigSchema } from '@ledgerline/auth';
+import { ConfigError } from '@ledgerline/config';
 import { EncryptionConfigSchema } from '@ledgerline/crypto';
-import { RateLimitConfigSchema } from '@ledgerline/http';
+import { ApiConfigSchema } from '@ledgerline/service';
 import Type, { type Static } from 'typebox';
 
 /** The development keyring used when ENCRYPTION_KEYS is not set; see `EncryptionConfigSchema`. */
 export { DEV_ENCRYPTION_KEY_ID, DEV_ENCRYPTION_KEYS } from '@ledgerline/crypto';
 
 /**
- * Environment of accounts-api. Beyond the shared fragments (HOST, PORT, DATABASE_*, REDIS_URL,
- * QUEUE_PREFIX, LOG_LEVEL, RATE_LIMIT_*, JWT_*, BOOTSTRAP_ADMIN_*, AUTH_*):
+ * Environment of accounts-api. Beyond `ApiConfigSchema` (HOST, PORT, DATABASE_*, REDIS_URL,
+ * QUEUE_PREFIX, LOG_LEVEL, RATE_LIMIT_*, JWT_*, TRUST_PROXY) and the token issuer's BOOTSTRAP_ADMIN_*
+ * and AUTH_*:
  * - PORT defaults to 3001.
  * - ENCRYPTION_KEYS: the keyring for customers' personal data, `key_id:base64,key_id:base64` (32-byte
  *   keys, e.g. from `generateKey()` of @ledgerline/crypto). Keep old keys listed until
  *   `tools/scripts/rotate-keys.ts` has moved every customer off them.
  * - ENCRYPTION_ACTIVE_KEY_ID: the key new customers are encrypted with.
- * - TRUST_PROXY: `true` behind the gateway, so rate limits and logs see the client's address.
  */
 export const AccountsApiConfigSchema = Type.Object({
-  ...HttpConfigSchema.properties,
+  ...ApiConfigSchema.properties,
   PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3001 }),
-  ...DatabaseConfigSchema.properties,
-  ...RedisConfigSchema.properties,
-  ...LogConfigSchema.properties,
-  ...RateLimitConfigSchema.properties,
-  ...AuthConfigSchema.properties,
   ...AuthIssuerConfigSchema.properties,
   ...EncryptionConfigSchema.properties,
-  TRUST_PROXY: Type.Boolean({ default: false }),
 });
 export type AccountsApiConfig = Static<typeof AccountsApiConfigSchema>;
 

@@ -157,5 +157,11 @@ describe('accounts-api main', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^accounts-api: Invalid configuration: PORT .*"eighty"\)\n$/);
     expect(run.stdout).toBe('');
+
+    // A keyring can only be judged once parsed; it is still bad configuration, said in one line.
+    const badKeyring = await start({ ...baseEnv, ENCRYPTION_KEYS: 'k2027-without-a-key', ENCRYPTION_ACTIVE_KEY_ID: 'k2027' });
+    expect(badKeyring.code).toBe(1);
+    expect(badKeyring.stderr).toMatch(/^accounts-api: Invalid keyring: [^\n]*\n$/);
+    expect(badKeyring.stdout).toBe('');
   }, TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import { cipherFromConfig, DEV_ENCRYPTION_KEY_ID } from '@ledgerline/crypto';
-import { runBackgroundService } from '@ledgerline/queue';
+import { runBackgroundService } from '@ledgerline/service';
 import { complianceThresholdsFromConfig } from '@ledgerline/screening';
 import { ComplianceWorkerConfigSchema } from './config';
 

@@ -1,4 +1,4 @@
-import { runBackgroundService } from '@ledgerline/queue';
+import { runBackgroundService } from '@ledgerline/service';
 import { LedgerWorkerConfigSchema } from './config';
 
 runBackgroundService(

@@ -63,6 +63,16 @@ describe('main', () => {
     expect(noSecret.output().stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^transactions-api: Invalid configuration: IDEMPOTENCY_TTL_SECONDS/),
     ]);
+
+    const holdsCrossed = start({
+      ...authEnvironment(),
+      HOLD_EXPIRES_IN_SECONDS_DEFAULT: '7200',
+      HOLD_EXPIRES_IN_SECONDS_MAX: '3600',
+    });
+    expect((await holdsCrossed.exited)[0]).toBe(1);
+    expect(holdsCrossed.output().stderr).toBe(
+      'transactions-api: Invalid configuration: HOLD_EXPIRES_IN_SECONDS_DEFAULT must not exceed HOLD_EXPIRES_IN_SECONDS_MAX\n',
+    );
   });
 
   it('serves transfers, reports ready, and shuts down cleanly on SIGTERM', async () => {

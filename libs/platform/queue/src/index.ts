@@ -58,7 +58,6 @@ export {
 } from './connection/connection';
 export { isTransientRedisError } from './connection/redis-errors';
 export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
-export { runBackgroundService, type BackgroundServiceDefinition } from './worker/run-background-service';
 export { enqueueOutbox, outboxInsert, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
 export {
   createOutboxRelay,

@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
 import {
-  ConfigError,
   loadConfig,
   stdoutLogDestination,
   type DatabaseConfig,
@@ -10,9 +9,11 @@ import {
   type LogConfig,
   type RedisConfig,
 } from '@ledgerline/config';
-import { createPrismaClient, type Database } from '@ledgerline/db';
-import { installGracefulShutdown, type ServiceApp } from '@ledgerline/http';
+import type { Database } from '@ledgerline/db';
+import { installGracefulShutdown } from '@ledgerline/http';
+import type { ServiceApp } from '@ledgerline/http';
 import { createProducerConnection } from '@ledgerline/queue';
+import { runServiceMain, serviceDatabase } from './service-main';
 
 /** What every HTTP service's configuration has, whatever else it adds. */
 type HttpServiceConfig = HttpConfig & DatabaseConfig & RedisConfig & LogConfig;
@@ -37,33 +38,12 @@ export function runHttpService<S extends TObject>(
   environment: Readonly<Record<string, string | undefined>>,
 ): void {
   const service = definition.service_name;
-  const fail = (message: string): never => {
-    process.stderr.write(`${service}: ${message}\n`);
-    process.exit(1);
-  };
-  const main = async () => {
-    let config: Static<S> & HttpServiceConfig;
-    try {
-      config = loadConfig(definition.config_schema, environment) as Static<S> & HttpServiceConfig;
-    } catch (error) {
-      if (error instanceof ConfigError) fail(error.message);
-      throw error;
-    }
+  runServiceMain(service, async () => {
+    const config = loadConfig(definition.config_schema, environment) as Static<S> & HttpServiceConfig;
     const logger = pino({ level: config.LOG_LEVEL, base: { service } }, stdoutLogDestination());
-    const db = createPrismaClient({
-      url: config.DATABASE_URL,
-      pool_size_max: config.DATABASE_POOL_SIZE_MAX,
-      statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-      application_name: `ledgerline-${service}`,
-    });
+    const db = serviceDatabase(service, config);
     const redis = createProducerConnection({ url: config.REDIS_URL, connection_name: `ledgerline-${service}`, logger });
-    let app: ServiceApp;
-    try {
-      app = await definition.build({ config, db, redis, logger });
-    } catch (error) {
-      if (error instanceof ConfigError) fail(error.message);
-      throw error;
-    }
+    const app = await definition.build({ config, db, redis, logger });
     // Runs after in-flight requests finished: their transactions have committed or rolled back.
     app.addHook('onClose', async () => {
       await db.$disconnect();
@@ -71,6 +51,5 @@ export function runHttpService<S extends TObject>(
     });
     installGracefulShutdown(app, { grace_ms: config.SHUTDOWN_GRACE_MS });
     await app.listen({ host: config.HOST, port: config.PORT });
-  };
-  main().catch((error: unknown) => fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`));
+  });
 }
