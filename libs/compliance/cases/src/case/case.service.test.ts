@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '@ledgerline/db';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
+import { seedAccount, seedCustomer } from '@ledgerline/transfers/testing';
 import { createCaseService } from './case.service';
 import { openCasesInsert } from './open-cases';
 
@@ -12,17 +13,9 @@ let destination_account_id: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const customer_id = uuidv7();
-  await database.pool.query(
-    `INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country) VALUES ($1, $2, $3, 'test', 'US')`,
-    [customer_id, randomBytes(16), randomBytes(16)],
-  );
-  source_account_id = uuidv7();
-  destination_account_id = uuidv7();
-  await database.pool.query(
-    `INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $3, 'USD'), ($2, $3, 'USD')`,
-    [source_account_id, destination_account_id, customer_id],
-  );
+  const customer_id = await seedCustomer(database.pool);
+  source_account_id = await seedAccount(database.pool, { customer_id });
+  destination_account_id = await seedAccount(database.pool, { customer_id });
 });
 afterAll(() => database.drop());
 

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
+import { seedAccount, seedCustomer } from '@ledgerline/transfers/testing';
 import {
   combineDecisions,
   type ScreenedTransfer,
@@ -16,17 +16,9 @@ let destination_account_id: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const customer_id = uuidv7();
-  await database.pool.query(
-    `INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country) VALUES ($1, $2, $3, 'test', 'US')`,
-    [customer_id, randomBytes(16), randomBytes(16)],
-  );
-  source_account_id = uuidv7();
-  destination_account_id = uuidv7();
-  await database.pool.query(
-    `INSERT INTO accounts (id, customer_id, currency, posted_credits) VALUES ($1, $3, 'USD', 1000), ($2, $3, 'USD', 0)`,
-    [source_account_id, destination_account_id, customer_id],
-  );
+  const customer_id = await seedCustomer(database.pool);
+  source_account_id = await seedAccount(database.pool, { customer_id, posted_credits: '1000' });
+  destination_account_id = await seedAccount(database.pool, { customer_id });
 });
 afterAll(() => database.drop());
 
