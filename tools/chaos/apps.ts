@@ -55,6 +55,9 @@ export class ChaosPlatform {
         // account in an hour) would hold nearly all for a review nobody gives, and a held transfer is never
         // final. The rule is still evaluated on every transfer.
         COMPLIANCE_VELOCITY_TRANSFERS_MAX: '100000000',
+        // The clients send 0.01-400.00: from 390.00 about one transfer in forty is held as a large amount,
+        // for the chaos officer to decide through the compliance API while the faults go on.
+        COMPLIANCE_LARGE_AMOUNT_MIN: '390',
         SHUTDOWN_GRACE_MS: '2000',
         // The gateway's, below the clients' own timeout, so a hung upstream is answered with a 5xx they can retry.
         UPSTREAM_TIMEOUT_MS: '8000',

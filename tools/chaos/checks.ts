@@ -83,6 +83,8 @@ export interface Outcomes {
   rejected_by_reason: Record<string, number>;
   /** Transfers whose client never saw a 202 but which the platform did record. */
   indeterminate_recorded: number;
+  /** Compliance cases by status, as stored. */
+  cases_by_status: Record<string, number>;
 }
 
 interface TransferRow {
@@ -153,7 +155,8 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0 };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {} };
+  await checkCases(pool, add, outcomes.cases_by_status);
   for (const record of records) {
     for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
     if (record.outcome !== 'accepted') {
@@ -190,6 +193,32 @@ export async function checkAll(
   if (Object.keys(failed).length > 0) add('job_failed', { failed, examples: await context.queues.failedReasons() });
 
   return { violations, outcomes };
+}
+
+/**
+ * Held transfers and their compliance cases: every case decided, and each transfer where its case
+ * sent it. A rejected case's transfer is rejected as `compliance_rejected`; an approved one's went on
+ * to the ledger (posted, or rejected by it for a ledger reason); no transfer is `compliance_rejected`
+ * without a rejected case behind it.
+ */
+async function checkCases(pool: pg.Pool, add: (kind: string, detail: unknown) => void, by_status: Record<string, number>): Promise<void> {
+  const { rows: cases } = await pool.query<{ id: string; status: string; transfer_id: string; transfer_status: string; status_reason: string | null }>(
+    `SELECT c.id::text AS id, c.status::text AS status, t.id::text AS transfer_id, t.status::text AS transfer_status, t.status_reason
+       FROM compliance_cases c JOIN transfers t ON t.id = c.transfer_id`,
+  );
+  for (const row of cases) {
+    by_status[row.status] = (by_status[row.status] ?? 0) + 1;
+    const compliance_rejected = row.transfer_status === 'rejected' && row.status_reason === 'compliance_rejected';
+    if (row.status === 'open') add('case_not_decided', row);
+    else if (row.status === 'rejected' && !compliance_rejected) add('case_rejected_transfer_not', row);
+    else if (row.status === 'approved' && (compliance_rejected || !FINAL_STATUSES.has(row.transfer_status))) add('case_approved_transfer_not', row);
+  }
+  const { rows: orphans } = await pool.query(
+    `SELECT t.id::text AS id FROM transfers t
+      WHERE t.status = 'rejected' AND t.status_reason = 'compliance_rejected'
+        AND NOT EXISTS (SELECT 1 FROM compliance_cases c WHERE c.transfer_id = t.id AND c.status = 'rejected')`,
+  );
+  for (const row of orphans) add('compliance_rejected_without_case', row);
 }
 
 /** Violations grouped by kind: `{ kind: count }` for the summary, and a few examples of each for stderr. */

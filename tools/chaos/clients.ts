@@ -221,7 +221,7 @@ async function submit(api: ChaosApi, client: number, key: string, body: Transfer
 }
 
 /** The answers that mean "nothing decided yet, ask again": in flight, throttled, or a server-side fault. */
-function isRetryable(response: ApiResponse): boolean {
+export function isRetryable(response: ApiResponse): boolean {
   if (response.status >= 500 || response.status === 429) return true;
   return response.status === 409 && response.body['code'] === 'idempotency_request_in_progress';
 }

@@ -26,6 +26,7 @@ import { checkAll, drain, groupViolations, QueueInspector, type Violation } from
 import { ChaosApi, openBank, runClients, type TransferRecord } from './clients';
 import { PostgresCluster } from './cluster';
 import { FaultInjector } from './faults';
+import { runOfficer } from './officer';
 import { Guardian, tracked } from './guardian';
 import { Random } from './random';
 
@@ -208,7 +209,13 @@ async function runChaos(
   await platform.waitReady(BOOT_TIMEOUT_MS);
   const api = new ChaosApi(platform.baseUrl, admin.client_id, admin.client_secret);
   await api.login();
+  // The officer works the held transfers' cases (the funding deposits' among them) from now until the
+  // pipeline has drained.
+  const officerStop = new AbortController();
+  let funded = false;
+  const officer = runOfficer({ api, random: random.fork(), stop: officerStop.signal, may_reject: () => funded });
   const bank = await openBank(api, ACCOUNTS, FUNDING);
+  funded = true;
   const setup_s = (Date.now() - started_at) / 1_000;
   log(`platform ready at ${platform.baseUrl}, ${bank.accounts.length} accounts funded, setup took ${setup_s.toFixed(1)} s`);
 
@@ -243,7 +250,11 @@ async function runChaos(
   resources.queues = new QueueInspector(resources.redis.url, 'chaos');
   const drained = await drain(resources.pool, resources.queues, DRAIN_TIMEOUT_MS);
   log(`drain ${drained.drained ? 'done' : 'TIMED OUT'} after ${drained.waited_ms} ms`);
+  officerStop.abort();
+  const decisions = await officer;
+  log(`officer: ${decisions.approved} approved, ${decisions.rejected} rejected, ${decisions.already_decided} already decided`);
   const { violations, outcomes } = await checkAll({ pool: resources.pool, db: resources.db, queues: resources.queues, bank, records });
+  for (const anomaly of decisions.anomalies) violations.push({ kind: 'unexpected_answer', detail: `officer ${anomaly}` });
 
   const grouped = groupViolations(violations);
   for (const example of grouped.examples) process.stderr.write(`chaos: violation ${example}\n`);
@@ -267,6 +278,7 @@ async function runChaos(
     `refused=${count('refused')}`,
     `posted=${outcomes.posted}`,
     `rejected=${outcomes.rejected}${list(outcomes.rejected_by_reason)}`,
+    `cases=${total(outcomes.cases_by_status)}${list(outcomes.cases_by_status)}`,
     `faults=${total(faults)}${list(faults)}`,
     `unplanned_exits=${total(platform.unplannedExits())}${list(platform.unplannedExits())}`,
     `drained=${drained.drained ? `${(drained.waited_ms / 1_000).toFixed(1)}s` : 'no'}`,
