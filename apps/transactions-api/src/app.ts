@@ -1,14 +1,6 @@
-import type { DestinationStream } from 'pino';
-import { auditPlugin } from '@ledgerline/audit';
-import { authPlugin, type JwtOptions } from '@ledgerline/auth';
-import { isTransientDatabaseError, type Database } from '@ledgerline/db';
-import {
-  buildServiceApp,
-  type LogLevel,
-  type RateLimitOptions,
-  type ReadinessCheck,
-  type ServiceApp,
-} from '@ledgerline/http';
+import type { Database } from '@ledgerline/db';
+import type { ServiceApp } from '@ledgerline/http';
+import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import {
   createTransferService,
   purgeExpiredIdempotencyKeys,
@@ -17,16 +9,12 @@ import {
 } from '@ledgerline/transfers';
 import { transferRoutes } from './routes/transfers.routes';
 
-export interface TransactionsAppDependencies {
-  db: Database;
-  jwt: JwtOptions;
-  log_level: LogLevel;
-  /** Where log lines go; stdout when absent. */
-  log_destination?: DestinationStream;
-  rate_limit: RateLimitOptions;
-  body_limit_bytes?: number;
-  trust_proxy?: boolean;
-  readiness_checks?: Readonly<Record<string, ReadinessCheck>>;
+/**
+ * `redis` holds only the rate-limit counters (under `key_prefix`). Nothing on the money path touches
+ * it: accepted transfers reach the queues through the outbox relay, and while Redis is down requests
+ * go through unlimited rather than failing.
+ */
+export interface TransactionsAppOptions extends Omit<ApiAppOptions, 'service_name' | 'openapi'> {
   /** Bounds of the transfer service (idempotency TTL, hold lifetimes, transaction timeout). */
   transfer_options?: Omit<TransferServiceOptions, 'db' | 'logger'>;
   /** A prepared service (tests); built from `db` and `transfer_options` when absent. */
@@ -41,36 +29,28 @@ const SWEEP_BATCHES_MAX = 100;
 
 /**
  * The transactions API: transfers, deposits, withdrawals, batches, holds and reversals on the shared
- * service app (problems, request ids, rate limits, OpenAPI, health). `main.ts` only listens.
+ * API app (problems, request ids, rate limits, OpenAPI, health, auth, audit). `main.ts` only listens.
+ * The audit record of a request is written after the transfer's transaction committed; should it fail,
+ * the client sees a 500 and its retry with the same key replays the stored response (and is audited
+ * then), so no accepted transfer goes unaccounted for.
  */
-export async function buildTransactionsApp(deps: TransactionsAppDependencies): Promise<ServiceApp> {
-  const app = await buildServiceApp({
+export async function buildTransactionsApp(options: TransactionsAppOptions): Promise<ServiceApp> {
+  const app = await buildApiApp({
+    ...options,
     service_name: 'transactions-api',
-    is_transient_error: isTransientDatabaseError,
-    log_level: deps.log_level,
-    ...(deps.log_destination === undefined ? {} : { log_destination: deps.log_destination }),
-    ...(deps.body_limit_bytes === undefined ? {} : { body_limit_bytes: deps.body_limit_bytes }),
-    ...(deps.trust_proxy === undefined ? {} : { trust_proxy: deps.trust_proxy }),
-    rate_limit: deps.rate_limit,
-    readiness_checks: deps.readiness_checks ?? { database: () => deps.db.$queryRaw`SELECT 1` },
     openapi: {
       title: 'Ledgerline transactions API',
       description:
         'Transfers, deposits, withdrawals, batches, holds and reversals. Money-moving POSTs take an Idempotency-Key.',
     },
   });
-  await app.register(authPlugin, { jwt: deps.jwt });
-  // After auth, so each record names the caller. The record is written after the transfer's transaction
-  // committed; should it fail, the client sees a 500 and its retry with the same key replays the
-  // stored response (and is audited then), so no accepted transfer goes unaccounted for.
-  await app.register(auditPlugin, { db: deps.db });
 
   const transfers =
-    deps.transfers ??
+    options.transfers ??
     createTransferService({
-      db: deps.db,
+      db: options.db,
       logger: { warn: (object, message) => app.log.warn(object, message) },
-      ...deps.transfer_options,
+      ...options.transfer_options,
     });
 
   // Long polls (`Prefer: wait`) end as soon as shutdown starts, answering the current state.
@@ -78,8 +58,8 @@ export async function buildTransactionsApp(deps: TransactionsAppDependencies): P
   app.addHook('preClose', async () => shutdown.abort());
   await app.register(transferRoutes, { transfers, shutdown_signal: shutdown.signal });
 
-  if (deps.idempotency_sweep_interval_ms !== undefined && deps.idempotency_sweep_interval_ms > 0) {
-    installIdempotencySweeper(app, deps.db, deps.idempotency_sweep_interval_ms);
+  if (options.idempotency_sweep_interval_ms !== undefined && options.idempotency_sweep_interval_ms > 0) {
+    installIdempotencySweeper(app, options.db, options.idempotency_sweep_interval_ms);
   }
   return app;
 }

@@ -20,18 +20,10 @@ runHttpService(
         log_level: config.LOG_LEVEL,
         body_limit_bytes: config.BODY_LIMIT_BYTES,
         trust_proxy: config.TRUST_PROXY,
-        // Rate-limit counters live in Redis so the limit holds across instances. Nothing on the money
-        // path touches Redis: accepted transfers reach the queues through the outbox relay.
-        rate_limit: {
-          max: config.RATE_LIMIT_MAX,
-          time_window_ms: config.RATE_LIMIT_WINDOW_MS,
-          redis,
-          key_prefix: config.QUEUE_PREFIX,
-        },
-        readiness_checks: {
-          database: () => db.$queryRaw`SELECT 1`,
-          redis: () => redis.ping(),
-        },
+        // Rate-limit counters live in Redis so the limit holds across instances.
+        redis,
+        key_prefix: config.QUEUE_PREFIX,
+        rate_limit: { max: config.RATE_LIMIT_MAX, time_window_ms: config.RATE_LIMIT_WINDOW_MS },
         transfer_options: {
           idempotency_ttl_seconds: config.IDEMPOTENCY_TTL_SECONDS,
           hold_expires_in_seconds_default: config.HOLD_EXPIRES_IN_SECONDS_DEFAULT,

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestTokens, TEST_JWT_OPTIONS } from '@ledgerline/auth/testing';
-import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
+import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { seedAccount, seedCustomer } from '@ledgerline/transfers/testing';
+import { Redis } from 'ioredis';
 import { buildTransactionsApp } from './app';
 
 export { forceStatus, seedAccount, seedCustomer, writtenRows } from '@ledgerline/transfers/testing';
@@ -22,8 +23,11 @@ export interface TestContext {
 
 async function startTestApp(): Promise<TestContext> {
   const database = await createTestDatabase();
+  const redis = new Redis(testServices().redis_url, { maxRetriesPerRequest: 1 });
   const app = await buildTransactionsApp({
     db: database.db,
+    redis,
+    key_prefix: uniqueQueuePrefix(),
     jwt: TEST_JWT_OPTIONS,
     log_level: 'silent',
     rate_limit: { max: 100_000, time_window_ms: 60_000 },
@@ -36,6 +40,7 @@ async function startTestApp(): Promise<TestContext> {
     tokens: createTestTokens(),
     async close() {
       await app.close();
+      await redis.quit();
       await database.drop();
     },
   };

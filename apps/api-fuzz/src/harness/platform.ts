@@ -61,13 +61,6 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
     login_throttle: { failures_max_per_client: 10, failures_max_per_ip: 100, window_ms: 60_000 },
   });
-  const transactions = await buildTransactionsApp({
-    db: database.db,
-    jwt: TEST_JWT_OPTIONS,
-    log_level: 'silent',
-    rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
-    transfer_options: { wait_poll_interval_ms_max: 50 },
-  });
   const shared = {
     db: database.db,
     redis,
@@ -76,6 +69,7 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     log_level: 'silent',
     rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
   } as const;
+  const transactions = await buildTransactionsApp({ ...shared, transfer_options: { wait_poll_interval_ms_max: 50 } });
   const compliance = await buildComplianceApp(shared);
   const ops = await buildOpsApp(shared);
   const apps = { accounts, transactions, compliance, ops };
