@@ -117,6 +117,9 @@ async function main(): Promise<number> {
     `profile ${settings.profile}; base URL served by ${gateway.description}; scenarios: ${selected.map((scenario) => scenario.name).join(', ')}`,
   );
   const records: ScenarioRecord[] = [];
+  // Read before the bundles are built: the figures are of the code as it was then, whatever is edited
+  // while the run goes on.
+  const git = await gitInfo(WORKSPACE_ROOT);
   try {
     // The platform's processes run the apps' bundles: built fresh, once, before any scenario.
     await buildApps();
@@ -141,7 +144,7 @@ async function main(): Promise<number> {
     profile: settings.profile,
     started_at: new Date(started_at).toISOString(),
     duration_s: (Date.now() - started_at) / 1_000,
-    git: await gitInfo(WORKSPACE_ROOT),
+    git,
     machine: {
       ...machine,
       load_average_at_end: os.loadavg(),
