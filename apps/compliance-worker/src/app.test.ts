@@ -1,23 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  testServices,
-  uniqueQueuePrefix,
-  type TestDatabase,
-} from '@ledgerline/db/testing';
+import { uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { jobs, type JobSpec } from '@ledgerline/queue';
 import { DEFAULT_COMPLIANCE_THRESHOLDS } from '@ledgerline/screening';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
-const { redis_url } = testServices();
-const prefix = uniqueQueuePrefix();
+const testbed = useQueueTestbed();
+const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
 let database: TestDatabase;
 let redis: Redis;
@@ -27,10 +22,9 @@ let app: ComplianceWorker;
 let accounts: { source: string; destination: string };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
-  screening = new Queue('screening', { connection: redis, prefix });
-  ledger = new Queue('ledger', { connection: redis, prefix });
+  ({ database, redis } = testbed);
+  screening = testbed.queue('screening');
+  ledger = testbed.queue('ledger');
   const customer_id = uuidv7();
   await database.pool.query(
     `INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country) VALUES ($1, $2, $3, 'test', 'US')`,
@@ -54,11 +48,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  await screening.close();
-  await ledger.close();
-  await redis.quit();
-  await deleteQueueKeys(redis_url, prefix);
-  await database.drop();
 });
 
 async function insertTransfer(status = 'received', batch_id: string | null = null, amount = '5'): Promise<string> {

@@ -1,17 +1,17 @@
 import path from 'node:path';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import type { TestDatabase } from '@ledgerline/db/testing';
 import { createOutboxRelay, jobs } from '@ledgerline/queue';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { captureLogger, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
 import { createReportService, type ReportService, type ReportType, type SanctionsRescreen } from '@ledgerline/reports';
 import { createReportLedger, createTestRescreener } from '@ledgerline/reports/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
-const { redis_url } = testServices();
-const prefix = uniqueQueuePrefix();
+const testbed = useQueueTestbed();
+const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
 let database: TestDatabase;
 let redis: Redis;
@@ -66,9 +66,8 @@ function listEveryone(list_version: number): SanctionsRescreen {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
-  queue = new Queue('reports', { connection: redis, prefix });
+  ({ database, redis } = testbed);
+  queue = testbed.queue('reports');
   service = createReportService({ db: database.db });
   const ledger = createReportLedger(database);
   for (let index = 0; index < 6; index += 1) customers.push(await ledger.customer());
@@ -93,10 +92,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  await queue.close();
-  await redis.quit();
-  await deleteQueueKeys(redis_url, prefix);
-  await database.drop();
 });
 
 describe('the reports worker', () => {

@@ -1,30 +1,27 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerService, type CustomerService } from '@ledgerline/accounts';
 import { createEnvelopeCipher, generateKey, parseKeyring } from '@ledgerline/crypto';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import type { TestDatabase } from '@ledgerline/db/testing';
 import { jobs, type JobSpec } from '@ledgerline/queue';
-import { captureLogger, deleteQueueKeys, waitUntil } from '@ledgerline/queue/testing';
+import { captureLogger, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
 import { createSanctionsListService } from '@ledgerline/sanctions';
 import { SDN_FIXTURE_CSV } from '@ledgerline/sanctions/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
-const { redis_url } = testServices();
-const prefix = uniqueQueuePrefix();
+const testbed = useQueueTestbed();
+const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
 const cipher = createEnvelopeCipher({ keyring: parseKeyring(`test-key:${generateKey()}`), active_key_id: 'test-key' });
 let database: TestDatabase;
-let redis: Redis;
 let sanctions: Queue;
 let customers: CustomerService;
 let app: ComplianceWorker;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
-  sanctions = new Queue('sanctions', { connection: redis, prefix });
+  ({ database } = testbed);
+  sanctions = testbed.queue('sanctions');
   customers = createCustomerService({ db: database.db, cipher });
   app = await startComplianceWorker({
     db: database.db,
@@ -38,10 +35,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  await sanctions.close();
-  await redis.quit();
-  await deleteQueueKeys(redis_url, prefix);
-  await database.drop();
 });
 
 async function add(spec: JobSpec | { job_name: string; job_id: string; payload: unknown }): Promise<void> {

@@ -1,23 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  testServices,
-  uniqueQueuePrefix,
-  type TestDatabase,
-} from '@ledgerline/db/testing';
+import { uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { checkInvariants, createPostingEngine } from '@ledgerline/ledger';
 import { jobs, type JobSpec } from '@ledgerline/queue';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
 import { startLedgerWorker, type LedgerWorker } from './app';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
-const { redis_url } = testServices();
-const prefix = uniqueQueuePrefix();
+const testbed = useQueueTestbed();
+const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
 let database: TestDatabase;
 let redis: Redis;
@@ -29,10 +24,9 @@ let funded: string;
 let payee: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
-  ledger = new Queue('ledger', { connection: redis, prefix });
-  holdExpiry = new Queue('hold-expiry', { connection: redis, prefix });
+  ({ database, redis } = testbed);
+  ledger = testbed.queue('ledger');
+  holdExpiry = testbed.queue('hold-expiry');
   app = await startLedgerWorker({
     db: database.db,
     redis_url,
@@ -64,11 +58,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  await ledger.close();
-  await holdExpiry.close();
-  await redis.quit();
-  await deleteQueueKeys(redis_url, prefix);
-  await database.drop();
 });
 
 async function account(): Promise<string> {

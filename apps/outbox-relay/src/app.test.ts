@@ -1,36 +1,22 @@
 import path from 'node:path';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  testServices,
-  uniqueQueuePrefix,
-  type TestDatabase,
-} from '@ledgerline/db/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '@ledgerline/db/testing';
 import { enqueueOutbox, jobs } from '@ledgerline/queue';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { captureLogger, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
 import { startOutboxRelay } from './app';
 import { verifyAuditChain } from '@ledgerline/audit';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
-const { redis_url } = testServices();
-const prefix = uniqueQueuePrefix();
+const testbed = useQueueTestbed();
+const { redis_url, prefix } = testbed;
 let database: TestDatabase;
-let redis: Redis;
 let screening: Queue;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
-  screening = new Queue('screening', { connection: redis, prefix });
-});
-afterAll(async () => {
-  await screening.close();
-  await redis.quit();
-  await deleteQueueKeys(redis_url, prefix);
-  await database.drop();
+  ({ database } = testbed);
+  screening = testbed.queue('screening');
 });
 
 async function acceptTransfer(request_id: string): Promise<string> {

@@ -1,5 +1,6 @@
 /**
- * Test helpers for code that uses queues: removing a test's Redis keys, waiting for an asynchronous
+ * Test helpers for code that uses queues: a test file's database, Redis prefix and queues
+ * ({@link useQueueTestbed}), removing a test's Redis keys, waiting for an asynchronous
  * outcome, and a logger whose lines a test can read. Use `uniqueQueuePrefix()` from
  * `@ledgerline/db/testing` as the BullMQ prefix, and {@link deleteQueueKeys} with it after the tests.
  * {@link spawnApp} runs a worker's `main.ts` as its own process, to test configuration errors and
@@ -9,31 +10,14 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { createProducerConnection, createWorkerConnection } from '../connection/connection';
 import type { JobSpec } from '../jobs/jobs';
 import { createJobProducer } from '../jobs/producer';
 import { createWorker } from '../worker/create-worker';
 
-/** Deletes every Redis key under a BullMQ prefix (`<prefix>:*`). */
-export async function deleteQueueKeys(redis_url: string, prefix: string): Promise<number> {
-  if (!/^[A-Za-z0-9_-]+$/.test(prefix))
-    throw new TypeError(`refusing to delete keys of prefix ${JSON.stringify(prefix)}`);
-  const redis = new Redis(redis_url, { maxRetriesPerRequest: 3 });
-  try {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    await redis.quit();
-  }
-}
+export { deleteQueueKeys } from './queue-keys';
+export { useQueueTestbed, type QueueTestbed } from './queue-testbed';
 
 export interface WaitOptions {
   timeout_ms?: number;
