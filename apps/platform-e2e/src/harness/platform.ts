@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import { deleteQueueKeys } from '@ledgerline/queue/testing';
 import {
   appEnvironment,
   AppProcess,
@@ -35,6 +36,8 @@ export class Platform {
   readonly apps = new Map<PlatformApp, AppProcess>();
   baseUrl = '';
   database!: TestDatabase;
+  /** The BullMQ prefix every app of this platform uses; its keys are deleted by `stop`. */
+  readonly queue_prefix = uniqueQueuePrefix();
 
   private constructor(private readonly options: PlatformOptions) {}
 
@@ -61,7 +64,7 @@ export class Platform {
         DATABASE_URL: this.database.url,
         DATABASE_POOL_SIZE_MAX: '8',
         REDIS_URL: this.options.redis_url ?? testServices().redis_url,
-        QUEUE_PREFIX: uniqueQueuePrefix(),
+        QUEUE_PREFIX: this.queue_prefix,
         LOG_LEVEL: 'info',
         ...throwawaySecrets('e2e'),
         RATE_LIMIT_MAX: '1000000',
@@ -92,6 +95,9 @@ export class Platform {
 
   async stop(): Promise<void> {
     await Promise.all([...this.apps.values()].map((app) => app.close()));
+    // A Redis of the test's own (options.redis_url) goes away with the test; the shared one keeps no
+    // keys of ours.
+    if (this.options.redis_url === undefined) await deleteQueueKeys(testServices().redis_url, this.queue_prefix);
     await this.database.drop();
   }
 }
