@@ -85,9 +85,11 @@ export interface Outcomes {
   indeterminate_recorded: number;
   /** Compliance cases by status, as stored. */
   cases_by_status: Record<string, number>;
+  /** Accepted holds by what became of them: captured, voided, expired, rejected, ... */
+  holds_by_outcome: Record<string, number>;
 }
 
-interface TransferRow {
+export interface TransferRow {
   id: string;
   status: string;
   status_reason: string | null;
@@ -96,8 +98,12 @@ interface TransferRow {
   amount: string;
   currency: string;
   chaos_key: string | null;
+  hold: boolean;
+  captured_amount: string | null;
   debits: number;
   credits: number;
+  /** The sum of its debit entries (null without entries). */
+  debited: string | null;
 }
 
 /** Everything the auditor checks after the storm, as a list of violations (empty when all holds). */
@@ -132,9 +138,10 @@ export async function checkAll(
   const { rows: transfers } = await pool.query<TransferRow>(
     `SELECT t.id::text AS id, t.status::text AS status, t.status_reason, t.source_account_id::text AS source_account_id,
             t.destination_account_id::text AS destination_account_id, t.amount::text AS amount, t.currency::text AS currency,
-            t.metadata->>'chaos_key' AS chaos_key,
+            t.metadata->>'chaos_key' AS chaos_key, t.hold, t.captured_amount::text AS captured_amount,
             count(e.id) FILTER (WHERE e.direction = 'debit')::int AS debits,
-            count(e.id) FILTER (WHERE e.direction = 'credit')::int AS credits
+            count(e.id) FILTER (WHERE e.direction = 'credit')::int AS credits,
+            (sum(e.amount) FILTER (WHERE e.direction = 'debit'))::text AS debited
        FROM transfers t LEFT JOIN journal_entries e ON e.transfer_id = t.id
       GROUP BY t.id`,
   );
@@ -148,14 +155,23 @@ export async function checkAll(
     if (!FINAL_STATUSES.has(row.status)) add('transfer_not_final', { id: row.id, status: row.status });
     const expected = row.status === 'posted' ? 1 : 0;
     if (row.debits !== expected || row.credits !== expected) add('not_exactly_once', { id: row.id, status: row.status, debits: row.debits, credits: row.credits });
+    // A captured hold moves what was captured; everything else its whole amount.
+    const moved = row.captured_amount ?? row.amount;
+    if (row.status === 'posted' && row.debited !== null && !new Decimal(row.debited).equals(moved)) add('posted_amount_wrong', { id: row.id, amount: row.amount, captured_amount: row.captured_amount, debited: row.debited });
   }
+  // With every hold final, nothing may stay reserved.
+  const { rows: reserved } = await pool.query(
+    `SELECT id::text AS id, pending_debits::text AS pending_debits, pending_credits::text AS pending_credits
+       FROM accounts WHERE pending_debits <> 0 OR pending_credits <> 0`,
+  );
+  for (const row of reserved) add('reservation_left', row);
   // One request (one Idempotency-Key) is one transfer, however often it was retried.
   for (const [key, rows] of byKey) {
     if (rows.length > 1) add('duplicate_transfer', { key, ids: rows.map((row) => row.id) });
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {} };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {} };
   await checkCases(pool, add, outcomes.cases_by_status);
   for (const record of records) {
     for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
@@ -176,6 +192,12 @@ export async function checkAll(
       row.currency === body.currency &&
       new Decimal(row.amount).equals(body.amount);
     if (!same) add('accepted_transfer_altered', { key: record.key, sent: body, stored: row });
+    if (row.hold !== (body.hold === true)) add('accepted_transfer_altered', { key: record.key, sent_hold: body.hold ?? false, stored_hold: row.hold });
+    if (body.hold) {
+      const outcome = holdOutcome(record, row);
+      outcomes.holds_by_outcome[outcome.name] = (outcomes.holds_by_outcome[outcome.name] ?? 0) + 1;
+      if (outcome.violation !== undefined) add(outcome.violation, { key: record.key, id: row.id, hold_action: record.hold_action, status: row.status, status_reason: row.status_reason, captured_amount: row.captured_amount });
+    } else if (row.status === 'voided') add('voided_without_hold', { key: record.key, id: row.id });
     if (row.status === 'posted') outcomes.posted += 1;
     if (row.status === 'rejected') {
       outcomes.rejected += 1;
@@ -193,6 +215,28 @@ export async function checkAll(
   if (Object.keys(failed).length > 0) add('job_failed', { failed, examples: await context.queues.failedReasons() });
 
   return { violations, outcomes };
+}
+
+/**
+ * What became of an accepted hold, and whether that is what its client's capture or void (or neither)
+ * allows: an accepted capture posts exactly the amount asked for (the whole hold when none was given),
+ * an accepted void voids it, and a hold nobody acted on (or whose action came too late) expires or was
+ * rejected before it was ever pending. An action whose answer was lost may have happened or not.
+ */
+export function holdOutcome(record: TransferRecord, row: TransferRow): { name: string; violation?: string } {
+  const name =
+    row.status === 'posted' ? 'captured' : row.status === 'voided' ? (row.status_reason === 'hold_expired' ? 'expired' : 'voided') : row.status;
+  const action = record.hold_action;
+  if (action === undefined || action.outcome === 'indeterminate') return { name };
+  if (action.outcome === 'accepted' && action.action === 'capture') {
+    const asked = action.amount ?? record.body.amount;
+    const captured = row.status === 'posted' && row.captured_amount !== null && new Decimal(row.captured_amount).equals(asked);
+    return captured ? { name } : { name, violation: 'hold_capture_not_applied' };
+  }
+  if (action.outcome === 'accepted' && action.action === 'void') {
+    return name === 'voided' ? { name } : { name, violation: 'hold_void_not_applied' };
+  }
+  return name === 'expired' || name === 'rejected' ? { name } : { name, violation: 'hold_moved_without_action' };
 }
 
 /**

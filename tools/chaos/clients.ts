@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Decimal } from '@ledgerline/money';
+import { HOLD_EXPIRES_IN_SECONDS, settleHold, type HoldActionRecord } from './holds';
 import type { Random } from './random';
 
 /** One HTTP attempt; a platform that does not answer within this is retried like an error. */
@@ -12,6 +13,8 @@ const BACKOFF_MAX_MS = 2_000;
 /** One accepted transfer in this many is sent once more with its key, to check the stored answer is replayed. */
 const REPLAY_ONE_IN = 10;
 const AMOUNT_CENTS_MAX = 40_000;
+/** One transfer in this many is a hold, then captured, voided or left to expire (see `settleHold`). */
+const HOLD_ONE_IN = 5;
 const CURRENCIES = ['USD', 'EUR'] as const;
 
 export interface ApiResponse {
@@ -120,6 +123,8 @@ export interface TransferBody {
   amount: string;
   currency: string;
   metadata: { chaos_key: string };
+  hold?: true;
+  hold_expires_in_seconds?: number;
 }
 
 /** One logical transfer as its client saw it: its history entry. */
@@ -133,6 +138,8 @@ export interface TransferRecord {
   attempts: number;
   /** Answers a correct platform never gives this client (e.g. 422 for a retry with the same body). */
   anomalies: string[];
+  /** A hold's capture or void (or neither), once it was accepted. */
+  hold_action?: HoldActionRecord;
   started_at: string;
   finished_at: string;
 }
@@ -169,7 +176,15 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
           currency: source.currency,
           metadata: { chaos_key: key },
         };
+        if (random.integer(1, HOLD_ONE_IN) === 1) {
+          body.hold = true;
+          body.hold_expires_in_seconds = random.integer(HOLD_EXPIRES_IN_SECONDS.min, HOLD_EXPIRES_IN_SECONDS.max);
+        }
         const record = await submit(options.api, client, key, body, random.integer(1, REPLAY_ONE_IN) === 1);
+        if (body.hold && record.outcome === 'accepted' && record.transfer_id !== null) {
+          const { transfer_id, anomalies } = record;
+          record.hold_action = await settleHold(options.api, { transfer_id, key, amount: body.amount, anomalies }, random);
+        }
         records.push(record);
         options.onRecord(record);
       }

@@ -278,6 +278,7 @@ async function runChaos(
     `refused=${count('refused')}`,
     `posted=${outcomes.posted}`,
     `rejected=${outcomes.rejected}${list(outcomes.rejected_by_reason)}`,
+    `holds=${total(outcomes.holds_by_outcome)}${list(outcomes.holds_by_outcome)}`,
     `cases=${total(outcomes.cases_by_status)}${list(outcomes.cases_by_status)}`,
     `faults=${total(faults)}${list(faults)}`,
     `unplanned_exits=${total(platform.unplannedExits())}${list(platform.unplannedExits())}`,

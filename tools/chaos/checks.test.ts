@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { holdOutcome, type TransferRow } from './checks';
+import type { TransferRecord } from './clients';
+import type { HoldActionRecord } from './holds';
+
+const record = (hold_action?: HoldActionRecord): TransferRecord => ({
+  key: 'chaos-0-key',
+  client: 0,
+  body: {
+    source_account_id: 'a',
+    destination_account_id: 'b',
+    amount: '25.00',
+    currency: 'USD',
+    metadata: { chaos_key: 'chaos-0-key' },
+    hold: true,
+    hold_expires_in_seconds: 5,
+  },
+  outcome: 'accepted',
+  transfer_id: 't',
+  attempts: 1,
+  anomalies: [],
+  started_at: '',
+  finished_at: '',
+  ...(hold_action === undefined ? {} : { hold_action }),
+});
+
+const row = (status: string, extra: Partial<TransferRow> = {}): TransferRow => ({
+  id: 't',
+  status,
+  status_reason: null,
+  source_account_id: 'a',
+  destination_account_id: 'b',
+  amount: '25.0000',
+  currency: 'USD',
+  chaos_key: 'chaos-0-key',
+  hold: true,
+  captured_amount: null,
+  debits: status === 'posted' ? 1 : 0,
+  credits: status === 'posted' ? 1 : 0,
+  debited: null,
+  ...extra,
+});
+
+const action = (partial: Partial<HoldActionRecord> & Pick<HoldActionRecord, 'action' | 'outcome'>): HoldActionRecord => ({ attempts: 1, ...partial });
+
+describe('holdOutcome', () => {
+  it('accepts a capture that posted exactly the amount asked for, or the whole hold when none was', () => {
+    expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted', amount: '10.00' })), row('posted', { captured_amount: '10.0000' }))).toEqual({ name: 'captured' });
+    expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted' })), row('posted', { captured_amount: '25.0000' }))).toEqual({ name: 'captured' });
+  });
+
+  it('flags an accepted capture that posted another amount, or did not post', () => {
+    expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted', amount: '10.00' })), row('posted', { captured_amount: '25.0000' })).violation).toBe('hold_capture_not_applied');
+    expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted' })), row('voided', { status_reason: 'hold_expired' })).violation).toBe('hold_capture_not_applied');
+  });
+
+  it('flags an accepted void that did not void', () => {
+    expect(holdOutcome(record(action({ action: 'void', outcome: 'accepted' })), row('voided'))).toEqual({ name: 'voided' });
+    expect(holdOutcome(record(action({ action: 'void', outcome: 'accepted' })), row('posted', { captured_amount: '25.0000' })).violation).toBe('hold_void_not_applied');
+    expect(holdOutcome(record(action({ action: 'void', outcome: 'accepted' })), row('voided', { status_reason: 'hold_expired' })).violation).toBe('hold_void_not_applied');
+  });
+
+  it('lets a hold nobody acted on (or acted on too late) only expire or be rejected', () => {
+    for (const hold_action of [action({ action: 'none', outcome: 'not_sent' }), action({ action: 'capture', outcome: 'too_late' })]) {
+      expect(holdOutcome(record(hold_action), row('voided', { status_reason: 'hold_expired' }))).toEqual({ name: 'expired' });
+      expect(holdOutcome(record(hold_action), row('rejected', { status_reason: 'insufficient_funds' }))).toEqual({ name: 'rejected' });
+      expect(holdOutcome(record(hold_action), row('posted', { captured_amount: '25.0000' })).violation).toBe('hold_moved_without_action');
+      expect(holdOutcome(record(hold_action), row('voided')).violation).toBe('hold_moved_without_action');
+    }
+  });
+
+  it('allows any final state when the answer to an action was lost', () => {
+    const lost = action({ action: 'capture', outcome: 'indeterminate', amount: '10.00' });
+    for (const stored of [row('posted', { captured_amount: '10.0000' }), row('voided', { status_reason: 'hold_expired' }), row('rejected')]) {
+      expect(holdOutcome(record(lost), stored).violation).toBeUndefined();
+    }
+  });
+});

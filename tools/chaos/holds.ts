@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Decimal } from '@ledgerline/money';
+import { isRetryable, type ChaosApi } from './clients';
+import type { Random } from './random';
+
+/** A hold lives this long unless captured or voided first: short, so that the ones left alone expire within the run. */
+export const HOLD_EXPIRES_IN_SECONDS = { min: 3, max: 8 } as const;
+/** How long a client waits for its hold to reach `pending` (screening, perhaps an officer) before leaving it alone. */
+const PENDING_WAIT_MS = 15_000;
+const POLL_INTERVAL_MS = 250;
+const ATTEMPTS_MAX = 40;
+const ACTION_DEADLINE_MS = 60_000;
+const BACKOFF_MAX_MS = 2_000;
+
+/** What a client did with one of its holds once it was pending, and what the platform answered. */
+export interface HoldActionRecord {
+  action: 'capture' | 'void' | 'none';
+  /** capture: the amount asked for; absent: the whole hold. */
+  amount?: string;
+  /**
+   * accepted: a 202; too_late: 409 `invalid_state`, the hold had expired meanwhile; indeterminate: no
+   * answer that decides it (retries ran out); not_sent: action none, or the hold was never pending in time.
+   */
+  outcome: 'accepted' | 'too_late' | 'indeterminate' | 'not_sent';
+  attempts: number;
+}
+
+/**
+ * Decides the fate of an accepted hold the way a card acquirer would: capture it (in full or in
+ * part), void it, or let it expire, each with its own Idempotency-Key, retried on any error or timeout.
+ * Answers a correct platform never gives go to `hold.anomalies`.
+ */
+export async function settleHold(
+  api: ChaosApi,
+  hold: { transfer_id: string; key: string; amount: string; anomalies: string[] },
+  random: Random,
+): Promise<HoldActionRecord> {
+  const { transfer_id, key } = hold;
+  const roll = random.integer(1, 4);
+  const action = roll <= 2 ? 'capture' : roll === 3 ? 'void' : 'none';
+  const cents = new Decimal(hold.amount).times(100).toNumber();
+  const amount = action === 'capture' && random.integer(0, 1) === 1 ? new Decimal(random.integer(1, cents)).dividedBy(100).toFixed(2) : undefined;
+  const record: HoldActionRecord = { action, ...(amount === undefined ? {} : { amount }), outcome: 'not_sent', attempts: 0 };
+  if (action === 'none' || !(await waitForPending(api, transfer_id))) return record;
+
+  const deadline = Date.now() + ACTION_DEADLINE_MS;
+  while (record.attempts < ATTEMPTS_MAX && Date.now() < deadline) {
+    record.attempts += 1;
+    const response = await api
+      .request('POST', `/v1/transfers/${transfer_id}/${action}`, amount === undefined ? {} : { amount }, { 'idempotency-key': `${key}-${action}` })
+      .catch(() => undefined);
+    if (response?.status === 202) {
+      record.outcome = 'accepted';
+      return record;
+    }
+    if (response?.status === 409 && response.body['code'] === 'invalid_state') {
+      record.outcome = 'too_late';
+      return record;
+    }
+    if (response?.status === 401) await api.login().catch(() => undefined);
+    else if (response && !isRetryable(response)) {
+      // Answers a correct platform never gives (a 422 for a valid amount, say).
+      hold.anomalies.push(`${action} attempt ${record.attempts}: ${response.status} ${response.text.slice(0, 300)}`);
+      break;
+    }
+    await sleep(Math.min(100 * 2 ** Math.min(record.attempts, 5), BACKOFF_MAX_MS) * (0.5 + Math.random() / 2));
+  }
+  record.outcome = 'indeterminate';
+  return record;
+}
+
+/** Whether the transfer reached `pending` within the wait (false once it is final, or on timeout). */
+async function waitForPending(api: ChaosApi, transfer_id: string): Promise<boolean> {
+  const deadline = Date.now() + PENDING_WAIT_MS;
+  while (Date.now() < deadline) {
+    const response = await api.request('GET', `/v1/transfers/${transfer_id}`).catch(() => undefined);
+    const status = response?.status === 200 ? String(response.body['status']) : undefined;
+    if (status === 'pending') return true;
+    if (status === 'posted' || status === 'rejected' || status === 'voided') return false;
+    if (response?.status === 401) await api.login().catch(() => undefined);
+    await sleep(POLL_INTERVAL_MS);
+  }
+  return false;
+}
