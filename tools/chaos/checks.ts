@@ -87,6 +87,8 @@ export interface Outcomes {
   cases_by_status: Record<string, number>;
   /** Accepted holds by what became of them: captured, voided, expired, rejected, ... */
   holds_by_outcome: Record<string, number>;
+  /** Stored reversals by status. */
+  reversals_by_status: Record<string, number>;
 }
 
 export interface TransferRow {
@@ -171,8 +173,9 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {} };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {} };
   await checkCases(pool, add, outcomes.cases_by_status);
+  await checkReversals(pool, records, add, outcomes.reversals_by_status);
   for (const record of records) {
     for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
     if (record.outcome !== 'accepted') {
@@ -237,6 +240,44 @@ export function holdOutcome(record: TransferRecord, row: TransferRow): { name: s
     return name === 'voided' ? { name } : { name, violation: 'hold_void_not_applied' };
   }
   return name === 'expired' || name === 'rejected' ? { name } : { name, violation: 'hold_moved_without_action' };
+}
+
+/**
+ * Reversals: each stored one sends back exactly what its posted original moved (the captured part of a
+ * hold), between the same two accounts the other way round, and was asked for by the original's
+ * client; each reversal a client saw accepted is stored as the reversal of its transfer. At most one
+ * reversal per transfer is the schema's unique key; the transfer checks above make each final once.
+ */
+async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: (kind: string, detail: unknown) => void, by_status: Record<string, number>): Promise<void> {
+  const { rows } = await pool.query<{
+    id: string; status: string; kind: string; amount: string; source_account_id: string; destination_account_id: string;
+    original_id: string; original_status: string; original_moved: string; original_source: string; original_destination: string;
+  }>(
+    `SELECT r.id::text AS id, r.status::text AS status, r.kind::text AS kind, r.amount::text AS amount,
+            r.source_account_id::text AS source_account_id, r.destination_account_id::text AS destination_account_id,
+            o.id::text AS original_id, o.status::text AS original_status, coalesce(o.captured_amount, o.amount)::text AS original_moved,
+            o.source_account_id::text AS original_source, o.destination_account_id::text AS original_destination
+       FROM transfers r JOIN transfers o ON o.id = r.reverses_transfer_id`,
+  );
+  const asked = new Map<string, NonNullable<TransferRecord['reversal']>>();
+  for (const record of records) if (record.reversal && record.transfer_id) asked.set(record.transfer_id, record.reversal);
+  const stored = new Map(rows.map((row) => [row.original_id, row]));
+  for (const row of rows) {
+    by_status[row.status] = (by_status[row.status] ?? 0) + 1;
+    const mirrors =
+      row.kind === 'reversal' &&
+      row.original_status === 'posted' &&
+      new Decimal(row.amount).equals(row.original_moved) &&
+      row.source_account_id === row.original_destination &&
+      row.destination_account_id === row.original_source;
+    if (!mirrors) add('reversal_mismatch', row);
+    const reversal = asked.get(row.original_id);
+    if (reversal === undefined || reversal.outcome === 'not_sent') add('phantom_reversal', row);
+  }
+  for (const [original_id, reversal] of asked) {
+    if (reversal.outcome !== 'accepted') continue;
+    if (stored.get(original_id)?.id !== reversal.transfer_id) add('accepted_reversal_lost', { original_id, reversal });
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Decimal } from '@ledgerline/money';
 import { HOLD_EXPIRES_IN_SECONDS, settleHold, type HoldActionRecord } from './holds';
 import type { Random } from './random';
+import { reverseWhenPosted, type ReversalRecord } from './reversals';
 
 /** One HTTP attempt; a platform that does not answer within this is retried like an error. */
 const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -15,6 +16,8 @@ const REPLAY_ONE_IN = 10;
 const AMOUNT_CENTS_MAX = 40_000;
 /** One transfer in this many is a hold, then captured, voided or left to expire (see `settleHold`). */
 const HOLD_ONE_IN = 5;
+/** One accepted transfer in this many is reversed by its client once it has posted. */
+const REVERSE_ONE_IN = 10;
 const CURRENCIES = ['USD', 'EUR'] as const;
 
 export interface ApiResponse {
@@ -140,6 +143,8 @@ export interface TransferRecord {
   anomalies: string[];
   /** A hold's capture or void (or neither), once it was accepted. */
   hold_action?: HoldActionRecord;
+  /** The reversal its client asked for once it had posted. */
+  reversal?: ReversalRecord;
   started_at: string;
   finished_at: string;
 }
@@ -185,6 +190,10 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
           const { transfer_id, anomalies } = record;
           record.hold_action = await settleHold(options.api, { transfer_id, key, amount: body.amount, anomalies }, random);
         }
+        if (record.outcome === 'accepted' && record.transfer_id !== null && random.integer(1, REVERSE_ONE_IN) === 1) {
+          const { transfer_id, anomalies } = record;
+          record.reversal = await reverseWhenPosted(options.api, { transfer_id, key, anomalies });
+        }
         records.push(record);
         options.onRecord(record);
       }
@@ -206,33 +215,45 @@ async function submit(api: ChaosApi, client: number, key: string, body: Transfer
     started_at: new Date().toISOString(),
     finished_at: '',
   };
-  const deadline = Date.now() + TRANSFER_DEADLINE_MS;
-  let first: ApiResponse | undefined;
-  while (record.attempts < ATTEMPTS_MAX && Date.now() < deadline) {
-    record.attempts += 1;
-    const response = await api.request('POST', '/v1/transfers', body, { 'idempotency-key': key }).catch(() => undefined);
-    if (response?.status === 202) {
-      first = response;
-      record.outcome = 'accepted';
-      record.transfer_id = String(response.body['id']);
-      break;
-    }
-    if (response?.status === 401) await api.login().catch(() => undefined);
-    else if (response && !isRetryable(response)) {
-      record.outcome = 'refused';
-      record.anomalies.push(`attempt ${record.attempts}: ${response.status} ${response.text.slice(0, 300)}`);
-      break;
-    }
-    await sleep(Math.min(100 * 2 ** Math.min(record.attempts, 5), BACKOFF_MAX_MS) * (0.5 + Math.random() / 2));
+  const { answer, attempts } = await sendCommand(api, '/v1/transfers', body, key);
+  record.attempts = attempts;
+  if (answer.kind === 'accepted') {
+    record.outcome = 'accepted';
+    record.transfer_id = String(answer.response.body['id']);
+  } else if (answer.kind === 'refused') {
+    record.outcome = 'refused';
+    record.anomalies.push(`attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
   }
-  if (first && replay) {
+  if (answer.kind === 'accepted' && replay) {
     // Same key, same body: the contract promises the original answer, byte for byte.
     const again = await api.request('POST', '/v1/transfers', body, { 'idempotency-key': key }).catch(() => undefined);
     if (again && again.status !== 202 && !isRetryable(again)) record.anomalies.push(`replay: ${again.status} ${again.text.slice(0, 300)}`);
-    if (again?.status === 202 && again.text !== first.text) record.anomalies.push(`replay answered differently: ${again.text.slice(0, 300)}`);
+    if (again?.status === 202 && again.text !== answer.response.text) record.anomalies.push(`replay answered differently: ${again.text.slice(0, 300)}`);
   }
   record.finished_at = new Date().toISOString();
   return record;
+}
+
+/** accepted: a 202; refused: an answer retrying cannot change; no_answer: retries ran out without either. */
+export type CommandAnswer = { kind: 'accepted' | 'refused'; response: ApiResponse } | { kind: 'no_answer' };
+
+/**
+ * POSTs one command (a transfer, a capture, a void, a reversal) until the platform decides it, retrying
+ * with the same Idempotency-Key and body on any error, timeout or retryable answer (logging in again
+ * after a 401): at most {@link ATTEMPTS_MAX} attempts within {@link TRANSFER_DEADLINE_MS}.
+ */
+export async function sendCommand(api: ChaosApi, path: string, body: unknown, key: string): Promise<{ answer: CommandAnswer; attempts: number }> {
+  const deadline = Date.now() + TRANSFER_DEADLINE_MS;
+  let attempts = 0;
+  while (attempts < ATTEMPTS_MAX && Date.now() < deadline) {
+    attempts += 1;
+    const response = await api.request('POST', path, body, { 'idempotency-key': key }).catch(() => undefined);
+    if (response?.status === 202) return { answer: { kind: 'accepted', response }, attempts };
+    if (response?.status === 401) await api.login().catch(() => undefined);
+    else if (response && !isRetryable(response)) return { answer: { kind: 'refused', response }, attempts };
+    await sleep(Math.min(100 * 2 ** Math.min(attempts, 5), BACKOFF_MAX_MS) * (0.5 + Math.random() / 2));
+  }
+  return { answer: { kind: 'no_answer' }, attempts };
 }
 
 /** The answers that mean "nothing decided yet, ask again": in flight, throttled, or a server-side fault. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Decimal } from '@ledgerline/money';
-import { isRetryable, type ChaosApi } from './clients';
+import { sendCommand, type ChaosApi } from './clients';
 import type { Random } from './random';
 
 /** A hold lives this long unless captured or voided first: short, so that the ones left alone expire within the run. */
@@ -8,9 +8,6 @@ export const HOLD_EXPIRES_IN_SECONDS = { min: 3, max: 8 } as const;
 /** How long a client waits for its hold to reach `pending` (screening, perhaps an officer) before leaving it alone. */
 const PENDING_WAIT_MS = 15_000;
 const POLL_INTERVAL_MS = 250;
-const ATTEMPTS_MAX = 40;
-const ACTION_DEADLINE_MS = 60_000;
-const BACKOFF_MAX_MS = 2_000;
 
 /** What a client did with one of its holds once it was pending, and what the platform answered. */
 export interface HoldActionRecord {
@@ -27,7 +24,7 @@ export interface HoldActionRecord {
 
 /**
  * Decides the fate of an accepted hold the way a card acquirer would: capture it (in full or in
- * part), void it, or let it expire, each with its own Idempotency-Key, retried on any error or timeout.
+ * part), void it, or let it expire, each with its own Idempotency-Key, sent with {@link sendCommand}.
  * Answers a correct platform never gives go to `hold.anomalies`.
  */
 export async function settleHold(
@@ -43,29 +40,15 @@ export async function settleHold(
   const record: HoldActionRecord = { action, ...(amount === undefined ? {} : { amount }), outcome: 'not_sent', attempts: 0 };
   if (action === 'none' || !(await waitForPending(api, transfer_id))) return record;
 
-  const deadline = Date.now() + ACTION_DEADLINE_MS;
-  while (record.attempts < ATTEMPTS_MAX && Date.now() < deadline) {
-    record.attempts += 1;
-    const response = await api
-      .request('POST', `/v1/transfers/${transfer_id}/${action}`, amount === undefined ? {} : { amount }, { 'idempotency-key': `${key}-${action}` })
-      .catch(() => undefined);
-    if (response?.status === 202) {
-      record.outcome = 'accepted';
-      return record;
-    }
-    if (response?.status === 409 && response.body['code'] === 'invalid_state') {
-      record.outcome = 'too_late';
-      return record;
-    }
-    if (response?.status === 401) await api.login().catch(() => undefined);
-    else if (response && !isRetryable(response)) {
-      // Answers a correct platform never gives (a 422 for a valid amount, say).
-      hold.anomalies.push(`${action} attempt ${record.attempts}: ${response.status} ${response.text.slice(0, 300)}`);
-      break;
-    }
-    await sleep(Math.min(100 * 2 ** Math.min(record.attempts, 5), BACKOFF_MAX_MS) * (0.5 + Math.random() / 2));
+  const { answer, attempts } = await sendCommand(api, `/v1/transfers/${transfer_id}/${action}`, amount === undefined ? {} : { amount }, `${key}-${action}`);
+  record.attempts = attempts;
+  if (answer.kind === 'accepted') record.outcome = 'accepted';
+  else if (answer.kind === 'refused' && answer.response.status === 409 && answer.response.body['code'] === 'invalid_state') record.outcome = 'too_late';
+  else {
+    record.outcome = 'indeterminate';
+    // Answers a correct platform never gives (a 422 for a valid amount, say).
+    if (answer.kind === 'refused') hold.anomalies.push(`${action} attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
   }
-  record.outcome = 'indeterminate';
   return record;
 }
 
