@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdOutcome, type TransferRow } from './checks';
+import { checkAtomicBatches, holdOutcome, type TransferRow } from './checks';
 import type { TransferRecord } from './clients';
 import type { HoldActionRecord } from './holds';
 
@@ -35,6 +35,7 @@ const row = (status: string, extra: Partial<TransferRow> = {}): TransferRow => (
   chaos_key: 'chaos-0-key',
   hold: true,
   captured_amount: null,
+  batch_id: null,
   debits: status === 'posted' ? 1 : 0,
   credits: status === 'posted' ? 1 : 0,
   debited: null,
@@ -74,5 +75,27 @@ describe('holdOutcome', () => {
     for (const stored of [row('posted', { captured_amount: '10.0000' }), row('voided', { status_reason: 'hold_expired' }), row('rejected')]) {
       expect(holdOutcome(record(lost), stored).violation).toBeUndefined();
     }
+  });
+});
+
+describe('checkAtomicBatches', () => {
+  const member = (index: number): TransferRecord => ({ ...record(), key: `batch-key-${index}`, transfer_id: `t${index}`, batch: { key: 'batch-key', size: 2 } });
+  const stored = (statuses: string[], batch_ids: Array<string | null> = ['b', 'b']) =>
+    new Map(statuses.map((status, index) => [`t${index}`, row(status, { id: `t${index}`, batch_id: batch_ids[index] ?? null })]));
+  const run = (rows: Map<string, TransferRow>) => {
+    const violations: string[] = [];
+    const outcomes = checkAtomicBatches([member(0), member(1)], rows, (kind) => violations.push(kind));
+    return { violations, outcomes };
+  };
+
+  it('accepts a batch that posted whole or was rejected whole', () => {
+    expect(run(stored(['posted', 'posted']))).toEqual({ violations: [], outcomes: { posted: 1 } });
+    expect(run(stored(['rejected', 'rejected']))).toEqual({ violations: [], outcomes: { rejected: 1 } });
+  });
+
+  it('flags a batch that posted in part, or whose transfers do not share one batch id', () => {
+    expect(run(stored(['posted', 'rejected'])).violations).toEqual(['atomic_batch_split']);
+    expect(run(stored(['posted', 'posted'], ['b', 'c'])).violations).toEqual(['batch_not_recorded']);
+    expect(run(stored(['posted', 'posted'], [null, null])).violations).toEqual(['batch_not_recorded']);
   });
 });

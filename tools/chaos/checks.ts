@@ -89,6 +89,8 @@ export interface Outcomes {
   holds_by_outcome: Record<string, number>;
   /** Stored reversals by status. */
   reversals_by_status: Record<string, number>;
+  /** Accepted atomic batches by outcome: posted (every transfer) or rejected (every transfer). */
+  atomic_batches: Record<string, number>;
 }
 
 export interface TransferRow {
@@ -102,6 +104,7 @@ export interface TransferRow {
   chaos_key: string | null;
   hold: boolean;
   captured_amount: string | null;
+  batch_id: string | null;
   debits: number;
   credits: number;
   /** The sum of its debit entries (null without entries). */
@@ -141,6 +144,7 @@ export async function checkAll(
     `SELECT t.id::text AS id, t.status::text AS status, t.status_reason, t.source_account_id::text AS source_account_id,
             t.destination_account_id::text AS destination_account_id, t.amount::text AS amount, t.currency::text AS currency,
             t.metadata->>'chaos_key' AS chaos_key, t.hold, t.captured_amount::text AS captured_amount,
+            t.batch_id::text AS batch_id,
             count(e.id) FILTER (WHERE e.direction = 'debit')::int AS debits,
             count(e.id) FILTER (WHERE e.direction = 'credit')::int AS credits,
             (sum(e.amount) FILTER (WHERE e.direction = 'debit'))::text AS debited
@@ -173,9 +177,10 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {} };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {} };
   await checkCases(pool, add, outcomes.cases_by_status);
   await checkReversals(pool, records, add, outcomes.reversals_by_status);
+  outcomes.atomic_batches = checkAtomicBatches(records, byId, add);
   for (const record of records) {
     for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
     if (record.outcome !== 'accepted') {
@@ -243,6 +248,28 @@ export function holdOutcome(record: TransferRecord, row: TransferRow): { name: s
 }
 
 /**
+ * Atomic batches: the transfers of one accepted batch are stored under one batch id and end alike,
+ * every one posted or none (a rejection of one, by the ledger or by compliance, rejects them all).
+ */
+export function checkAtomicBatches(records: TransferRecord[], byId: ReadonlyMap<string, TransferRow>, add: (kind: string, detail: unknown) => void): Record<string, number> {
+  const batches = new Map<string, TransferRecord[]>();
+  for (const record of records) if (record.batch && record.outcome === 'accepted') batches.set(record.batch.key, [...(batches.get(record.batch.key) ?? []), record]);
+  const by_outcome: Record<string, number> = {};
+  for (const [key, members] of batches) {
+    const rows = members.map((member) => byId.get(member.transfer_id ?? ''));
+    if (rows.some((row) => row === undefined)) continue; // reported as accepted_transfer_lost
+    const stored = rows as TransferRow[];
+    const batch_ids = new Set(stored.map((row) => row.batch_id));
+    if (batch_ids.size !== 1 || batch_ids.has(null) || stored.length !== members[0]!.batch!.size) add('batch_not_recorded', { key, batch_ids: [...batch_ids], transfers: stored.length });
+    const posted = stored.filter((row) => row.status === 'posted').length;
+    if (posted !== 0 && posted !== stored.length) add('atomic_batch_split', { key, statuses: stored.map((row) => `${row.id}:${row.status}`) });
+    const outcome = posted === stored.length ? 'posted' : posted === 0 ? 'rejected' : 'split';
+    by_outcome[outcome] = (by_outcome[outcome] ?? 0) + 1;
+  }
+  return by_outcome;
+}
+
+/**
  * Reversals: each stored one sends back exactly what its posted original moved (the captured part of a
  * hold), between the same two accounts the other way round, and was asked for by the original's
  * client; each reversal a client saw accepted is stored as the reversal of its transfer. At most one
@@ -301,7 +328,8 @@ async function checkCases(pool: pg.Pool, add: (kind: string, detail: unknown) =>
   const { rows: orphans } = await pool.query(
     `SELECT t.id::text AS id FROM transfers t
       WHERE t.status = 'rejected' AND t.status_reason = 'compliance_rejected'
-        AND NOT EXISTS (SELECT 1 FROM compliance_cases c WHERE c.transfer_id = t.id AND c.status = 'rejected')`,
+        AND NOT EXISTS (SELECT 1 FROM compliance_cases c
+                         WHERE c.status = 'rejected' AND (c.transfer_id = t.id OR c.batch_id = t.batch_id))`,
   );
   for (const row of orphans) add('compliance_rejected_without_case', row);
 }

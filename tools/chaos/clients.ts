@@ -18,6 +18,9 @@ const AMOUNT_CENTS_MAX = 40_000;
 const HOLD_ONE_IN = 5;
 /** One accepted transfer in this many is reversed by its client once it has posted. */
 const REVERSE_ONE_IN = 10;
+/** One request in this many is an atomic batch of 2 to {@link BATCH_SIZE_MAX} transfers. */
+const BATCH_ONE_IN = 10;
+const BATCH_SIZE_MAX = 4;
 const CURRENCIES = ['USD', 'EUR'] as const;
 
 export interface ApiResponse {
@@ -145,6 +148,8 @@ export interface TransferRecord {
   hold_action?: HoldActionRecord;
   /** The reversal its client asked for once it had posted. */
   reversal?: ReversalRecord;
+  /** Set when the transfer was one of an atomic batch: the batch's Idempotency-Key and size. */
+  batch?: { key: string; size: number };
   started_at: string;
   finished_at: string;
 }
@@ -171,16 +176,17 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
       const random = options.random.fork();
       while (Date.now() < options.until_ms) {
         const group = random.pick(groups);
-        const [source, destination] = random.shuffled(group) as [BankAccount, BankAccount];
-        const cents = random.integer(1, AMOUNT_CENTS_MAX);
         const key = `chaos-${client}-${randomUUID()}`;
-        const body: TransferBody = {
-          source_account_id: source.id,
-          destination_account_id: destination.id,
-          amount: new Decimal(cents).dividedBy(100).toFixed(2),
-          currency: source.currency,
-          metadata: { chaos_key: key },
-        };
+        if (random.integer(1, BATCH_ONE_IN) === 1) {
+          const size = random.integer(2, BATCH_SIZE_MAX);
+          const bodies = Array.from({ length: size }, (_, index) => transferBody(group, `${key}-${index}`, random));
+          for (const record of await submitAtomicBatch(options.api, client, key, bodies)) {
+            records.push(record);
+            options.onRecord(record);
+          }
+          continue;
+        }
+        const body = transferBody(group, key, random);
         if (random.integer(1, HOLD_ONE_IN) === 1) {
           body.hold = true;
           body.hold_expires_in_seconds = random.integer(HOLD_EXPIRES_IN_SECONDS.min, HOLD_EXPIRES_IN_SECONDS.max);
@@ -200,6 +206,47 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
     }),
   );
   return records;
+}
+
+/** A transfer between two different accounts of one currency, of 0.01 to 400.00, tagged with its key. */
+function transferBody(group: readonly BankAccount[], key: string, random: Random): TransferBody {
+  const [source, destination] = random.shuffled(group) as [BankAccount, BankAccount];
+  return {
+    source_account_id: source.id,
+    destination_account_id: destination.id,
+    amount: new Decimal(random.integer(1, AMOUNT_CENTS_MAX)).dividedBy(100).toFixed(2),
+    currency: source.currency,
+    metadata: { chaos_key: key },
+  };
+}
+
+/**
+ * Sends an atomic batch until a 202 names it (one key for the batch, retried like a transfer) and
+ * returns one record per transfer in it, each under its own `metadata.chaos_key`.
+ */
+async function submitAtomicBatch(api: ChaosApi, client: number, key: string, bodies: TransferBody[]): Promise<TransferRecord[]> {
+  const started_at = new Date().toISOString();
+  const { answer, attempts } = await sendCommand(api, '/v1/transfers/batch', { atomic: true, transfers: bodies }, key);
+  const stored = answer.kind === 'accepted' ? (answer.response.body['transfers'] as Array<Record<string, unknown>> | undefined) ?? [] : [];
+  const finished_at = new Date().toISOString();
+  return bodies.map((body): TransferRecord => {
+    const mine = stored.find((transfer) => (transfer['metadata'] as TransferBody['metadata'] | undefined)?.chaos_key === body.metadata.chaos_key);
+    const anomalies: string[] = [];
+    if (answer.kind === 'refused') anomalies.push(`batch attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
+    if (answer.kind === 'accepted' && mine === undefined) anomalies.push(`batch 202 without transfer ${body.metadata.chaos_key}`);
+    return {
+      key: body.metadata.chaos_key,
+      client,
+      body,
+      outcome: answer.kind === 'accepted' ? 'accepted' : answer.kind === 'refused' ? 'refused' : 'indeterminate',
+      transfer_id: mine === undefined ? null : String(mine['id']),
+      attempts,
+      anomalies,
+      started_at,
+      finished_at,
+      batch: { key, size: bodies.length },
+    };
+  });
 }
 
 /** Sends one transfer until a 202 names it, retrying with the same key on any error, timeout or retryable answer. */
