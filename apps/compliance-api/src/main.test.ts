@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTH_CONFIG } from '@ledgerline/auth/testing';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { freePort } from '@ledgerline/processes';
-import { spawnApp, waitUntil } from '@ledgerline/queue/testing';
+import { spawnApp, waitUntil, expectOneLineConfigError } from '@ledgerline/queue/testing';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 let database: TestDatabase;
@@ -17,10 +17,7 @@ const authEnvironment = () => Object.fromEntries(Object.entries(TEST_AUTH_CONFIG
 
 describe('compliance-api main', () => {
   it('prints one line naming the bad variable and exits 1', async () => {
-    const run = spawnApp(MAIN, { ...authEnvironment(), PORT: 'seventy' });
-    const { code, stderr } = await run.exited;
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^compliance-api: Invalid configuration: PORT /)]);
+    await expectOneLineConfigError(MAIN, { ...authEnvironment(), PORT: 'seventy' }, /^compliance-api: Invalid configuration: PORT /);
   }, 60_000);
 
   it('listens, is ready with its database and Redis, and stops cleanly on SIGTERM', async () => {

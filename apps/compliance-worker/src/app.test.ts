@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { jobs, type JobSpec } from '@ledgerline/queue';
 import { DEFAULT_COMPLIANCE_THRESHOLDS } from '@ledgerline/screening';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
+import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
@@ -180,12 +180,7 @@ describe('compliance-worker', () => {
   });
 
   it('main: a bad configuration prints one line and exits 1', async () => {
-    const run = spawnApp(MAIN, { SCREENING_CONCURRENCY: '0' });
-    const { code, stderr } = await run.exited;
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^compliance-worker: Invalid configuration: SCREENING_CONCURRENCY /),
-    ]);
+    await expectOneLineConfigError(MAIN, { SCREENING_CONCURRENCY: '0' }, /^compliance-worker: Invalid configuration: SCREENING_CONCURRENCY /);
   }, 60_000);
 
   it('main: screens transfers with the configured thresholds and stops cleanly on SIGTERM', async () => {

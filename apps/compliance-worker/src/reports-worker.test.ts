@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@ledgerline/db/testing';
 import { createOutboxRelay, jobs } from '@ledgerline/queue';
-import { captureLogger, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
+import { captureLogger, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
 import { createReportService, type ReportService, type ReportType, type SanctionsRescreen } from '@ledgerline/reports';
 import { createReportLedger, createTestRescreener } from '@ledgerline/reports/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
@@ -189,9 +189,6 @@ describe('the reports worker', () => {
   });
 
   it('main: a bad reports setting prints one line and exits 1', async () => {
-    const run = spawnApp(MAIN, { REPORTS_CONCURRENCY: '3' });
-    const { code, stderr } = await run.exited;
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^compliance-worker: Invalid configuration: REPORTS_CONCURRENCY /)]);
+    await expectOneLineConfigError(MAIN, { REPORTS_CONCURRENCY: '3' }, /^compliance-worker: Invalid configuration: REPORTS_CONCURRENCY /);
   }, 60_000);
 });

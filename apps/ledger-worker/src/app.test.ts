@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { checkInvariants, createPostingEngine } from '@ledgerline/ledger';
 import { jobs, type JobSpec } from '@ledgerline/queue';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
+import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
 import { startLedgerWorker, type LedgerWorker } from './app';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
@@ -250,12 +250,7 @@ describe('ledger-worker', () => {
   });
 
   it('main: a bad configuration prints one line and exits 1', async () => {
-    const run = spawnApp(MAIN, { LEDGER_CONCURRENCY: 'many' });
-    const { code, stderr } = await run.exited;
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^ledger-worker: Invalid configuration: LEDGER_CONCURRENCY /),
-    ]);
+    await expectOneLineConfigError(MAIN, { LEDGER_CONCURRENCY: 'many' }, /^ledger-worker: Invalid configuration: LEDGER_CONCURRENCY /);
   }, 60_000);
 
   it('main: posts transfers and stops cleanly on SIGTERM', async () => {

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@ledgerline/db/testing';
 import { enqueueOutbox, jobs } from '@ledgerline/queue';
-import { captureLogger, spawnApp, waitUntil, useQueueTestbed } from '@ledgerline/queue/testing';
+import { captureLogger, spawnApp, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
 import { startOutboxRelay } from './app';
 import { verifyAuditChain } from '@ledgerline/audit';
 
@@ -60,12 +60,7 @@ describe('outbox-relay', () => {
   });
 
   it('main: a bad configuration prints one line and exits 1', async () => {
-    const run = spawnApp(MAIN, { DATABASE_URL: 'mysql://nope', REDIS_URL: redis_url });
-    const { code, stderr } = await run.exited;
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^outbox-relay: Invalid configuration: DATABASE_URL /),
-    ]);
+    await expectOneLineConfigError(MAIN, { DATABASE_URL: 'mysql://nope', REDIS_URL: redis_url }, /^outbox-relay: Invalid configuration: DATABASE_URL /);
   }, 60_000);
 
   it('main: runs the relay and stops cleanly on SIGTERM', async () => {

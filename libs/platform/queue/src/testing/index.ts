@@ -4,13 +4,15 @@
  * outcome, and a logger whose lines a test can read. Use `uniqueQueuePrefix()` from
  * `@ledgerline/db/testing` as the BullMQ prefix, and {@link deleteQueueKeys} with it after the tests.
  * {@link spawnApp} runs a worker's `main.ts` as its own process, to test configuration errors and
- * shutdown on signals. {@link failJobs} puts jobs in the failed set, for tests of operator actions.
+ * shutdown on signals, and {@link expectOneLineConfigError} checks how it refuses a bad configuration.
+ * {@link failJobs} puts jobs in the failed set, for tests of operator actions.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError } from 'bullmq';
 import { pino, type Logger } from 'pino';
+import { expect } from 'vitest';
 import { createProducerConnection, createWorkerConnection } from '../connection/connection';
 import type { JobSpec } from '../jobs/jobs';
 import { createJobProducer } from '../jobs/producer';
@@ -120,6 +122,16 @@ export function spawnApp(entry: string, environment: Record<string, string>): Sp
       });
     },
   };
+}
+
+/**
+ * Runs an app's `main.ts` with `environment` and asserts what a bad configuration must do: exit 1 with
+ * exactly one line on stderr (no stack trace), matching `line`.
+ */
+export async function expectOneLineConfigError(entry: string, environment: Record<string, string>, line: RegExp): Promise<void> {
+  const { code, stderr } = await spawnApp(entry, environment).exited;
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
 }
 
 export interface FailJobsOptions {
