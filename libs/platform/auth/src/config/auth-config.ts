@@ -35,6 +35,7 @@ export type AuthConfig = Static<typeof AuthConfigSchema>;
 export const AuthIssuerConfigSchema = Type.Object({
   BOOTSTRAP_ADMIN_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,128}$' })),
   BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
+  // Per client id *and* address (see LoginThrottleOptions): a stranger cannot lock a client out everywhere.
   AUTH_FAILURES_MAX_PER_CLIENT: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   AUTH_FAILURES_MAX_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
   AUTH_LOCKOUT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 900_000 }),

@@ -84,14 +84,15 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
     expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/client_secret', message: 'is required' }] });
   });
 
-  it('locks a client out after repeated failures, even for the right secret, with Retry-After', async () => {
+  it('locks a client out from the guessing address after repeated failures, even for the right secret, with Retry-After', async () => {
     const created = await clients.create({ name: 'Victim', role: 'service', customer_id: null });
     if (!created.ok) throw new Error('expected a client');
     const { client_id, client_secret } = created.client;
+    const attacker = newAddress();
     for (let attempt = 0; attempt < FAILURES_MAX_PER_CLIENT; attempt += 1) {
-      expect((await requestToken(client_id, 'guess', newAddress())).statusCode).toBe(401);
+      expect((await requestToken(client_id, 'guess', attacker)).statusCode).toBe(401);
     }
-    const locked = await requestToken(client_id, client_secret, newAddress());
+    const locked = await requestToken(client_id, client_secret, attacker);
     expect(locked.statusCode).toBe(429);
     expect(locked.json()).toMatchObject({ code: 'rate_limited' });
     const retryAfter = Number(locked.headers['retry-after']);
@@ -99,6 +100,17 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     // The lock lives in Redis, so every instance sees it.
     expect((await redis.keys(`${key_prefix}:auth-failures:client:*`)).length).toBeGreaterThan(0);
+  });
+
+  it('does not let failures from other addresses lock the client out of its own', async () => {
+    const created = await clients.create({ name: 'Bank backend', role: 'service', customer_id: null });
+    if (!created.ok) throw new Error('expected a client');
+    const { client_id, client_secret } = created.client;
+    // A stranger who knows the client id fails from many addresses, more often than one address may.
+    for (let attempt = 0; attempt < FAILURES_MAX_PER_CLIENT * 3; attempt += 1) {
+      expect((await requestToken(client_id, 'guess', newAddress())).statusCode).toBe(401);
+    }
+    expect((await requestToken(client_id, client_secret, newAddress())).statusCode).toBe(200);
   });
 
   it('forgets earlier failures after a successful login', async () => {
@@ -126,7 +138,8 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
   });
 
   it('counts parallel guesses before checking them, so a burst cannot get past the limit', async () => {
-    const burst = await Promise.all(Array.from({ length: 6 }, () => requestToken('burst-target', 'guess', newAddress())));
+    const address = newAddress();
+    const burst = await Promise.all(Array.from({ length: 6 }, () => requestToken('burst-target', 'guess', address)));
     const statuses = burst.map((response) => response.statusCode).sort();
     expect(statuses.filter((status) => status === 401)).toHaveLength(FAILURES_MAX_PER_CLIENT);
     expect(statuses.filter((status) => status === 429)).toHaveLength(6 - FAILURES_MAX_PER_CLIENT);

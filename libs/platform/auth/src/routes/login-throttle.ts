@@ -4,7 +4,13 @@ import type { Redis } from 'ioredis';
 export interface LoginThrottleOptions {
   redis: Redis;
   key_prefix: string;
-  /** Failed attempts for one client id, within the window, before it is locked. */
+  /**
+   * Failed attempts for one client id from one address, within the window, before that client is
+   * locked for that address. Not for the client id everywhere: a lock anyone could trigger from
+   * anywhere would let a stranger who knows a client id lock a bank's backend out with a few wrong
+   * secrets. Guessing across many addresses gains nothing either, since secrets are at least 32
+   * characters (generated ones 256 random bits); the per-address count bounds each address.
+   */
   failures_max_per_client: number;
   /** Failed attempts from one address, within the window, before it is locked. */
   failures_max_per_ip: number;
@@ -17,9 +23,9 @@ const DECREMENT_IF_PRESENT = "if redis.call('EXISTS', KEYS[1]) == 1 then return 
 export type ThrottleDecision = { allowed: true } | { allowed: false; retry_after_seconds: number };
 
 export interface LoginThrottle {
-  /** Counts an attempt before the secret is checked; refuses it when the client or address is locked. */
+  /** Counts an attempt before the secret is checked; refuses it when the client (from this address) or the address is locked. */
   begin(client_id: string, ip: string): Promise<ThrottleDecision>;
-  /** Takes back the attempt of a successful login (and forgets the client's earlier failures). */
+  /** Takes back the attempt of a successful login (and forgets the client's earlier failures from this address). */
   succeeded(client_id: string, ip: string): Promise<void>;
 }
 
@@ -29,18 +35,20 @@ export interface LoginThrottle {
  * slip through between a check and an increment. Unknown client ids are counted like known ones.
  */
 export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
-  const clientKey = (client_id: string) =>
-    `${options.key_prefix}:auth-failures:client:${createHash('sha256').update(client_id).digest('hex').slice(0, 32)}`;
+  // Hashed: client ids are caller-chosen strings of up to 128 characters, and the key should not hold them.
+  const clientKey = (client_id: string, ip: string) =>
+    `${options.key_prefix}:auth-failures:client:${createHash('sha256').update(`${client_id}\n${ip}`).digest('hex').slice(0, 32)}`;
   const ipKey = (ip: string) => `${options.key_prefix}:auth-failures:ip:${ip}`;
 
   return {
     async begin(client_id, ip) {
+      const client = clientKey(client_id, ip);
       const results = await options.redis
         .multi()
         // SET NX starts the window at the first attempt; INCR keeps the key's expiry.
-        .set(clientKey(client_id), 0, 'PX', options.window_ms, 'NX')
-        .incr(clientKey(client_id))
-        .pttl(clientKey(client_id))
+        .set(client, 0, 'PX', options.window_ms, 'NX')
+        .incr(client)
+        .pttl(client)
         .set(ipKey(ip), 0, 'PX', options.window_ms, 'NX')
         .incr(ipKey(ip))
         .pttl(ipKey(ip))
@@ -56,7 +64,7 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
     },
 
     async succeeded(client_id, ip) {
-      await options.redis.del(clientKey(client_id));
+      await options.redis.del(clientKey(client_id, ip));
       // Only while the window lasts: a DECR on an expired key would create one that never expires.
       await options.redis.eval(DECREMENT_IF_PRESENT, 1, ipKey(ip));
     },
