@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkAtomicBatches, holdOutcome, type TransferRow } from './checks';
+import { checkAtomicBatches, holdOutcome, matchesRequest, type TransferRow } from './checks';
 import type { TransferRecord } from './clients';
 import type { HoldActionRecord } from './holds';
 
 const record = (hold_action?: HoldActionRecord): TransferRecord => ({
   key: 'chaos-0-key',
   client: 0,
+  kind: 'transfer',
   body: {
     source_account_id: 'a',
     destination_account_id: 'b',
@@ -26,6 +27,7 @@ const record = (hold_action?: HoldActionRecord): TransferRecord => ({
 
 const row = (status: string, extra: Partial<TransferRow> = {}): TransferRow => ({
   id: 't',
+  kind: 'transfer',
   status,
   status_reason: null,
   source_account_id: 'a',
@@ -97,5 +99,28 @@ describe('checkAtomicBatches', () => {
     expect(run(stored(['posted', 'rejected'])).violations).toEqual(['atomic_batch_split']);
     expect(run(stored(['posted', 'posted'], ['b', 'c'])).violations).toEqual(['batch_not_recorded']);
     expect(run(stored(['posted', 'posted'], [null, null])).violations).toEqual(['batch_not_recorded']);
+  });
+});
+
+describe('matchesRequest', () => {
+  const movement = (kind: 'deposit' | 'withdrawal'): TransferRecord => ({
+    ...record(),
+    kind,
+    body: { account_id: 'a', amount: '25.00', currency: 'USD', description: 'chaos-0-key' },
+  });
+
+  it('matches a transfer stored as it was sent, a hold as a hold', () => {
+    expect(matchesRequest(record(), row('posted'))).toBe(true);
+    expect(matchesRequest(record(), row('posted', { hold: false }))).toBe(false);
+    expect(matchesRequest(record(), row('posted', { amount: '25.0100' }))).toBe(false);
+    expect(matchesRequest(record(), row('posted', { destination_account_id: 'c' }))).toBe(false);
+  });
+
+  it('matches a deposit that credits, and a withdrawal that debits, the account it names', () => {
+    expect(matchesRequest(movement('deposit'), row('posted', { kind: 'deposit', hold: false, source_account_id: 'settlement', destination_account_id: 'a' }))).toBe(true);
+    expect(matchesRequest(movement('withdrawal'), row('posted', { kind: 'withdrawal', hold: false, source_account_id: 'a', destination_account_id: 'settlement' }))).toBe(true);
+    // Money the wrong way round, or a withdrawal stored as a deposit, is not what was asked for.
+    expect(matchesRequest(movement('deposit'), row('posted', { kind: 'deposit', hold: false, source_account_id: 'a', destination_account_id: 'settlement' }))).toBe(false);
+    expect(matchesRequest(movement('withdrawal'), row('posted', { kind: 'deposit', hold: false, source_account_id: 'a', destination_account_id: 'settlement' }))).toBe(false);
   });
 });

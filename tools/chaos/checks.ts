@@ -91,10 +91,13 @@ export interface Outcomes {
   reversals_by_status: Record<string, number>;
   /** Accepted atomic batches by outcome: posted (every transfer) or rejected (every transfer). */
   atomic_batches: Record<string, number>;
+  /** Accepted deposits and withdrawals by kind and status: `deposit.posted`, `withdrawal.rejected`, ... */
+  movements: Record<string, number>;
 }
 
 export interface TransferRow {
   id: string;
+  kind: string;
   status: string;
   status_reason: string | null;
   source_account_id: string;
@@ -123,17 +126,6 @@ export async function checkAll(
   const report = await checkInvariants(context.db, { violations_max: 20, timeout_ms: 120_000 });
   for (const violation of report.violations) add(`ledger_${violation.kind}`, violation);
 
-  // Transfers among the customer accounts move money; they neither create nor destroy it.
-  const { rows: held } = await pool.query<{ currency: string; posted: string }>(
-    `SELECT currency::text AS currency, sum(posted_credits - posted_debits)::text AS posted
-       FROM accounts WHERE id = ANY($1::uuid[]) GROUP BY currency`,
-    [bank.accounts.map((account) => account.id)],
-  );
-  for (const [currency, funded] of bank.funded_by_currency) {
-    const posted = held.find((row) => row.currency === currency)?.posted ?? '0';
-    if (!new Decimal(posted).equals(funded)) add('money_not_conserved', { currency, funded: funded.toFixed(2), held_now: posted });
-  }
-
   const { rows: overdrawn } = await pool.query(
     `SELECT id::text AS id, (posted_credits - posted_debits)::text AS posted, overdraft_limit::text AS overdraft_limit
        FROM accounts WHERE kind <> 'settlement' AND posted_credits - posted_debits - pending_debits + overdraft_limit < 0`,
@@ -141,9 +133,9 @@ export async function checkAll(
   for (const row of overdrawn) add('beyond_overdraft', row);
 
   const { rows: transfers } = await pool.query<TransferRow>(
-    `SELECT t.id::text AS id, t.status::text AS status, t.status_reason, t.source_account_id::text AS source_account_id,
+    `SELECT t.id::text AS id, t.kind::text AS kind, t.status::text AS status, t.status_reason, t.source_account_id::text AS source_account_id,
             t.destination_account_id::text AS destination_account_id, t.amount::text AS amount, t.currency::text AS currency,
-            t.metadata->>'chaos_key' AS chaos_key, t.hold, t.captured_amount::text AS captured_amount,
+            coalesce(t.metadata->>'chaos_key', CASE WHEN t.kind IN ('deposit', 'withdrawal') THEN t.description END) AS chaos_key, t.hold, t.captured_amount::text AS captured_amount,
             t.batch_id::text AS batch_id,
             count(e.id) FILTER (WHERE e.direction = 'debit')::int AS debits,
             count(e.id) FILTER (WHERE e.direction = 'credit')::int AS credits,
@@ -152,6 +144,7 @@ export async function checkAll(
       GROUP BY t.id`,
   );
   const byId = new Map(transfers.map((row) => [row.id, row]));
+  await checkMoneyConserved(pool, bank, transfers, add);
   const byKey = new Map<string, TransferRow[]>();
   for (const row of transfers) if (row.chaos_key) byKey.set(row.chaos_key, [...(byKey.get(row.chaos_key) ?? []), row]);
   const recordsByKey = new Map(records.map((record) => [record.key, record]));
@@ -177,7 +170,7 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {} };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {}, movements: {} };
   await checkCases(pool, add, outcomes.cases_by_status);
   await checkReversals(pool, records, add, outcomes.reversals_by_status);
   outcomes.atomic_batches = checkAtomicBatches(records, byId, add);
@@ -192,16 +185,11 @@ export async function checkAll(
       add('accepted_transfer_lost', { key: record.key, id: record.transfer_id });
       continue;
     }
-    const body = record.body;
-    const same =
-      row.chaos_key === record.key &&
-      row.source_account_id === body.source_account_id &&
-      row.destination_account_id === body.destination_account_id &&
-      row.currency === body.currency &&
-      new Decimal(row.amount).equals(body.amount);
-    if (!same) add('accepted_transfer_altered', { key: record.key, sent: body, stored: row });
-    if (row.hold !== (body.hold === true)) add('accepted_transfer_altered', { key: record.key, sent_hold: body.hold ?? false, stored_hold: row.hold });
-    if (body.hold) {
+    if (!matchesRequest(record, row)) add('accepted_transfer_altered', { key: record.key, kind: record.kind, sent: record.body, stored: row });
+    if (record.kind !== 'transfer') {
+      const name = `${record.kind}.${row.status}`;
+      outcomes.movements[name] = (outcomes.movements[name] ?? 0) + 1;
+    } else if (record.body.hold) {
       const outcome = holdOutcome(record, row);
       outcomes.holds_by_outcome[outcome.name] = (outcomes.holds_by_outcome[outcome.name] ?? 0) + 1;
       if (outcome.violation !== undefined) add(outcome.violation, { key: record.key, id: row.id, hold_action: record.hold_action, status: row.status, status_reason: row.status_reason, captured_amount: row.captured_amount });
@@ -223,6 +211,49 @@ export async function checkAll(
   if (Object.keys(failed).length > 0) add('job_failed', { failed, examples: await context.queues.failedReasons() });
 
   return { violations, outcomes };
+}
+
+/**
+ * Whether the stored transfer is the one its client sent: its key, kind, currency and amount, and its
+ * accounts (a deposit credits, a withdrawal debits the account it names; the settlement account is
+ * the other side). A hold is stored as a hold, and nothing else is.
+ */
+export function matchesRequest(record: TransferRecord, row: TransferRow): boolean {
+  const { body } = record;
+  const common = row.chaos_key === record.key && row.kind === record.kind && row.currency === body.currency && new Decimal(row.amount).equals(body.amount);
+  if (!common) return false;
+  switch (record.kind) {
+    case 'transfer':
+      return row.source_account_id === record.body.source_account_id && row.destination_account_id === record.body.destination_account_id && row.hold === (record.body.hold === true);
+    case 'deposit':
+      return row.destination_account_id === record.body.account_id && !row.hold;
+    case 'withdrawal':
+      return row.source_account_id === record.body.account_id && !row.hold;
+  }
+}
+
+/**
+ * Transfers among the customer accounts move money; they neither create nor destroy it. So the
+ * accounts hold together, per currency, what the funding deposits brought plus the chaos deposits
+ * that posted minus the withdrawals that posted (each counted once: duplicates and requests nobody
+ * sent are violations of their own below).
+ */
+async function checkMoneyConserved(pool: pg.Pool, bank: Bank, transfers: TransferRow[], add: (kind: string, detail: unknown) => void): Promise<void> {
+  const expected = new Map([...bank.funded_by_currency].map(([currency, funded]) => [currency, new Decimal(funded)]));
+  for (const row of transfers) {
+    if (row.chaos_key === null || row.status !== 'posted' || (row.kind !== 'deposit' && row.kind !== 'withdrawal')) continue;
+    const signed = row.kind === 'deposit' ? new Decimal(row.amount) : new Decimal(row.amount).negated();
+    expected.set(row.currency, (expected.get(row.currency) ?? new Decimal(0)).plus(signed));
+  }
+  const { rows: held } = await pool.query<{ currency: string; posted: string }>(
+    `SELECT currency::text AS currency, sum(posted_credits - posted_debits)::text AS posted
+       FROM accounts WHERE id = ANY($1::uuid[]) GROUP BY currency`,
+    [bank.accounts.map((account) => account.id)],
+  );
+  for (const [currency, amount] of expected) {
+    const posted = held.find((row) => row.currency === currency)?.posted ?? '0';
+    if (!new Decimal(posted).equals(amount)) add('money_not_conserved', { currency, expected: amount.toFixed(2), held_now: posted });
+  }
 }
 
 /**

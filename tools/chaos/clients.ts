@@ -21,6 +21,8 @@ const REVERSE_ONE_IN = 10;
 /** One request in this many is an atomic batch of 2 to {@link BATCH_SIZE_MAX} transfers. */
 const BATCH_ONE_IN = 10;
 const BATCH_SIZE_MAX = 4;
+/** One request in this many is a deposit or a withdrawal (half each) on one account, money from or to the outside. */
+const MOVEMENT_ONE_IN = 10;
 const CURRENCIES = ['USD', 'EUR'] as const;
 
 export interface ApiResponse {
@@ -84,7 +86,7 @@ export interface BankAccount {
 
 export interface Bank {
   accounts: BankAccount[];
-  /** What the customer accounts of each currency hold together: the deposits, which transfers only move around. */
+  /** What the funding deposits brought to the customer accounts of each currency (later deposits and withdrawals add and take away). */
   funded_by_currency: Map<string, Decimal>;
 }
 
@@ -133,11 +135,30 @@ export interface TransferBody {
   hold_expires_in_seconds?: number;
 }
 
+/**
+ * A deposit or withdrawal: the settlement account is the other side. The contract gives these no
+ * metadata, so the key goes in `description`, where the checks find it.
+ */
+export interface MovementBody {
+  account_id: string;
+  amount: string;
+  currency: string;
+  description: string;
+}
+
+export type MovementKind = 'deposit' | 'withdrawal';
+
+const MOVEMENT_PATH: Record<MovementKind, string> = { deposit: '/v1/deposits', withdrawal: '/v1/withdrawals' };
+
+/** What one logical request asked for: a transfer between two bank accounts, or money in or out of one. */
+export type RequestOf = { kind: 'transfer'; body: TransferBody } | { kind: MovementKind; body: MovementBody };
+
 /** One logical transfer as its client saw it: its history entry. */
-export interface TransferRecord {
+export type TransferRecord = RecordOutcome & RequestOf;
+
+interface RecordOutcome {
   key: string;
   client: number;
-  body: TransferBody;
   /** accepted: a 202 named its transfer; indeterminate: retries ran out without one; refused: an answer retrying cannot change. */
   outcome: 'accepted' | 'indeterminate' | 'refused';
   transfer_id: string | null;
@@ -186,12 +207,20 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
           }
           continue;
         }
+        const replay = random.integer(1, REPLAY_ONE_IN) === 1;
+        if (random.integer(1, MOVEMENT_ONE_IN) === 1) {
+          const kind: MovementKind = random.integer(0, 1) === 0 ? 'deposit' : 'withdrawal';
+          const record = await submit(options.api, client, key, { kind, body: movementBody(random.pick(options.accounts), key, random) }, replay);
+          records.push(record);
+          options.onRecord(record);
+          continue;
+        }
         const body = transferBody(group, key, random);
         if (random.integer(1, HOLD_ONE_IN) === 1) {
           body.hold = true;
           body.hold_expires_in_seconds = random.integer(HOLD_EXPIRES_IN_SECONDS.min, HOLD_EXPIRES_IN_SECONDS.max);
         }
-        const record = await submit(options.api, client, key, body, random.integer(1, REPLAY_ONE_IN) === 1);
+        const record = await submit(options.api, client, key, { kind: 'transfer', body }, replay);
         if (body.hold && record.outcome === 'accepted' && record.transfer_id !== null) {
           const { transfer_id, anomalies } = record;
           record.hold_action = await settleHold(options.api, { transfer_id, key, amount: body.amount, anomalies }, random);
@@ -214,10 +243,19 @@ function transferBody(group: readonly BankAccount[], key: string, random: Random
   return {
     source_account_id: source.id,
     destination_account_id: destination.id,
-    amount: new Decimal(random.integer(1, AMOUNT_CENTS_MAX)).dividedBy(100).toFixed(2),
+    amount: randomAmount(random),
     currency: source.currency,
     metadata: { chaos_key: key },
   };
+}
+
+/** A deposit to or withdrawal from one account, of 0.01 to 400.00, its key as its description. */
+function movementBody(account: BankAccount, key: string, random: Random): MovementBody {
+  return { account_id: account.id, amount: randomAmount(random), currency: account.currency, description: key };
+}
+
+function randomAmount(random: Random): string {
+  return new Decimal(random.integer(1, AMOUNT_CENTS_MAX)).dividedBy(100).toFixed(2);
 }
 
 /**
@@ -237,6 +275,7 @@ async function submitAtomicBatch(api: ChaosApi, client: number, key: string, bod
     return {
       key: body.metadata.chaos_key,
       client,
+      kind: 'transfer',
       body,
       outcome: answer.kind === 'accepted' ? 'accepted' : answer.kind === 'refused' ? 'refused' : 'indeterminate',
       transfer_id: mine === undefined ? null : String(mine['id']),
@@ -249,12 +288,13 @@ async function submitAtomicBatch(api: ChaosApi, client: number, key: string, bod
   });
 }
 
-/** Sends one transfer until a 202 names it, retrying with the same key on any error, timeout or retryable answer. */
-async function submit(api: ChaosApi, client: number, key: string, body: TransferBody, replay: boolean): Promise<TransferRecord> {
+/** Sends one transfer (or deposit, or withdrawal) until a 202 names it, retrying with the same key on any error, timeout or retryable answer. */
+async function submit(api: ChaosApi, client: number, key: string, request: RequestOf, replay: boolean): Promise<TransferRecord> {
+  const path = request.kind === 'transfer' ? '/v1/transfers' : MOVEMENT_PATH[request.kind];
   const record: TransferRecord = {
     key,
     client,
-    body,
+    ...request,
     outcome: 'indeterminate',
     transfer_id: null,
     attempts: 0,
@@ -262,7 +302,7 @@ async function submit(api: ChaosApi, client: number, key: string, body: Transfer
     started_at: new Date().toISOString(),
     finished_at: '',
   };
-  const { answer, attempts } = await sendCommand(api, '/v1/transfers', body, key);
+  const { answer, attempts } = await sendCommand(api, path, request.body, key);
   record.attempts = attempts;
   if (answer.kind === 'accepted') {
     record.outcome = 'accepted';
@@ -273,7 +313,7 @@ async function submit(api: ChaosApi, client: number, key: string, body: Transfer
   }
   if (answer.kind === 'accepted' && replay) {
     // Same key, same body: the contract promises the original answer, byte for byte.
-    const again = await api.request('POST', '/v1/transfers', body, { 'idempotency-key': key }).catch(() => undefined);
+    const again = await api.request('POST', path, request.body, { 'idempotency-key': key }).catch(() => undefined);
     if (again && again.status !== 202 && !isRetryable(again)) record.anomalies.push(`replay: ${again.status} ${again.text.slice(0, 300)}`);
     if (again?.status === 202 && again.text !== answer.response.text) record.anomalies.push(`replay answered differently: ${again.text.slice(0, 300)}`);
   }

@@ -281,6 +281,7 @@ async function runChaos(
     `holds=${total(outcomes.holds_by_outcome)}${list(outcomes.holds_by_outcome)}`,
     `reversals=${total(outcomes.reversals_by_status)}${list(outcomes.reversals_by_status)}`,
     `atomic_batches=${total(outcomes.atomic_batches)}${list(outcomes.atomic_batches)}`,
+    `movements=${total(outcomes.movements)}${list(outcomes.movements)}`,
     `cases=${total(outcomes.cases_by_status)}${list(outcomes.cases_by_status)}`,
     `faults=${total(faults)}${list(faults)}`,
     `unplanned_exits=${total(platform.unplannedExits())}${list(platform.unplannedExits())}`,
