@@ -1,67 +1,34 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import { expectOneLineConfigError, spawnApp, type SpawnedApp } from '@ledgerline/queue/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** `main.ts` as a process: what an operator sees when starting and stopping the service. */
-const root = path.resolve(import.meta.dirname, '../../..');
-const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
-const main = path.join(root, 'apps/accounts-api/src/main.ts');
+const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 
 // Starting a process compiles the whole import graph with tsx: seconds alone, much longer while the
 // rest of the suite runs in parallel.
-const PROCESS_TIMEOUT_MS = 110_000;
+const LISTEN_TIMEOUT_MS = 100_000;
 const TEST_TIMEOUT_MS = 120_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Starts main.ts with exactly `env`; `whenListening` runs once it logs its address, then it gets SIGTERM.
- * `onOutput` sees its standard output so far, each time more arrives.
- */
-function start(
-  env: Record<string, string>,
-  whenListening?: (url: string) => Promise<void>,
-  onOutput?: (stdout: string) => void,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const run: Run = { code: null, stdout: '', stderr: '' };
-    const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_TIMEOUT_MS);
-    let started = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      run.stdout += chunk.toString('utf8');
-      onOutput?.(run.stdout);
-      const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout);
-      if (address !== null && !started) {
-        started = true;
-        (whenListening ?? (async () => undefined))(address[1]!).then(
-          () => child.kill('SIGTERM'),
-          (error: unknown) => {
-            child.kill('SIGKILL');
-            reject(error);
-          },
-        );
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString('utf8')));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      run.code = code;
-      resolve(run);
-    });
-  });
-}
 
 const BOOTSTRAP_SECRET = 'a-bootstrap-secret-of-at-least-32-chars';
 
 function bootstrapAdmin(client_id: string): Record<string, string> {
   return { BOOTSTRAP_ADMIN_CLIENT_ID: client_id, BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET };
+}
+
+/** The address the service logs once it listens. */
+async function listeningAt(run: SpawnedApp): Promise<string> {
+  const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
+  const line = await run.waitForLine((candidate) => typeof candidate === 'object' && address.test(String(candidate['msg'])), LISTEN_TIMEOUT_MS);
+  return address.exec(String((line as Record<string, unknown>)['msg']))![1]!;
+}
+
+/** Sends SIGTERM and returns how the service exited. */
+async function stop(run: SpawnedApp) {
+  run.kill('SIGTERM');
+  return run.exited;
 }
 
 /** The status of a token request by the bootstrap admin `client_id`. */
@@ -100,19 +67,19 @@ afterAll(() => database.drop());
 
 describe('accounts-api main', () => {
   it('starts, creates the bootstrap admin, serves and shuts down cleanly on SIGTERM', async () => {
-    const env = { ...baseEnv, ...bootstrapAdmin('bootstrap-admin') };
-    let tokenStatus = 0;
-    let readyStatus = 0;
-    const run = await start(env, async (url) => {
-      readyStatus = (await fetch(`${url}/readyz`)).status;
-      tokenStatus = await loginStatus(url, 'bootstrap-admin');
-    });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(readyStatus).toBe(200);
-    expect(tokenStatus).toBe(200);
-    expect(run.stdout).toContain('built-in development key');
-    expect(run.stdout).not.toContain(BOOTSTRAP_SECRET);
+    const run = spawnApp(MAIN, { ...baseEnv, ...bootstrapAdmin('bootstrap-admin') });
+    try {
+      const url = await listeningAt(run);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(await loginStatus(url, 'bootstrap-admin')).toBe(200);
+      const exit = await stop(run);
+      expect(exit.stderr).toBe('');
+      expect(exit.code).toBe(0);
+      expect(exit.stdout).toContain('built-in development key');
+      expect(exit.stdout).not.toContain(BOOTSTRAP_SECRET);
+    } finally {
+      run.kill('SIGKILL');
+    }
   }, TEST_TIMEOUT_MS);
 
   it('waits for a database that is not reachable yet instead of exiting', async () => {
@@ -127,41 +94,31 @@ describe('accounts-api main', () => {
       client.on('error', close);
       upstream.on('error', close);
     });
+    const through = new URL(database.url);
+    through.host = `127.0.0.1:${port}`;
+    const run = spawnApp(MAIN, { ...baseEnv, DATABASE_URL: through.toString(), ...bootstrapAdmin('patient-admin') });
     try {
-      const through = new URL(database.url);
-      through.host = `127.0.0.1:${port}`;
-      let tokenStatus = 0;
-      let opened = false;
-      const run = await start(
-        { ...baseEnv, DATABASE_URL: through.toString(), ...bootstrapAdmin('patient-admin') },
-        async (url) => {
-          tokenStatus = await loginStatus(url, 'patient-admin');
-        },
-        (stdout) => {
-          if (opened || !stdout.includes('database unavailable at start')) return;
-          opened = true;
-          relay.listen(port, '127.0.0.1');
-        },
-      );
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(tokenStatus).toBe(200);
-      expect(run.stdout).toContain('database unavailable at start; retrying the bootstrap admin');
+      await run.waitForLine((line) => typeof line === 'object' && String(line['msg']).includes('database unavailable at start'), LISTEN_TIMEOUT_MS);
+      relay.listen(port, '127.0.0.1');
+      const url = await listeningAt(run);
+      expect(await loginStatus(url, 'patient-admin')).toBe(200);
+      const exit = await stop(run);
+      expect(exit.stderr).toBe('');
+      expect(exit.code).toBe(0);
+      expect(exit.stdout).toContain('database unavailable at start; retrying the bootstrap admin');
     } finally {
+      run.kill('SIGKILL');
       await new Promise((closed) => relay.close(closed));
     }
   }, TEST_TIMEOUT_MS);
 
   it('exits with 1 and one line, no stack, on bad configuration', async () => {
-    const run = await start({ ...baseEnv, PORT: 'eighty' });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^accounts-api: Invalid configuration: PORT .*"eighty"\)\n$/);
-    expect(run.stdout).toBe('');
-
+    await expectOneLineConfigError(MAIN, { ...baseEnv, PORT: 'eighty' }, /^accounts-api: Invalid configuration: PORT .*"eighty"\)$/);
     // A keyring can only be judged once parsed; it is still bad configuration, said in one line.
-    const badKeyring = await start({ ...baseEnv, ENCRYPTION_KEYS: 'k2027-without-a-key', ENCRYPTION_ACTIVE_KEY_ID: 'k2027' });
-    expect(badKeyring.code).toBe(1);
-    expect(badKeyring.stderr).toMatch(/^accounts-api: Invalid keyring: [^\n]*\n$/);
-    expect(badKeyring.stdout).toBe('');
+    await expectOneLineConfigError(
+      MAIN,
+      { ...baseEnv, ENCRYPTION_KEYS: 'k2027-without-a-key', ENCRYPTION_ACTIVE_KEY_ID: 'k2027' },
+      /^accounts-api: Invalid keyring: [^\n]*$/,
+    );
   }, TEST_TIMEOUT_MS);
 });

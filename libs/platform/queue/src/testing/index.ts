@@ -63,8 +63,8 @@ export interface SpawnedApp {
     predicate: (line: Record<string, unknown> | string) => boolean,
     timeout_ms?: number,
   ): Promise<Record<string, unknown> | string>;
-  /** Resolves when the process exits. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  /** Resolves when the process exits, with all it wrote to each stream. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -76,7 +76,9 @@ export function spawnApp(entry: string, environment: Record<string, string>): Sp
   });
   const lines: SpawnedApp['lines'] = [];
   const waiters = new Set<() => void>();
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (text) => {
@@ -90,8 +92,8 @@ export function spawnApp(entry: string, environment: Record<string, string>): Sp
       for (const waiter of waiters) waiter();
     });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  const exited: SpawnedApp['exited'] = new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return {
     lines,
@@ -126,12 +128,13 @@ export function spawnApp(entry: string, environment: Record<string, string>): Sp
 
 /**
  * Runs an app's `main.ts` with `environment` and asserts what a bad configuration must do: exit 1 with
- * exactly one line on stderr (no stack trace), matching `line`.
+ * exactly one line on stderr (no stack trace), matching `line`, and nothing on stdout.
  */
 export async function expectOneLineConfigError(entry: string, environment: Record<string, string>, line: RegExp): Promise<void> {
-  const { code, stderr } = await spawnApp(entry, environment).exited;
+  const { code, stdout, stderr } = await spawnApp(entry, environment).exited;
   expect(code).toBe(1);
   expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  expect(stdout).toBe('');
 }
 
 export interface FailJobsOptions {
