@@ -7,6 +7,7 @@ import { checkInvariants } from '@ledgerline/ledger';
 import { Decimal } from '@ledgerline/money';
 import { QUEUE_NAMES } from '@ledgerline/queue';
 import type { Bank, TransferRecord } from './clients';
+import type { FreezeRecord } from './freezes';
 import { FINAL_STATUSES } from './support';
 
 /** Job states that mean work is left to do; `failed` is judged on its own (nothing will retry it). */
@@ -93,6 +94,10 @@ export interface Outcomes {
   atomic_batches: Record<string, number>;
   /** Accepted deposits and withdrawals by kind and status: `deposit.posted`, `withdrawal.rejected`, ... */
   movements: Record<string, number>;
+  /** Freezes by outcome: complete, indeterminate. */
+  freezes: Record<string, number>;
+  /** Hold captures that posted to a frozen account (allowed: the hold took the money before). */
+  captured_while_frozen: number;
 }
 
 export interface TransferRow {
@@ -116,7 +121,7 @@ export interface TransferRow {
 
 /** Everything the auditor checks after the storm, as a list of violations (empty when all holds). */
 export async function checkAll(
-  context: { pool: pg.Pool; db: Database; queues: QueueInspector; bank: Bank; records: TransferRecord[] },
+  context: { pool: pg.Pool; db: Database; queues: QueueInspector; bank: Bank; records: TransferRecord[]; freezes: FreezeRecord[] },
 ): Promise<{ violations: Violation[]; outcomes: Outcomes }> {
   const { pool, bank, records } = context;
   const violations: Violation[] = [];
@@ -170,9 +175,10 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {}, movements: {} };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {}, movements: {}, freezes: {}, captured_while_frozen: 0 };
   await checkCases(pool, add, outcomes.cases_by_status);
   await checkReversals(pool, records, add, outcomes.reversals_by_status);
+  await checkFreezes(pool, context.freezes, add, outcomes);
   outcomes.atomic_batches = checkAtomicBatches(records, byId, add);
   for (const record of records) {
     for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
@@ -335,6 +341,38 @@ async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: (ki
   for (const [original_id, reversal] of asked) {
     if (reversal.outcome !== 'accepted') continue;
     if (stored.get(original_id)?.id !== reversal.transfer_id) add('accepted_reversal_lost', { original_id, reversal });
+  }
+}
+
+/**
+ * Frozen accounts neither send nor receive: of the entries an account got while it was frozen (after
+ * the newest one read once the freeze was confirmed, up to the newest one read before the unfreeze;
+ * postings to one account are ordered by its lock, so `account_sequence` orders them exactly), only
+ * hold captures may post, since a hold took its money while both accounts were usable. A freeze the
+ * operator could not confirm, or whose entries it could not read, is counted and not judged.
+ */
+async function checkFreezes(
+  pool: pg.Pool,
+  freezes: FreezeRecord[],
+  add: (kind: string, detail: unknown) => void,
+  outcomes: Pick<Outcomes, 'freezes' | 'captured_while_frozen'>,
+): Promise<void> {
+  for (const freeze of freezes) {
+    outcomes.freezes[freeze.outcome] = (outcomes.freezes[freeze.outcome] ?? 0) + 1;
+    for (const anomaly of freeze.anomalies) add('unexpected_answer', { account_id: freeze.account_id, anomaly });
+    if (freeze.after_freeze_entry === null || freeze.before_unfreeze_entry === null) continue;
+    const { rows } = await pool.query<{ entry_id: string; transfer_id: string; kind: string; hold: boolean }>(
+      `SELECT e.id::text AS entry_id, t.id::text AS transfer_id, t.kind::text AS kind, t.hold
+         FROM journal_entries e JOIN transfers t ON t.id = e.transfer_id
+        WHERE e.account_id = $1::uuid
+          AND e.account_sequence > (SELECT account_sequence FROM journal_entries WHERE id = $2::uuid)
+          AND e.account_sequence <= (SELECT account_sequence FROM journal_entries WHERE id = $3::uuid)`,
+      [freeze.account_id, freeze.after_freeze_entry, freeze.before_unfreeze_entry],
+    );
+    for (const row of rows) {
+      if (row.hold) outcomes.captured_while_frozen += 1;
+      else add('posted_while_frozen', { account_id: freeze.account_id, ...row });
+    }
   }
 }
 

@@ -321,21 +321,29 @@ async function submit(api: ChaosApi, client: number, key: string, request: Reque
   return record;
 }
 
-/** accepted: a 202; refused: an answer retrying cannot change; no_answer: retries ran out without either. */
+/** accepted: a 202 (or what `isDone` accepts); refused: an answer retrying cannot change; no_answer: retries ran out without either. */
 export type CommandAnswer = { kind: 'accepted' | 'refused'; response: ApiResponse } | { kind: 'no_answer' };
 
 /**
- * POSTs one command (a transfer, a capture, a void, a reversal) until the platform decides it, retrying
- * with the same Idempotency-Key and body on any error, timeout or retryable answer (logging in again
- * after a 401): at most {@link ATTEMPTS_MAX} attempts within {@link TRANSFER_DEADLINE_MS}.
+ * POSTs one command (a transfer, a capture, a void, a reversal, a freeze) until the platform decides
+ * it, retrying with the same Idempotency-Key (when it has one) and body on any error, timeout or
+ * retryable answer (logging in again after a 401): at most {@link ATTEMPTS_MAX} attempts within
+ * {@link TRANSFER_DEADLINE_MS}. `isDone` says which answers accept it; a 202 by default.
  */
-export async function sendCommand(api: ChaosApi, path: string, body: unknown, key: string): Promise<{ answer: CommandAnswer; attempts: number }> {
+export async function sendCommand(
+  api: ChaosApi,
+  path: string,
+  body: unknown,
+  key: string | undefined,
+  isDone: (response: ApiResponse) => boolean = (response) => response.status === 202,
+): Promise<{ answer: CommandAnswer; attempts: number }> {
   const deadline = Date.now() + TRANSFER_DEADLINE_MS;
+  const headers: Record<string, string> = key === undefined ? {} : { 'idempotency-key': key };
   let attempts = 0;
   while (attempts < ATTEMPTS_MAX && Date.now() < deadline) {
     attempts += 1;
-    const response = await api.request('POST', path, body, { 'idempotency-key': key }).catch(() => undefined);
-    if (response?.status === 202) return { answer: { kind: 'accepted', response }, attempts };
+    const response = await api.request('POST', path, body, headers).catch(() => undefined);
+    if (response && isDone(response)) return { answer: { kind: 'accepted', response }, attempts };
     if (response?.status === 401) await api.login().catch(() => undefined);
     else if (response && !isRetryable(response)) return { answer: { kind: 'refused', response }, attempts };
     await sleep(Math.min(100 * 2 ** Math.min(attempts, 5), BACKOFF_MAX_MS) * (0.5 + Math.random() / 2));

@@ -24,6 +24,7 @@ import { buildApps, PrivateRedis } from '@ledgerline/processes';
 import { ChaosPlatform } from './apps';
 import { checkAll, drain, groupViolations, QueueInspector, type Violation } from './checks';
 import { ChaosApi, openBank, runClients, type TransferRecord } from './clients';
+import { runFreezer } from './freezes';
 import { PostgresCluster } from './cluster';
 import { FaultInjector } from './faults';
 import { runOfficer } from './officer';
@@ -236,9 +237,11 @@ async function runChaos(
     random: random.fork(),
     onRecord: (record) => history.write(`${JSON.stringify(record)}\n`),
   });
+  const freezer = runFreezer({ api, accounts: bank.accounts, until_ms, random: random.fork() });
   await injector.run(until_ms);
   log('faults stopped');
   const records: TransferRecord[] = await clients;
+  const freezes = await freezer;
   await new Promise<void>((resolve) => history.end(resolve));
   log(`clients finished: ${records.length} transfers`);
 
@@ -253,7 +256,7 @@ async function runChaos(
   officerStop.abort();
   const decisions = await officer;
   log(`officer: ${decisions.approved} approved, ${decisions.rejected} rejected, ${decisions.already_decided} already decided`);
-  const { violations, outcomes } = await checkAll({ pool: resources.pool, db: resources.db, queues: resources.queues, bank, records });
+  const { violations, outcomes } = await checkAll({ pool: resources.pool, db: resources.db, queues: resources.queues, bank, records, freezes });
   for (const anomaly of decisions.anomalies) violations.push({ kind: 'unexpected_answer', detail: `officer ${anomaly}` });
 
   const grouped = groupViolations(violations);
@@ -282,6 +285,8 @@ async function runChaos(
     `reversals=${total(outcomes.reversals_by_status)}${list(outcomes.reversals_by_status)}`,
     `atomic_batches=${total(outcomes.atomic_batches)}${list(outcomes.atomic_batches)}`,
     `movements=${total(outcomes.movements)}${list(outcomes.movements)}`,
+    `freezes=${total(outcomes.freezes)}${list(outcomes.freezes)}`,
+    `captured_while_frozen=${outcomes.captured_while_frozen}`,
     `cases=${total(outcomes.cases_by_status)}${list(outcomes.cases_by_status)}`,
     `faults=${total(faults)}${list(faults)}`,
     `unplanned_exits=${total(platform.unplannedExits())}${list(platform.unplannedExits())}`,
