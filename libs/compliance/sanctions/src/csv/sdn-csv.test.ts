@@ -16,8 +16,8 @@ function byEntNum(entries: SdnEntry[], ent_num: number): SdnEntry {
 }
 
 describe('parseSdnCsv', () => {
-  it("reads OFAC's format: quoted fields, commas and quotes inside them, -0- as empty, Ctrl-Z at the end", () => {
-    const entries = entriesOf(parseSdnCsv(SDN_FIXTURE_CSV));
+  it("reads OFAC's format: quoted fields, commas and quotes inside them, -0- as empty, Ctrl-Z at the end", async () => {
+    const entries = entriesOf(await parseSdnCsv(SDN_FIXTURE_CSV));
     expect(entries.map((entry) => entry.ent_num)).toEqual(SDN_FIXTURE_ROWS.map((row) => row.ent_num));
     expect(byEntNum(entries, 10001)).toEqual({
       ent_num: 10001,
@@ -42,8 +42,8 @@ describe('parseSdnCsv', () => {
     expect(byEntNum(entries, 10004)).toMatchObject({ sdn_type: 'vessel', countries: ['PA'], aliases: [] });
   });
 
-  it('reads unicode names', () => {
-    const entries = entriesOf(parseSdnCsv(SDN_FIXTURE_CSV));
+  it('reads unicode names', async () => {
+    const entries = entriesOf(await parseSdnCsv(SDN_FIXTURE_CSV));
     expect(byEntNum(entries, 10003)).toMatchObject({
       name: 'MÜLLER-ŁUKASZEWICZ, Jörg',
       normalized_name: 'jorg muller lukaszewicz',
@@ -58,12 +58,36 @@ describe('parseSdnCsv', () => {
     });
   });
 
-  it('accepts a header row naming the columns, and LF line ends', () => {
-    const withHeader = `${SDN_CSV_COLUMNS.join(',')}\n${sdnCsvRow({ ent_num: 7, name: 'ACME TRADING' })}\n`;
-    expect(entriesOf(parseSdnCsv(withHeader)).map((entry) => entry.name)).toEqual(['ACME TRADING']);
+  it('reads the same whatever bytes the chunks end on, inside a character or a quoted line end among them', async () => {
+    const text = sdnCsv([
+      ...SDN_FIXTURE_ROWS,
+      { ent_num: 20001, name: '王, 小明', sdn_type: 'individual', remarks: "a.k.a. '🦊 FOX'; nationality China." },
+      { ent_num: 20002, name: 'OCEAN\r\nSTAR 🚢', sdn_type: 'vessel', vessel_flag: 'Panama' },
+    ]);
+    const whole = await parseSdnCsv(text);
+    expect(entriesOf(whole)).toHaveLength(SDN_FIXTURE_ROWS.length + 2);
+    for (const chunk_bytes of [1, 2, 3, 5, 7]) expect(await parseSdnCsv(text, { chunk_bytes, entries_per_turn: 2 })).toEqual(whole);
+    // And a syntax error is named on the same line however the bytes arrive.
+    const broken = `${sdnCsvRow({ ent_num: 1, name: 'ŁÓDŹ' })}\r\n2,"BROKEN "QUOTE","-0- "`;
+    expect(await parseSdnCsv(broken, { chunk_bytes: 3 })).toEqual(await parseSdnCsv(broken));
   });
 
-  it('names every line with a wrong column count, a bad ent_num, a repeated one, or no name', () => {
+  it('lets other work run while it parses a list the size of the real one', async () => {
+    const rows = Array.from({ length: 18_000 }, (_, index) => ({ ...SDN_FIXTURE_ROWS[index % SDN_FIXTURE_ROWS.length]!, ent_num: 100_000 + index }));
+    const happened: string[] = [];
+    const parsing = parseSdnCsv(sdnCsv(rows)).then((result) => happened.push(result.ok ? 'parsed' : 'refused'));
+    // A request arriving meanwhile (here a timer) is served before the parse ends, not after it.
+    setTimeout(() => happened.push('timer'), 1);
+    await parsing;
+    expect(happened).toEqual(['timer', 'parsed']);
+  });
+
+  it('accepts a header row naming the columns, and LF line ends', async () => {
+    const withHeader = `${SDN_CSV_COLUMNS.join(',')}\n${sdnCsvRow({ ent_num: 7, name: 'ACME TRADING' })}\n`;
+    expect(entriesOf(await parseSdnCsv(withHeader)).map((entry) => entry.name)).toEqual(['ACME TRADING']);
+  });
+
+  it('names every line with a wrong column count, a bad ent_num, a repeated one, or no name', async () => {
     const text = [
       sdnCsvRow({ ent_num: 1, name: 'GOOD ONE' }),
       '2,"TOO FEW","-0- "',
@@ -76,7 +100,7 @@ describe('parseSdnCsv', () => {
       sdnCsvRow({ ent_num: 6, name: '?!' }),
       `${sdnCsvRow({ ent_num: 7, name: 'ONE TOO MANY' })},"extra"`,
     ].join('\r\n');
-    const result = parseSdnCsv(text);
+    const result = await parseSdnCsv(text);
     expect(result).toEqual({
       ok: false,
       errors: [
@@ -93,50 +117,50 @@ describe('parseSdnCsv', () => {
     });
   });
 
-  it('refuses broken quoting with the line it happened on', () => {
+  it('refuses broken quoting with the line it happened on', async () => {
     const text = `${sdnCsvRow({ ent_num: 1, name: 'FINE' })}\r\n2,"BROKEN "QUOTE","-0- "`;
-    expect(parseSdnCsv(text)).toEqual({
+    expect(await parseSdnCsv(text)).toEqual({
       ok: false,
       errors: [{ line: 2, message: 'a quote inside a quoted field is not doubled' }],
     });
-    expect(parseSdnCsv(`${sdnCsvRow({ ent_num: 1, name: 'FINE' })}\r\n2,"NEVER CLOSED`)).toMatchObject({
+    expect(await parseSdnCsv(`${sdnCsvRow({ ent_num: 1, name: 'FINE' })}\r\n2,"NEVER CLOSED`)).toMatchObject({
       ok: false,
       errors: [{ message: 'a quoted field is not closed' }],
     });
   });
 
-  it('refuses an empty file, one with only a header, and one with only blank lines', () => {
+  it('refuses an empty file, one with only a header, and one with only blank lines', async () => {
     for (const text of ['', '\u001a', SDN_CSV_COLUMNS.join(','), '\r\n\r\n']) {
-      expect(parseSdnCsv(text), JSON.stringify(text)).toEqual({
+      expect(await parseSdnCsv(text), JSON.stringify(text)).toEqual({
         ok: false,
         errors: [{ line: null, message: 'the file has no entries' }],
       });
     }
   });
 
-  it(`refuses more than ${SDN_CSV_LIMITS.entries_max} entries`, () => {
+  it(`refuses more than ${SDN_CSV_LIMITS.entries_max} entries`, async () => {
     const row = (n: number) => `${n},"E${n}","-0- ","P","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- "`;
     const lines: string[] = [];
     for (let n = 1; n <= SDN_CSV_LIMITS.entries_max + 1; n += 1) lines.push(row(n));
-    expect(parseSdnCsv(lines.join('\n'))).toEqual({
+    expect(await parseSdnCsv(lines.join('\n'))).toEqual({
       ok: false,
       errors: [{ line: null, message: `the file has more than ${SDN_CSV_LIMITS.entries_max} entries` }],
     });
-    expect(entriesOf(parseSdnCsv(lines.slice(0, -1).join('\n')))).toHaveLength(SDN_CSV_LIMITS.entries_max);
+    expect(entriesOf(await parseSdnCsv(lines.slice(0, -1).join('\n')))).toHaveLength(SDN_CSV_LIMITS.entries_max);
   });
 
-  it(`reports at most ${SDN_CSV_LIMITS.errors_max} problems`, () => {
+  it(`reports at most ${SDN_CSV_LIMITS.errors_max} problems`, async () => {
     const text = Array.from({ length: 50 }, (_, index) => `${index + 1},"SHORT"`).join('\n');
-    const result = parseSdnCsv(text);
+    const result = await parseSdnCsv(text);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors).toHaveLength(SDN_CSV_LIMITS.errors_max);
   });
 
-  it('round-trips any name and remarks written in its format, never throwing', () => {
+  it('round-trips any name and remarks written in its format, never throwing', async () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 });
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2_147_483_647 }), text, fc.option(text, { nil: undefined }), (ent_num, name, remarks) => {
-        const result = parseSdnCsv(sdnCsv([{ ent_num, name, remarks }]));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2_147_483_647 }), text, fc.option(text, { nil: undefined }), async (ent_num, name, remarks) => {
+        const result = await parseSdnCsv(sdnCsv([{ ent_num, name, remarks }]));
         const trimmed = name.trim();
         if (result.ok) {
           expect(result.entries).toHaveLength(1);

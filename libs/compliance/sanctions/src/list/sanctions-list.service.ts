@@ -58,7 +58,7 @@ export async function latestListVersion(db: Pick<Database, '$queryRaw'>): Promis
 export function createSanctionsListService({ db }: SanctionsListServiceDependencies): SanctionsListService {
   return {
     async load({ csv, loaded_by, request_id }) {
-      const parsed = parseSdnCsv(csv);
+      const parsed = await parseSdnCsv(csv);
       if (!parsed.ok) return { ok: false, error: 'invalid_list', errors: parsed.errors };
       const content_sha256 = createHash('sha256').update(csv, 'utf8').digest('hex');
       const value = await db.$transaction(

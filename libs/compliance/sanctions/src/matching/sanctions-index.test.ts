@@ -8,8 +8,8 @@ import { buildSanctionsIndex, matchParty, type IndexableEntry, type ScreenedPart
 
 const THRESHOLDS = { potential_match_score: 0.92, confirmed_match_score: 0.97 };
 
-function fixtureIndex() {
-  const parsed = parseSdnCsv(SDN_FIXTURE_CSV);
+async function fixtureIndex() {
+  const parsed = await parseSdnCsv(SDN_FIXTURE_CSV);
   if (!parsed.ok) throw new Error('fixture refused');
   return buildSanctionsIndex(1, parsed.entries);
 }
@@ -18,8 +18,10 @@ function party(name: string, overrides: Partial<ScreenedParty> = {}): ScreenedPa
   return { name, country: 'US', date_of_birth: null, ...overrides };
 }
 
+// Parsing yields to the event loop, so the fixture's index is built before the suites are declared.
+const index = await fixtureIndex();
+
 describe('matchParty', () => {
-  const index = fixtureIndex();
   const screen = (screened: ScreenedParty, thresholds = THRESHOLDS) => {
     const { jaro_winkler_evaluations: _evaluations, ...result } = matchParty(index, screened, thresholds);
     return result;
