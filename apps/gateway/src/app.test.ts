@@ -68,6 +68,10 @@ describe('gateway routing', () => {
     ['/v1/ops/queues/ledger/jobs/advance-x/retry', 'ops'],
     ['/admin/queues', 'ops'],
     ['/admin/queues/api/queues?page=1', 'ops'],
+    // Unlisted paths belong to the accounts service, as behind nginx.
+    ['/metrics', 'accounts'],
+    ['/docs', 'accounts'],
+    ['/v2/anything?x=1', 'accounts'],
   ])('sends %s to the %s service, path and query intact', async (url, service) => {
     const response = await gateway.inject({ method: 'GET', url });
     expect(response.statusCode).toBe(200);

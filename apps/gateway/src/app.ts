@@ -43,7 +43,10 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
   });
   app.addHook('onResponse', logRequestCompleted);
 
-  for (const { prefix, upstream } of ROUTED_PREFIXES) {
+  // Anything not listed belongs to the accounts service (as nginx's `location /` says): its /metrics,
+  // /docs, and the problem-shaped 404 of an unknown path. The gateway's own routes below are static
+  // paths, which the router prefers to these wildcards.
+  for (const { prefix, upstream } of [...ROUTED_PREFIXES, { prefix: '/', upstream: 'accounts' as const }]) {
     await app.register(httpProxy, {
       upstream: options.upstreams[upstream],
       prefix,

@@ -152,6 +152,10 @@ describe('GET /v1/customers/:id', () => {
     const own = await t.app.inject({ url: `/v1/customers/${alice.id}`, headers: t.as('customer', alice.id) });
     expect(own.statusCode).toBe(200);
     expect(own.json()).toEqual(alice);
+    // A UUID may be written in capitals; it is still the customer's own id.
+    const shouted = await t.app.inject({ url: `/v1/customers/${alice.id.toUpperCase()}`, headers: t.as('customer', alice.id) });
+    expect(shouted.statusCode).toBe(200);
+    expect(shouted.json()).toEqual(alice);
     const other = await t.app.inject({ url: `/v1/customers/${bob.id}`, headers: t.as('customer', alice.id) });
     expect(other.statusCode).toBe(404);
     expect(other.json()).toMatchObject({ code: 'not_found' });

@@ -28,6 +28,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     accessTokens: AccessTokenIssuer;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route authenticates by other means (client credentials in the body): a bearer token sent
+     * with it is ignored, so a client whose HTTP library still attaches an expired one can log in again.
+     */
+    ignores_bearer_token?: boolean;
+  }
 }
 
 /** Allowed clock difference between the issuing and the verifying host. */
@@ -100,7 +107,7 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
   app.addHook('onRoute', documentAuth);
 
   app.addHook('onRequest', async (request) => {
-    if (request.headers.authorization === undefined) return;
+    if (request.headers.authorization === undefined || request.routeOptions.config.ignores_bearer_token === true) return;
     let claims: unknown;
     try {
       claims = await request.jwtVerify();

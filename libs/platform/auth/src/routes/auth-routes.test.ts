@@ -68,6 +68,15 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
     expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
   });
 
+  it('issues a new token to a client that still sends its expired one, and gives a bad one nothing', async () => {
+    const stale = { authorization: `Bearer ${tokens.expired('service')}` };
+    const renewed = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: ADMIN, headers: stale, remoteAddress: newAddress() });
+    expect(renewed.statusCode).toBe(200);
+    const refused = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { ...ADMIN, client_secret: 'wrong' }, headers: stale, remoteAddress: newAddress() });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'unauthorized', detail: 'The client id or secret is not valid.' });
+  });
+
   it('answers 401 for a wrong secret and for an unknown client alike', async () => {
     const address = newAddress();
     const wrong = await requestToken(ADMIN.client_id, 'not-the-secret', address);
@@ -185,8 +194,8 @@ describe('POST /v1/clients', { timeout: 60_000 }, () => {
     expect(missing.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/customer_id' }] });
     expect((await createClient(admin, { name: 'x', role: 'operator', customer_id })).statusCode).toBe(400);
     const unknown = await createClient(admin, { name: 'x', role: 'customer', customer_id: uuidv7() });
-    expect(unknown.statusCode).toBe(404);
-    expect(unknown.json()).toMatchObject({ code: 'not_found' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/customer_id', message: 'no customer has this id' }] });
     expect((await createClient(admin, { name: 'x', role: 'root' })).statusCode).toBe(400);
   });
 });

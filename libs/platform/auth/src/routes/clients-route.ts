@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ProblemError, problemResponses, ROLES, UuidSchema, validationFailed, type ProblemCode } from '@ledgerline/http';
+import { ROLES, UuidSchema, validationFailed } from '@ledgerline/http';
 import Type from 'typebox';
 import type { ApiClientService, CreateApiClientError } from '../clients/api-client-service';
 import { requireRole } from '../plugin/guards';
@@ -23,9 +23,10 @@ export const CreatedClientSchema = Type.Object({
   customer_id: Type.Union([UuidSchema, Type.Null()]),
 });
 
-const PROBLEM_OF: Record<CreateApiClientError, { code: ProblemCode; path: string; message: string }> = {
-  customer_binding_invalid: { code: 'validation_failed', path: '/body/customer_id', message: 'is required for role customer and not allowed for other roles' },
-  customer_not_found: { code: 'not_found', path: '/body/customer_id', message: 'no customer has this id' },
+/** Every refusal is a 400 on `customer_id`, as opening an account for an unknown customer is. */
+const FIELD_ERROR_OF: Record<CreateApiClientError, { path: string; message: string }> = {
+  customer_binding_invalid: { path: '/body/customer_id', message: 'is required for role customer and not allowed for other roles' },
+  customer_not_found: { path: '/body/customer_id', message: 'no customer has this id' },
 };
 
 /** `POST /v1/clients` (admin): creates an API client and shows its secret once. */
@@ -38,16 +39,12 @@ export const clientsRoute: FastifyPluginAsyncTypebox<{ clients: ApiClientService
         tags: ['auth'],
         summary: 'Create an API client',
         body: CreateClientRequestSchema,
-        response: { 201: CreatedClientSchema, ...problemResponses(404) },
+        response: { 201: CreatedClientSchema },
       },
     },
     async (request, reply) => {
       const result = await clients.create({ name: request.body.name, role: request.body.role, customer_id: request.body.customer_id ?? null });
-      if (!result.ok) {
-        const problem = PROBLEM_OF[result.error];
-        if (problem.code === 'validation_failed') throw validationFailed([{ path: problem.path, message: problem.message }]);
-        throw new ProblemError(problem.code, 'No customer has this id.');
-      }
+      if (!result.ok) throw validationFailed([FIELD_ERROR_OF[result.error]]);
       request.log.info({ created_client_id: result.client.client_id, role: result.client.role }, 'api client created');
       reply.code(201).header('cache-control', 'no-store');
       return result.client;

@@ -29,6 +29,7 @@ export const tokenRoute: FastifyPluginAsyncTypebox<TokenRouteOptions> = async (a
   app.post(
     '/v1/auth/token',
     {
+      config: { ignores_bearer_token: true },
       schema: {
         tags: ['auth'],
         summary: 'Exchange client credentials for an access token',

@@ -17,7 +17,7 @@ import { typeBoxValidatorCompiler } from '../validation/validator-compiler';
 import { acceptJsonOnly } from './content-types';
 import { createLogger, type LogLevel } from './logger';
 import { completeRouteSchemas } from './route-schemas';
-import { closeConnectionsWhenDrained } from '../shutdown/drain';
+import { refuseAndDrainWhileClosing } from '../shutdown/drain';
 import '../principal';
 
 /** A Fastify instance with the TypeBox type provider: route handlers get typed bodies, params and replies. */
@@ -81,7 +81,8 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     bodyLimit: body_limit_bytes,
     trustProxy: options.trust_proxy ?? false,
-    return503OnClosing: true,
+    // Requests that arrive while closing get a problem body with a request id (refuseAndDrainWhileClosing).
+    return503OnClosing: false,
     // Errors the router raises before any hook runs (a malformed URL, an over-long parameter) get the
     // same problem body and request id as every other error, never Fastify's default that echoes input.
     frameworkErrors: (error, request, reply) => {
@@ -98,10 +99,10 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
   app.decorateRequest('principal', null);
   acceptJsonOnly(app, body_limit_bytes);
   app.addHook('onRoute', completeRouteSchemas);
-  closeConnectionsWhenDrained(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  refuseAndDrainWhileClosing(app);
   app.addHook('onResponse', async (request, reply) => {
     if (!isQuietPath(request)) await logRequestCompleted(request, reply);
   });

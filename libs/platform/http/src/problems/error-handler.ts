@@ -73,7 +73,7 @@ export function problemOf(error: unknown, isTransient: TransientErrorTest = () =
 export type TransientErrorTest = (error: unknown) => boolean;
 
 /**
- * The one error handler of every service: RFC 9457 bodies, 4xx logged at info and 5xx at error.
+ * The one error handler of every service: RFC 9457 bodies, 4xx logged at info, 5xx at error (a 5xx problem raised on purpose at warn).
  * It must never throw, or Fastify's fallback would answer with the raw error message.
  */
 export function problemErrorHandler(
@@ -89,8 +89,11 @@ export function problemErrorHandler(
     problem.errors = [{ path: requestPartOf(error), message: problem.detail }];
   }
   const status = PROBLEMS[problem.code].status;
-  if (status >= 500) {
+  if (status >= 500 && !(error instanceof ProblemError)) {
     request.log.error({ err: error }, 'request failed');
+  } else if (status >= 500) {
+    // Raised on purpose (a service shutting down, say): worth a warning, not a stack trace.
+    request.log.warn({ problem_code: problem.code, status }, 'request refused');
   } else {
     request.log.info({ problem_code: problem.code, status, errors: problem.errors }, 'request rejected');
   }

@@ -51,7 +51,7 @@ describe('installGracefulShutdown', () => {
 });
 
 describe('closing', () => {
-  it('answers 503 to requests that arrive on an open connection while in-flight ones finish', async () => {
+  it('answers a 503 problem with a request id to requests that arrive on an open connection while in-flight ones finish', async () => {
     const app = await buildServiceApp({ service_name: 'closing', log_level: 'silent', rate_limit: { max: 100, time_window_ms: 60_000 } });
     // The slow request holds until the test lets it go, so the order of events does not depend on timing.
     let started!: () => void;
@@ -79,5 +79,11 @@ describe('closing', () => {
     await ended;
     const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
     expect(statuses).toEqual([200, 503]);
+    const refused = received.slice(received.lastIndexOf('HTTP/1.1 503'));
+    expect(refused).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(refused).toMatch(/\r\nx-request-id: \S+/i);
+    expect(refused).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(refused).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 503, code: 'unavailable' });
   });
 });

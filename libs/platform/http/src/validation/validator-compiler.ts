@@ -4,19 +4,67 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 
+/** An integer as a person writes it in a URL: no sign but minus, no fraction, exponent, base prefix or leading zero. */
+const PLAIN_INTEGER = /^(0|-?[1-9][0-9]*)$/;
+
 /**
  * Validates requests with TypeBox itself instead of Fastify's default Ajv, for two reasons:
  * Ajv's `coerceTypes` would turn a JSON number amount into a string (the contract says amounts are
  * strings, never numbers), and its `removeAdditional` would silently drop unknown fields. Here only
  * querystring, params and headers (which are always strings on the wire) are converted; bodies are
  * checked as sent. Defaults are applied to every part.
+ *
+ * TypeBox's conversion is lenient about integers (`1.5` becomes 1, `true` 1, `0x10` 16, `1e2` 100), so
+ * a string that is not a plain integer is kept as it came and fails the check: `?limit=1.5` is a 400,
+ * not a page of one. And ids in the path or query are lower-cased: a UUID may be written in either case
+ * (RFC 9562), and the services compare ids as strings (a customer's own id against its token's).
  */
 export const typeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
+  const integerFields = httpPart === 'body' ? [] : propertiesOf(schema, (property) => property.type === 'integer');
+  const uuidFields = httpPart === 'body' ? [] : propertiesOf(schema, (property) => property.format === 'uuid');
   return (value: unknown) => {
-    const converted = httpPart === 'body' ? value : Value.Convert(schema, value);
+    const converted = httpPart === 'body' ? value : lowerCaseIds(convertStrictly(schema, value, integerFields), uuidFields);
     const candidate = Value.Default(schema, converted);
     if (validator.Check(candidate)) return { value: candidate };
     return { error: validator.Errors(candidate) as FastifySchemaValidationError[] };
   };
 };
+
+/** The names of an object schema's properties that `accepts` (querystrings, params and headers are flat objects). */
+function propertiesOf(schema: TSchema, accepts: (property: { type?: unknown; format?: unknown }) => boolean): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown; format?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => accepts(property))
+    .map(([name]) => name);
+}
+
+function lowerCaseIds(value: unknown, uuidFields: readonly string[]): unknown {
+  if (uuidFields.length === 0 || !isRecord(value)) return value;
+  const lowered = { ...value };
+  for (const field of uuidFields) {
+    const id = lowered[field];
+    if (typeof id === 'string') lowered[field] = id.toLowerCase();
+  }
+  return lowered;
+}
+
+/**
+ * `Value.Convert`, except that each integer field sent as anything but a plain integer stays as sent.
+ * The loose ones are noted first: the conversion may change the object in place.
+ */
+function convertStrictly(schema: TSchema, value: unknown, integerFields: readonly string[]): unknown {
+  const loose = isRecord(value)
+    ? integerFields.flatMap((field) => {
+        const sent = value[field];
+        return typeof sent === 'string' && !PLAIN_INTEGER.test(sent) ? [[field, sent] as const] : [];
+      })
+    : [];
+  const converted = Value.Convert(schema, value);
+  if (loose.length === 0 || !isRecord(converted)) return converted;
+  return { ...converted, ...Object.fromEntries(loose) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
