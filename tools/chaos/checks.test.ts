@@ -57,6 +57,11 @@ describe('holdOutcome', () => {
     expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted' })), row('voided', { status_reason: 'hold_expired' })).violation).toBe('hold_capture_not_applied');
   });
 
+  it('accepts a capture the ledger refused because an account was frozen, and nothing else instead of posting', () => {
+    expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted' })), row('rejected', { status_reason: 'account_frozen' }))).toEqual({ name: 'rejected' });
+    expect(holdOutcome(record(action({ action: 'capture', outcome: 'accepted' })), row('rejected', { status_reason: 'insufficient_funds' })).violation).toBe('hold_capture_not_applied');
+  });
+
   it('flags an accepted void that did not void', () => {
     expect(holdOutcome(record(action({ action: 'void', outcome: 'accepted' })), row('voided'))).toEqual({ name: 'voided' });
     expect(holdOutcome(record(action({ action: 'void', outcome: 'accepted' })), row('posted', { captured_amount: '25.0000' })).violation).toBe('hold_void_not_applied');

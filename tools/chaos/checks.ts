@@ -96,8 +96,6 @@ export interface Outcomes {
   movements: Record<string, number>;
   /** Freezes by outcome: complete, indeterminate. */
   freezes: Record<string, number>;
-  /** Hold captures that posted to a frozen account (allowed: the hold took the money before). */
-  captured_while_frozen: number;
 }
 
 export interface TransferRow {
@@ -175,10 +173,10 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {}, movements: {}, freezes: {}, captured_while_frozen: 0 };
+  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {}, movements: {}, freezes: {} };
   await checkCases(pool, add, outcomes.cases_by_status);
   await checkReversals(pool, records, add, outcomes.reversals_by_status);
-  await checkFreezes(pool, context.freezes, add, outcomes);
+  await checkFreezes(pool, context.freezes, add, outcomes.freezes);
   outcomes.atomic_batches = checkAtomicBatches(records, byId, add);
   for (const record of records) {
     for (const anomaly of record.anomalies) add('unexpected_answer', { key: record.key, anomaly });
@@ -276,7 +274,9 @@ export function holdOutcome(record: TransferRecord, row: TransferRow): { name: s
   if (action.outcome === 'accepted' && action.action === 'capture') {
     const asked = action.amount ?? record.body.amount;
     const captured = row.status === 'posted' && row.captured_amount !== null && new Decimal(row.captured_amount).equals(asked);
-    return captured ? { name } : { name, violation: 'hold_capture_not_applied' };
+    // A capture the ledger reached while an account was frozen is refused, the hold released.
+    const refused_frozen = row.status === 'rejected' && row.status_reason === 'account_frozen';
+    return captured || refused_frozen ? { name } : { name, violation: 'hold_capture_not_applied' };
   }
   if (action.outcome === 'accepted' && action.action === 'void') {
     return name === 'voided' ? { name } : { name, violation: 'hold_void_not_applied' };
@@ -345,20 +345,15 @@ async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: (ki
 }
 
 /**
- * Frozen accounts neither send nor receive: of the entries an account got while it was frozen (after
- * the newest one read once the freeze was confirmed, up to the newest one read before the unfreeze;
- * postings to one account are ordered by its lock, so `account_sequence` orders them exactly), only
- * hold captures may post, since a hold took its money while both accounts were usable. A freeze the
- * operator could not confirm, or whose entries it could not read, is counted and not judged.
+ * Frozen accounts neither send nor receive: an account gets no entry while it is frozen, a hold's
+ * capture included. The entries it got meanwhile are those after the newest one read once the freeze
+ * was confirmed, up to the newest one read before the unfreeze (postings to one account are ordered by
+ * its lock, so `account_sequence` orders them exactly). A freeze the operator could not confirm, or
+ * whose entries it could not read, is counted and not judged.
  */
-async function checkFreezes(
-  pool: pg.Pool,
-  freezes: FreezeRecord[],
-  add: (kind: string, detail: unknown) => void,
-  outcomes: Pick<Outcomes, 'freezes' | 'captured_while_frozen'>,
-): Promise<void> {
+async function checkFreezes(pool: pg.Pool, freezes: FreezeRecord[], add: (kind: string, detail: unknown) => void, by_outcome: Record<string, number>): Promise<void> {
   for (const freeze of freezes) {
-    outcomes.freezes[freeze.outcome] = (outcomes.freezes[freeze.outcome] ?? 0) + 1;
+    by_outcome[freeze.outcome] = (by_outcome[freeze.outcome] ?? 0) + 1;
     for (const anomaly of freeze.anomalies) add('unexpected_answer', { account_id: freeze.account_id, anomaly });
     if (freeze.after_freeze_entry === null || freeze.before_unfreeze_entry === null) continue;
     const { rows } = await pool.query<{ entry_id: string; transfer_id: string; kind: string; hold: boolean }>(
@@ -369,10 +364,7 @@ async function checkFreezes(
           AND e.account_sequence <= (SELECT account_sequence FROM journal_entries WHERE id = $3::uuid)`,
       [freeze.account_id, freeze.after_freeze_entry, freeze.before_unfreeze_entry],
     );
-    for (const row of rows) {
-      if (row.hold) outcomes.captured_while_frozen += 1;
-      else add('posted_while_frozen', { account_id: freeze.account_id, ...row });
-    }
+    for (const row of rows) add('posted_while_frozen', { account_id: freeze.account_id, ...row });
   }
 }
 

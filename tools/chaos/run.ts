@@ -286,7 +286,6 @@ async function runChaos(
     `atomic_batches=${total(outcomes.atomic_batches)}${list(outcomes.atomic_batches)}`,
     `movements=${total(outcomes.movements)}${list(outcomes.movements)}`,
     `freezes=${total(outcomes.freezes)}${list(outcomes.freezes)}`,
-    `captured_while_frozen=${outcomes.captured_while_frozen}`,
     `cases=${total(outcomes.cases_by_status)}${list(outcomes.cases_by_status)}`,
     `faults=${total(faults)}${list(faults)}`,
     `unplanned_exits=${total(platform.unplannedExits())}${list(platform.unplannedExits())}`,

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPostingEngine, type PostingEngine } from '@ledgerline/ledger';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test only: drives the compliance worker's library in place of its queue; the app never imports it
 import { createScreeningService, type ScreeningService } from '@ledgerline/screening';
-import { get, post, useTestApp } from './test-support';
+import { get, post, seedAccount, useTestApp } from './test-support';
 
 const context = useTestApp();
 let screening: ScreeningService;
@@ -151,6 +151,44 @@ describe('a transfer from acceptance to posting', () => {
     await screenAndPost(reversal.json<{ id: string }>().id);
     expect(await postedBalance(context.alice_account)).toBe('70.00');
     expect(await postedBalance(context.bob_account)).toBe('30.00');
+  });
+
+  it('lets a transfer be reversed again once the ledger rejected its first reversal', async () => {
+    const { pool } = context.database;
+    const payer = await seedAccount(pool, { customer_id: context.alice });
+    const payee = await seedAccount(pool, { customer_id: context.bob });
+    const elsewhere = await seedAccount(pool, { customer_id: context.bob });
+    const fund = await post(context, '/v1/deposits', { account_id: payer, amount: '40.00', currency: 'USD' });
+    await screenAndPost(fund.json<{ id: string }>().id);
+    const paid = await post(context, '/v1/transfers', { source_account_id: payer, destination_account_id: payee, amount: '40.00', currency: 'USD' });
+    const { id } = paid.json<{ id: string }>();
+    await screenAndPost(id);
+    // The payee spends the money, so the first reversal cannot take it back.
+    const spent = await post(context, '/v1/transfers', { source_account_id: payee, destination_account_id: elsewhere, amount: '40.00', currency: 'USD' });
+    await screenAndPost(spent.json<{ id: string }>().id);
+
+    const first = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'refund' });
+    expect(first.statusCode).toBe(202);
+    const firstId = first.json<{ id: string }>().id;
+    // While the first is on its way, a second is refused.
+    const early = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'refund' });
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ code: 'invalid_state' });
+    await screenAndPost(firstId);
+    expect((await get(context, `/v1/transfers/${firstId}`)).json()).toMatchObject({ status: 'rejected', status_reason: 'insufficient_funds' });
+
+    // The money is back with the payee; a new reversal takes it.
+    const back = await post(context, `/v1/transfers/${spent.json<{ id: string }>().id}/reverse`, { reason: 'returned' });
+    await screenAndPost(back.json<{ id: string }>().id);
+    const second = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'refund' });
+    expect(second.statusCode).toBe(202);
+    expect(second.json()).toMatchObject({ reverses_transfer_id: id, amount: '40.00' });
+    await screenAndPost(second.json<{ id: string }>().id);
+    expect(await postedBalance(payer)).toBe('40.00');
+    expect(await postedBalance(payee)).toBe('0.00');
+    // Still only one reversal that moved money.
+    const again = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'refund' });
+    expect(again.statusCode).toBe(409);
   });
 
   it('voids a hold and releases the reserved funds', async () => {

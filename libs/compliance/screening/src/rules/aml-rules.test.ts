@@ -28,9 +28,9 @@ async function customer(options: { country?: string; sanctions_status?: string }
   return id;
 }
 
-async function account(customer_id: string): Promise<string> {
+async function account(customer_id: string, currency = 'USD'): Promise<string> {
   const id = uuidv7();
-  await database.pool.query(`INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $2, 'USD')`, [id, customer_id]);
+  await database.pool.query(`INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $2, $3)`, [id, customer_id, currency]);
   return id;
 }
 
@@ -39,15 +39,16 @@ async function transfer(
   source_account_id: string,
   destination_account_id: string,
   amount: string,
-  options: { ago_ms?: number; kind?: ScreenedTransfer['kind'] } = {},
+  options: { ago_ms?: number; kind?: ScreenedTransfer['kind']; currency?: string } = {},
 ): Promise<ScreenedTransfer> {
   const created_at = new Date(Date.now() - (options.ago_ms ?? 0));
   const id = uuidv7({ msecs: created_at.getTime() });
   const kind = options.kind ?? 'transfer';
+  const currency = options.currency ?? 'USD';
   await database.pool.query(
     `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, client_id, created_at)
-     VALUES ($1, $2::transfer_kind, $3, $4, $5::numeric, 'USD', 'test-client', $6)`,
-    [id, kind, source_account_id, destination_account_id, amount, created_at],
+     VALUES ($1, $2::transfer_kind, $3, $4, $5::numeric, $6, 'test-client', $7)`,
+    [id, kind, source_account_id, destination_account_id, amount, currency, created_at],
   );
   return {
     id,
@@ -55,7 +56,7 @@ async function transfer(
     source_account_id,
     destination_account_id,
     amount,
-    currency: 'USD',
+    currency,
     batch_id: null,
     client_id: 'test-client',
     created_at,
@@ -114,6 +115,20 @@ describe('the AML rules', () => {
     });
   });
 
+  it('count structuring in one currency only, and leave the bank\'s reversals out of it', async () => {
+    const originator = await customer();
+    const [usd, eur, jpy] = [await account(originator), await account(originator, 'EUR'), await account(originator, 'JPY')];
+    const payee = { USD: await account(await customer()), EUR: await account(await customer(), 'EUR'), JPY: await account(await customer(), 'JPY') };
+    await transfer(jpy, payee.JPY, '8000', { ago_ms: 2 * HOUR_MS, currency: 'JPY' });
+    await transfer(eur, payee.EUR, '8500.00', { ago_ms: HOUR_MS, currency: 'EUR' });
+    expect(await decisionOf(await transfer(usd, payee.USD, '9000.00'))).toEqual({ decision: 'approve' });
+    // Three reversals back out of the customer's account: neither counted nor held as structuring.
+    const reversals: ScreenedTransfer[] = [];
+    for (let index = 0; index < 3; index += 1) reversals.push(await transfer(usd, payee.USD, '9000.00', { kind: 'reversal', ago_ms: 100 - index }));
+    expect((await rules().evaluate(reversals)).map((decision) => decision.decision)).toEqual(['approve', 'approve', 'approve']);
+    expect(await decisionOf(await transfer(usd, payee.USD, '9100.00'))).toEqual({ decision: 'approve' });
+  });
+
   it('hold the 21st transfer out of one account within an hour, not the 20th nor older ones', async () => {
     const [from, to] = [await account(await customer()), await account(await customer())];
     await transfer(from, to, '1.00', { ago_ms: 61 * 60 * 1_000 });
@@ -125,6 +140,14 @@ describe('the AML rules', () => {
       decision: 'hold',
       hits: [{ rule: 'velocity', detail: `more than 20 transfers out of account ${from} within 60 min` }],
     });
+  });
+
+  it('neither hold nor count reversals for velocity: the bank sends them back, not the customer', async () => {
+    const [from, to] = [await account(await customer()), await account(await customer())];
+    const reversals: ScreenedTransfer[] = [];
+    for (let index = 0; index < 21; index += 1) reversals.push(await transfer(from, to, '1.00', { kind: 'reversal', ago_ms: 1_000 - index }));
+    expect((await rules().evaluate(reversals)).every((decision) => decision.decision === 'approve')).toBe(true);
+    expect(await decisionOf(await transfer(from, to, '1.00'))).toEqual({ decision: 'approve' });
   });
 
   it('do not count deposits against the settlement account', async () => {

@@ -217,7 +217,10 @@ async function sanctionsStandings(
  * indexes between two ids: the transfer's own, and the smallest UUIDv7 of the window's start
  * (`uuidv7_lower_bound`), so they cost the transfers in the window, not the account's history; and they
  * stop as soon as the rule's answer is known (LIMIT), so a busy account costs no more than a quiet one.
- * The structuring count runs only for a transfer inside the structuring range.
+ * The structuring count runs only for a transfer inside the structuring range, and counts, as the
+ * structuring report does, one originator's transfers in the transfer's own currency (the range is an
+ * amount, not a value). Reversals neither count nor are counted: the bank originates them, not the
+ * customer.
  */
 async function readFacts(
   db: Database,
@@ -238,27 +241,27 @@ async function readFacts(
       dst.customer_id::text AS destination_customer_id, dc.country::text AS destination_country,
       dc.sanctions_status::text AS destination_sanctions_status, dc.sanctions_match AS destination_sanctions_match,
       coalesce(dc.sanctions_screened_version, 0) < current_list.version AS destination_behind_current_list,
-      CASE WHEN src.kind = 'settlement' THEN 0 ELSE (
+      CASE WHEN src.kind = 'settlement' OR t.kind = 'reversal' THEN 0 ELSE (
         SELECT count(*) FROM (
           SELECT 1 FROM transfers o
-          WHERE o.source_account_id = t.source_account_id
+          WHERE o.source_account_id = t.source_account_id AND o.kind <> 'reversal'
             AND o.id >= uuidv7_lower_bound(t.created_at - ${velocity.window_ms} * interval '1 millisecond')
             AND o.id <= t.id
           LIMIT ${velocity.transfers_max + 1}) AS recent)
       END AS velocity_transfers,
-      CASE WHEN orig.customer_id IS NULL OR NOT ${inRange(Prisma.sql`t.amount`)} THEN 0 ELSE (
+      CASE WHEN orig.customer_id IS NULL OR t.kind = 'reversal' OR NOT ${inRange(Prisma.sql`t.amount`)} THEN 0 ELSE (
         SELECT count(*) FROM (
           SELECT 1 FROM accounts a
           CROSS JOIN LATERAL (
             SELECT o.id FROM transfers o
-            WHERE o.source_account_id = a.id AND o.kind <> 'deposit'
+            WHERE o.source_account_id = a.id AND o.kind IN ('transfer', 'withdrawal')
               AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
             UNION ALL
             SELECT o.id FROM transfers o
             WHERE o.destination_account_id = a.id AND o.kind = 'deposit'
               AND o.id >= ${structuringSince} AND o.id <= t.id AND ${inRange(Prisma.sql`o.amount`)}
           ) AS o
-          WHERE a.customer_id = orig.customer_id
+          WHERE a.customer_id = orig.customer_id AND a.currency = t.currency
           LIMIT ${structuring.transfers_min}) AS ranged)
       END AS structuring_transfers
     FROM transfers t

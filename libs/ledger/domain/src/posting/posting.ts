@@ -41,8 +41,9 @@ const TRANSITIONS_PER_ADVANCE_MAX = 2;
  *   was still pending, and the engine may simply be running after the expiry instant.
  * - Anything else: no-op.
  *
- * Capture and void do not look at account status: the hold already took the money out of the source's
- * available balance while both accounts were usable, and an account cannot be closed with live holds.
+ * A capture with either account frozen (or closed) releases the hold and is `rejected` with that
+ * reason: frozen accounts neither send nor receive. Void and expiry only release money, so they do
+ * not look at account status.
  *
  * Atomic batches (`batch_atomic`) advance as a unit: their approved members all transition, or all are
  * rejected with the first failure's reason and leave no trace on any account. They wait while a sibling
@@ -158,6 +159,13 @@ function step(transfer: WorkingTransfer, ledger: WorkingLedger, now: Date): bool
       if (transfer.hold_action === 'capture') {
         const captured = transfer.hold_action_amount ?? transfer.amount;
         ledger.release(transfer);
+        // The contract: a frozen account neither sends nor receives, a capture included. The hold is
+        // released and nothing moves; the capture cannot wait for an unfreeze past the hold's expiry.
+        const frozen = frozenSide(transfer, ledger);
+        if (frozen !== null) {
+          reject(transfer, frozen);
+          return true;
+        }
         ledger.post(transfer, captured, now);
         transfer.status = 'posted';
         transfer.status_reason = null;
@@ -182,6 +190,13 @@ function step(transfer: WorkingTransfer, ledger: WorkingLedger, now: Date): bool
     default:
       return false;
   }
+}
+
+/** Why a hold's capture cannot post: an account on either side no longer usable (closing one needs no live holds, but say so anyway). */
+function frozenSide(transfer: WorkingTransfer, ledger: WorkingLedger): 'account_closed' | 'account_frozen' | null {
+  const statuses = [ledger.account(transfer.source_account_id).status, ledger.account(transfer.destination_account_id).status];
+  if (statuses.includes('closed')) return 'account_closed';
+  return statuses.includes('frozen') ? 'account_frozen' : null;
 }
 
 function rejectionFor(transfer: WorkingTransfer, ledger: WorkingLedger): PostingRejection | null {

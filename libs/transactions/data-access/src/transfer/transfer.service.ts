@@ -633,8 +633,9 @@ export function createTransferService(options: TransferServiceOptions): Transfer
             ),
           };
         }
+        // A rejected reversal moved nothing back: it does not stand in the way of another.
         const [existing] = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id::text AS id FROM transfers WHERE reverses_transfer_id = ${row.id}::uuid`;
+          SELECT id::text AS id FROM transfers WHERE reverses_transfer_id = ${row.id}::uuid AND status <> 'rejected'`;
         if (existing !== undefined) {
           return {
             ok: false,
