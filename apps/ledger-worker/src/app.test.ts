@@ -38,6 +38,9 @@ beforeAll(async () => {
     // Long, so that the tests of delayed expiry jobs see the job, not the sweeper, void the hold.
     hold_sweep_interval_ms: 600_000,
     hold_sweep_batch_size_max: 100,
+    stuck_sweep_interval_ms: 600_000,
+    stuck_after_ms: 600_000,
+    stuck_sweep_batch_size_max: 100,
     logger,
   });
   settlement = uuidv7();

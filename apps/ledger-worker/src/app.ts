@@ -21,6 +21,7 @@ import {
 } from '@ledgerline/queue';
 import type { Logger } from 'pino';
 import { createHoldExpirySweeper, findPendingHold, type HoldExpirySweeper } from './hold-expiry';
+import { createStuckTransferSweeper, type StuckTransferSweeper } from './stuck-transfers';
 
 export interface LedgerWorkerOptions {
   /** The caller owns it and disconnects it after `close()`. */
@@ -38,6 +39,10 @@ export interface LedgerWorkerOptions {
   hold_expiry_concurrency: number;
   hold_sweep_interval_ms: number;
   hold_sweep_batch_size_max: number;
+  stuck_sweep_interval_ms: number;
+  /** A transfer waiting for a job that nothing touched for this long gets its job again. */
+  stuck_after_ms: number;
+  stuck_sweep_batch_size_max: number;
   logger: Logger;
 }
 
@@ -45,7 +50,8 @@ export interface LedgerWorker {
   ledger: Worker;
   holdExpiry: Worker;
   sweeper: HoldExpirySweeper;
-  /** Stops the sweeper, lets in-flight jobs finish, then closes the workers and Redis connections. */
+  stuckSweeper: StuckTransferSweeper;
+  /** Stops the sweepers, lets in-flight jobs finish, then closes the workers and Redis connections. */
   close(): Promise<void>;
 }
 
@@ -53,7 +59,8 @@ export interface LedgerWorker {
  * The `ledger` queue and hold expiry. Each `advance` job submits its transfer to the micro-batcher, so
  * the jobs in flight at one moment are posted in one database transaction; `advance-batch` jobs post an
  * atomic batch in one engine call. A transfer that becomes a pending hold gets a delayed `hold-expiry`
- * job at its `hold_expires_at`, and a sweeper voids any expired hold such a job missed.
+ * job at its `hold_expires_at`, and a sweeper voids any expired hold such a job missed. Another sweeper
+ * re-queues the job of any transfer that waited too long for screening or the ledger (a lost job).
  */
 export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<LedgerWorker> {
   const { logger } = options;
@@ -101,8 +108,17 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     batch_size_max: options.hold_sweep_batch_size_max,
     logger,
   });
+  const stuckSweeper = createStuckTransferSweeper({
+    db: options.db,
+    producer,
+    interval_ms: options.stuck_sweep_interval_ms,
+    stuck_after_ms: options.stuck_after_ms,
+    batch_size_max: options.stuck_sweep_batch_size_max,
+    logger,
+  });
   await Promise.all([ledger.waitUntilReady(), holdExpiry.waitUntilReady()]);
   sweeper.start();
+  stuckSweeper.start();
   logger.info(
     { concurrency: options.concurrency, batch_size_max: options.batch_size_max },
     'ledger worker started',
@@ -112,8 +128,9 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     ledger,
     holdExpiry,
     sweeper,
+    stuckSweeper,
     async close() {
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), stuckSweeper.stop()]);
       // Jobs in flight wait on the batcher, which flushes within linger_ms; close() waits for them.
       await Promise.all([ledger.close(), holdExpiry.close()]);
       await batcher.close();

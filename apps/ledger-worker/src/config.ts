@@ -24,6 +24,15 @@ export const LedgerWorkerConfigSchema = Type.Object({
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
   /** The most expired holds one sweep advances. */
   HOLD_SWEEP_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  /** How often the sweeper looks for transfers whose screening or ledger job was lost or failed. */
+  STUCK_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
+  /**
+   * How long a transfer waiting for screening or the ledger may go untouched before its job is added
+   * again. Well above a healthy queue's latency, so the sweeper only duplicates jobs in a real backlog.
+   */
+  STUCK_TRANSFER_AFTER_MS: Type.Integer({ minimum: 10_000, maximum: 86_400_000, default: 60_000 }),
+  /** The most stuck transfers one sweep re-queues in each waiting status (received, screening, approved, pending). */
+  STUCK_SWEEP_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   /** How long shutdown may take (in-flight jobs finish first) before the process exits with 1. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 }),
 });

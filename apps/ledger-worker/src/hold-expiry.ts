@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@ledgerline/db';
 import type { PostingEngine } from '@ledgerline/ledger';
 import type { Logger } from 'pino';
+import { createSweepLoop, type SweepLoop } from './sweep-loop';
 
 export interface PendingHold {
   hold_expires_at: Date;
@@ -25,13 +25,8 @@ export interface HoldExpirySweeperOptions {
   logger: Logger;
 }
 
-export interface HoldExpirySweeper {
-  /** Advances expired pending holds (the engine voids them); returns how many changed. */
-  sweepOnce(): Promise<number>;
-  start(): void;
-  /** Stops after the current sweep. */
-  stop(): Promise<void>;
-}
+/** Advances expired pending holds (the engine voids them); `sweepOnce` returns how many changed. */
+export type HoldExpirySweeper = SweepLoop<number>;
 
 /**
  * The safety net behind the delayed `hold-expiry` jobs: a job lost with Redis, one that fired a moment
@@ -40,8 +35,6 @@ export interface HoldExpirySweeper {
  */
 export function createHoldExpirySweeper(options: HoldExpirySweeperOptions): HoldExpirySweeper {
   const logger = options.logger.child({ component: 'hold-expiry-sweeper' });
-  const stopping = new AbortController();
-  let loop: Promise<void> | undefined;
 
   async function sweepOnce(): Promise<number> {
     const expired = await options.db.$queryRaw<Array<{ id: string; request_id: string | null }>>`
@@ -70,25 +63,5 @@ export function createHoldExpirySweeper(options: HoldExpirySweeperOptions): Hold
     return changed;
   }
 
-  async function run(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      try {
-        await sweepOnce();
-      } catch (error) {
-        logger.error({ err: error }, 'hold expiry sweep failed; the next sweep retries');
-      }
-      await sleep(options.interval_ms, undefined, { signal: stopping.signal }).catch(() => undefined);
-    }
-  }
-
-  return {
-    sweepOnce,
-    start() {
-      loop ??= run();
-    },
-    async stop() {
-      stopping.abort();
-      await loop;
-    },
-  };
+  return createSweepLoop({ sweep: sweepOnce, interval_ms: options.interval_ms, logger, failure_message: 'hold expiry sweep failed; the next sweep retries' });
 }

@@ -18,6 +18,9 @@ runBackgroundService(
         hold_expiry_concurrency: config.HOLD_EXPIRY_CONCURRENCY,
         hold_sweep_interval_ms: config.HOLD_SWEEP_INTERVAL_MS,
         hold_sweep_batch_size_max: config.HOLD_SWEEP_BATCH_SIZE_MAX,
+        stuck_sweep_interval_ms: config.STUCK_SWEEP_INTERVAL_MS,
+        stuck_after_ms: config.STUCK_TRANSFER_AFTER_MS,
+        stuck_sweep_batch_size_max: config.STUCK_SWEEP_BATCH_SIZE_MAX,
         logger,
       });
     },

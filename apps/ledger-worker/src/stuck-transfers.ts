@@ -1,0 +1,175 @@
+import type { JobState, Queue } from 'bullmq';
+import { Prisma, type Database } from '@ledgerline/db';
+import { jobs, type HoldActionName, type JobProducer, type JobSpec, type RawJob } from '@ledgerline/queue';
+import type { Logger } from 'pino';
+import { createSweepLoop, type SweepLoop } from './sweep-loop';
+
+/** The job a stuck transfer waits for; `hold-action` is the `advance` of a requested capture or void. */
+export type StuckTransferJobKind = 'screen' | 'screen-batch' | 'advance' | 'advance-batch' | 'hold-action';
+
+export interface StuckTransferSweep {
+  /** Jobs added, one per stuck transfer or atomic batch; zero when nothing was stuck. */
+  jobs: number;
+  by_kind: Record<StuckTransferJobKind, number>;
+  /** Stuck transfers left alone because their job is still queued, or its queue paused by an operator. */
+  still_queued: number;
+}
+
+/** Job states in which the work is still to come: adding the job again would only make a duplicate. */
+const QUEUED_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+export interface StuckTransferSweeperOptions {
+  db: Database;
+  producer: JobProducer;
+  interval_ms: number;
+  /** A transfer waiting for a job that nothing touched (`updated_at`) for this long is re-queued. */
+  stuck_after_ms: number;
+  /** The most stuck transfers one sweep reads in each waiting status. */
+  batch_size_max: number;
+  logger: Logger;
+  /** The wall clock; tests move it to sweep in a later window. */
+  clock?: () => Date;
+}
+
+export type StuckTransferSweeper = SweepLoop<StuckTransferSweep>;
+
+interface StuckRow {
+  id: string;
+  status: 'received' | 'screening' | 'approved' | 'pending';
+  hold_action: HoldActionName | null;
+  request_id: string | null;
+  /** Set when the transfer belongs to an atomic batch, which screening and the ledger take as one. */
+  atomic_batch_id: string | null;
+}
+
+/**
+ * The safety net behind every hand-off by job: a `screen`, `advance` or batch job that Redis lost (a
+ * failover to a lagging replica, a crash inside the AOF fsync window) or that ended in the failed set
+ * would otherwise leave its transfer waiting forever, since only the job moves it on. Each sweep reads
+ * the transfers that wait for a job and have not changed for `stuck_after_ms`, and adds that job again:
+ *
+ * - `received` and `screening` (a delivery that died mid-screening) wait for screening: `screen`, or
+ *   `screen-batch` for an atomic batch, since screening one member alone would break the batch's unity.
+ *   Claims and decisions are conditional updates, so a screen job for a decided transfer changes nothing
+ *   (at most it re-adds the ledger job of an approved one).
+ * - `approved` waits for the ledger: `advance`, or `advance-batch` for an atomic batch.
+ * - `pending` with a requested capture or void waits for the ledger: `advance`. A pending hold without
+ *   one waits for its client or its expiry (the hold-expiry sweeper), and `held` waits for an officer:
+ *   neither is swept.
+ *
+ * The engine's advance is a state machine under row locks, so a repeated advance posts nothing twice.
+ * The query reads one range of the `(status, id)` index per status, cut off at the ids minted before the
+ * threshold (UUIDv7, so id order is creation order, and a row is never updated before it was created):
+ * a healthy system, whose transfers waiting for screening or the ledger are all younger, reads no rows
+ * there and sends nothing to Redis. The pending branch reads every open hold older than the threshold
+ * to find the few with a requested action; only a partial index on those (not there yet) would narrow it.
+ *
+ * Several ledger workers may sweep at once without a lock between them: within one window they add the
+ * same job ids (see {@link requeueJobId}), which BullMQ adds once.
+ */
+export function createStuckTransferSweeper(options: StuckTransferSweeperOptions): StuckTransferSweeper {
+  const logger = options.logger.child({ component: 'stuck-transfer-sweeper' });
+  const clock = options.clock ?? (() => new Date());
+
+  async function sweepOnce(): Promise<StuckTransferSweep> {
+    const now = clock();
+    const cutoff = new Date(now.getTime() - options.stuck_after_ms);
+    // One branch per status, so each reads its own range of the (status, id) index, and a status with
+    // many stuck transfers (screening while the compliance worker is down) cannot starve the others.
+    const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
+      (SELECT id, status, hold_action, request_id, batch_id FROM transfers
+       WHERE status = ${status}::transfer_status ${also}
+         AND id < ${uuidv7Floor(cutoff)}::uuid AND updated_at < ${cutoff.toISOString()}::timestamptz
+       ORDER BY id
+       LIMIT ${options.batch_size_max})`;
+    const stuck = await options.db.$queryRaw<StuckRow[]>`
+      SELECT t.id::text AS id, t.status::text AS status, t.hold_action::text AS hold_action, t.request_id,
+             CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id
+      FROM (${Prisma.join(
+        [
+          waiting('received'),
+          waiting('screening'),
+          waiting('approved'),
+          waiting('pending', Prisma.sql`AND hold_action IS NOT NULL`),
+        ],
+        ' UNION ALL ',
+      )}) AS t
+      LEFT JOIN transfer_batches b ON b.id = t.batch_id`;
+    const sweep: StuckTransferSweep = {
+      jobs: 0,
+      by_kind: { screen: 0, 'screen-batch': 0, advance: 0, 'advance-batch': 0, 'hold-action': 0 },
+      still_queued: 0,
+    };
+    if (stuck.length === 0) return sweep;
+
+    // Members of one atomic batch share one job.
+    const candidates = new Map<string, { kind: StuckTransferJobKind; spec: JobSpec; job: RawJob }>();
+    for (const row of stuck) {
+      const { kind, spec } = jobFor(row);
+      const job_id = requeueJobId(spec, now, options.stuck_after_ms);
+      candidates.set(job_id, { kind, spec, job: { ...spec, job_id } });
+    }
+    // A transfer can also wait long because its queue is backlogged or paused: then its job is there,
+    // and one more would only grow the backlog an operator is looking at.
+    const requeued = new Map<string, { kind: StuckTransferJobKind; job: RawJob }>();
+    await Promise.all(
+      [...candidates].map(async ([job_id, candidate]) => {
+        const queue = options.producer.queue(candidate.spec.queue);
+        const previous = requeueJobId(candidate.spec, new Date(now.getTime() - options.stuck_after_ms), options.stuck_after_ms);
+        if (await isStillQueued(queue, [candidate.spec.job_id, previous])) sweep.still_queued += 1;
+        else requeued.set(job_id, candidate);
+      }),
+    );
+    if (requeued.size === 0) return sweep;
+    await options.producer.addBulk([...requeued.values()].map(({ job }) => job));
+    for (const { kind } of requeued.values()) sweep.by_kind[kind] += 1;
+    sweep.jobs = requeued.size;
+    logger.info(
+      { transfers: stuck.length, jobs: sweep.jobs, ...sweep.by_kind, still_queued: sweep.still_queued, stuck_after_ms: options.stuck_after_ms },
+      'stuck transfers re-queued',
+    );
+    return sweep;
+  }
+
+  return createSweepLoop({ sweep: sweepOnce, interval_ms: options.interval_ms, logger, failure_message: 'stuck transfer sweep failed; the next sweep retries' });
+}
+
+/** Whether the queue is paused, or any of these jobs is still waiting, running or delayed in it. */
+async function isStillQueued(queue: Queue, job_ids: readonly string[]): Promise<boolean> {
+  if (await queue.isPaused()) return true;
+  const states = await Promise.all(job_ids.map((job_id) => queue.getJobState(job_id)));
+  return states.some((state) => QUEUED_STATES.has(state));
+}
+
+function jobFor(row: StuckRow): { kind: StuckTransferJobKind; spec: JobSpec } {
+  const request_id = row.request_id ?? 'unknown';
+  if (row.status === 'pending' && row.hold_action !== null)
+    return { kind: 'hold-action', spec: jobs.advanceTransfer(row.id, request_id, row.hold_action) };
+  const screening = row.status === 'received' || row.status === 'screening';
+  if (row.atomic_batch_id !== null) {
+    return screening
+      ? { kind: 'screen-batch', spec: jobs.screenBatch(row.atomic_batch_id, request_id) }
+      : { kind: 'advance-batch', spec: jobs.advanceBatch(row.atomic_batch_id, request_id) };
+  }
+  return screening
+    ? { kind: 'screen', spec: jobs.screenTransfer(row.id, request_id) }
+    : { kind: 'advance', spec: jobs.advanceTransfer(row.id, request_id) };
+}
+
+/**
+ * The id of a re-queued job: its deterministic id, suffixed with the window of `stuck_after_ms` the sweep
+ * runs in (`screen-<id>-sweep-<n>`). The deterministic id alone would not do: BullMQ ignores an add for an
+ * id it still holds, and it holds completed jobs for a day and failed ones for two weeks, so a transfer
+ * whose job failed would stay stuck. A fresh id per sweep would do, but every sweep of every worker
+ * would add another job for a transfer still waiting in a slow queue. With the window, the sweeps of one
+ * window add one job, and a re-queued job that was lost or failed in its turn is re-queued in the next.
+ */
+function requeueJobId(spec: JobSpec, now: Date, stuck_after_ms: number): string {
+  return `${spec.job_id}-sweep-${Math.floor(now.getTime() / stuck_after_ms)}`;
+}
+
+/** The smallest UUIDv7 of the millisecond `at`: every id minted before `at` sorts below it. */
+function uuidv7Floor(at: Date): string {
+  const hex = Math.max(0, at.getTime()).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
