@@ -61,8 +61,8 @@ interface StuckRow {
  * The query reads one range of the `(status, id)` index per status, cut off at the ids minted before the
  * threshold (UUIDv7, so id order is creation order, and a row is never updated before it was created):
  * a healthy system, whose transfers waiting for screening or the ledger are all younger, reads no rows
- * there and sends nothing to Redis. The pending branch reads every open hold older than the threshold
- * to find the few with a requested action; only a partial index on those (not there yet) would narrow it.
+ * there and sends nothing to Redis. The pending branch reads the partial index of holds with a
+ * requested action (`transfers_hold_action_requested_idx`), a few rows at any moment, not every open hold.
  *
  * Several ledger workers may sweep at once without a lock between them: within one window they add the
  * same job ids (see {@link requeueJobId}), which BullMQ adds once.
