@@ -423,6 +423,12 @@ describe('POST /v1/transfers/batch', () => {
     );
     expect(await writtenRows(context.database.pool)).toEqual(before);
   });
+
+  it('accepts transfer bodies that say hold: false, as clients reuse them', async () => {
+    const response = await post(context, '/v1/transfers/batch', { transfers: [transferBody({ hold: false }), transferBody()] });
+    expect(response.statusCode).toBe(202);
+    expect(response.json<{ transfers: Array<{ hold: boolean }> }>().transfers.map((transfer) => transfer.hold)).toEqual([false, false]);
+  });
 });
 
 describe('GET /v1/transfers/:id', () => {

@@ -88,10 +88,20 @@ export const CreateTransferBodySchema = Type.Object(
 export const CreateBatchBodySchema = Type.Object(
   {
     atomic: Type.Optional(Type.Boolean({ description: 'All transfers post or none does. Default false.' })),
-    transfers: Type.Array(Type.Object(transferFields, { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: TRANSFER_LIMITS.batch_size_max,
-    }),
+    transfers: Type.Array(
+      Type.Object(
+        {
+          ...transferFields,
+          // Clients reuse their transfer bodies, which may say `hold: false`; a batch takes no holds.
+          hold: Type.Optional(Type.Literal(false, { description: 'Batches take no holds; false is accepted and means nothing.' })),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        minItems: 1,
+        maxItems: TRANSFER_LIMITS.batch_size_max,
+      },
+    ),
   },
   { additionalProperties: false },
 );
