@@ -46,6 +46,9 @@ const LauncherConfigSchema = Type.Object({
   READY_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 90_000 }),
 });
 
+/** Stops whatever `main` has started so far and exits; set once `main` can stop things. */
+let stopStarted: ((code: number) => Promise<void>) | undefined;
+
 async function main(): Promise<void> {
   const config = loadConfig(LauncherConfigSchema, process.env);
   const stops: Array<() => Promise<void>> = [];
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     process.stdout.write('ledgerline: stopped\n');
     process.exit(code);
   };
+  stopStarted = stop;
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
@@ -125,8 +129,11 @@ async function waitUntilReady(url: string, timeout_ms: number): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   const known = error instanceof ConfigError || error instanceof MissingDependencyError;
   process.stderr.write(`ledgerline: ${known ? (error as Error).message : `failed to start: ${(error as Error).message}`}\n`);
+  // A refused migration or a platform that never became ready must not leave Redis and the apps
+  // running: the next start would find their ports taken.
+  if (stopStarted !== undefined) await stopStarted(1);
   process.exit(1);
 });

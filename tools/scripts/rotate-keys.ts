@@ -11,8 +11,9 @@
  *
  * How to rotate a key:
  * 1. Make a key: `npx tsx -e "import('@ledgerline/crypto').then((c) => console.log(c.generateKey()))"`.
- * 2. Deploy accounts-api with the new key added to ENCRYPTION_KEYS and ENCRYPTION_ACTIVE_KEY_ID set to
- *    its id; new customers are then written with it, and old ones still decrypt with the old key.
+ * 2. Deploy accounts-api and compliance-worker (it decrypts customers to screen them) with the new key
+ *    added to ENCRYPTION_KEYS and ENCRYPTION_ACTIVE_KEY_ID set to its id; new customers are then written
+ *    with it, and old ones still decrypt with the old key.
  * 3. Run this script with the same two variables (there are no defaults here). It works in batches of
  *    KEY_ROTATION_BATCH_SIZE customers (1..1000, default 500), each one short transaction, prints
  *    progress, and is safe to run beside live traffic and to re-run after an interruption.

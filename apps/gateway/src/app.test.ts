@@ -8,7 +8,12 @@ import { buildGatewayApp } from './app';
 /** Two small stand-in services that report who answered and which request id they saw. */
 async function startUpstream(name: string, paths: string[]): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify();
-  app.all('/*', async (request) => ({ service: name, url: request.url, request_id: request.headers['x-request-id'] }));
+  app.all('/*', async (request) => ({
+    service: name,
+    url: request.url,
+    request_id: request.headers['x-request-id'],
+    forwarded_for: request.headers['x-forwarded-for'],
+  }));
   app.get('/readyz', async () => ({ status: 'ready' }));
   app.get('/openapi.json', async () => ({
     openapi: '3.0.3',
@@ -106,6 +111,11 @@ describe('gateway routing', () => {
       expect.objectContaining({ msg: 'request completed', method: 'GET', path: '/v1/accounts', status: 200 }),
     ]);
     expect(lines.some((line) => 'reqId' in line)).toBe(false);
+  });
+
+  it('tells the service the address that connected, whatever X-Forwarded-For the client sent', async () => {
+    const spoofed = await gateway.inject({ method: 'GET', url: '/v1/accounts', remoteAddress: '203.0.113.9', headers: { 'x-forwarded-for': '10.9.9.9' } });
+    expect(spoofed.json()).toMatchObject({ service: 'accounts', forwarded_for: '203.0.113.9' });
   });
 
   it('generates a request id when the client sent none or a malformed one', async () => {

@@ -39,6 +39,9 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
 
   app.addHook('onRequest', async (request, reply) => {
     request.headers['x-request-id'] = request.id;
+    // The gateway is the edge: the services trust X-Forwarded-For (TRUST_PROXY) for rate limits and the
+    // login lockout, so it must name the peer that connected here, never what the client wrote in it.
+    request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', logRequestCompleted);
