@@ -120,5 +120,7 @@ describe('accounts-api main', () => {
       { ...baseEnv, ENCRYPTION_KEYS: 'k2027-without-a-key', ENCRYPTION_ACTIVE_KEY_ID: 'k2027' },
       /^accounts-api: Invalid keyring: [^\n]*$/,
     );
+    // The key written in the source protects nothing: production refuses it.
+    await expectOneLineConfigError(MAIN, { ...baseEnv, NODE_ENV: 'production' }, /^accounts-api: Invalid keyring: the built-in development key is not for production/);
   }, TEST_TIMEOUT_MS);
 });

@@ -7,25 +7,14 @@
  * one line and exits with 1.
  */
 import { ensureBootstrapAdmin } from '@ledgerline/auth';
-import { ConfigError } from '@ledgerline/config';
-import { cipherFromConfig, KeyringError } from '@ledgerline/crypto';
+import { cipherFromConfig } from '@ledgerline/crypto';
 import { retryWhileUnavailable } from '@ledgerline/db';
 import { apiAppOptionsFromConfig, runHttpService } from '@ledgerline/service';
 import { buildAccountsApp } from './app';
-import { AccountsApiConfigSchema, bootstrapAdminOf, DEV_ENCRYPTION_KEY_ID, type AccountsApiConfig } from './config';
+import { AccountsApiConfigSchema, bootstrapAdminOf, DEV_ENCRYPTION_KEY_ID } from './config';
 
 /** How long start-up waits for an unreachable database (a Postgres restarting beside us) before giving up. */
 const STARTUP_DATABASE_WAIT_MS = 60_000;
-
-/** The customer-data cipher; a bad keyring is bad configuration, reported like a bad variable. */
-function customerCipherOf(config: AccountsApiConfig) {
-  try {
-    return cipherFromConfig(config);
-  } catch (error) {
-    if (error instanceof KeyringError) throw new ConfigError(error.message);
-    throw error;
-  }
-}
 
 runHttpService(
   {
@@ -36,7 +25,7 @@ runHttpService(
       const app = await buildAccountsApp({
         db,
         redis,
-        cipher: customerCipherOf(config),
+        cipher: cipherFromConfig(config),
         ...apiAppOptionsFromConfig(config),
         login_throttle: {
           failures_max_per_client: config.AUTH_FAILURES_MAX_PER_CLIENT,

@@ -146,6 +146,28 @@ describe('gateway routing', () => {
     expect(document.info.title).toBe('Ledgerline API');
   });
 
+  it('answers a problem naming no internal address when an upstream refuses the connection', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const dead = await buildGatewayApp({ upstreams: upstreams({ transactions: `http://127.0.0.1:${port}` }), log_level: 'silent', upstream_timeout_ms: 1_000 });
+    try {
+      // Over a real connection: light-my-request surfaces the upstream's error of a POST as a rejection.
+      const url = await dead.listen({ host: '127.0.0.1', port: 0 });
+      const response = await fetch(`${url}/v1/transfers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const body = await response.text();
+      expect(response.status).toBe(502);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.headers.get('x-request-id')).toBeTruthy();
+      expect(JSON.parse(body)).toMatchObject({ type: 'urn:ledgerline:problem:unavailable', status: 502, code: 'unavailable' });
+      expect(body).not.toContain('127.0.0.1');
+      expect(body).not.toContain('ECONNREFUSED');
+    } finally {
+      await dead.close();
+    }
+  });
+
   it('answers 504 when an upstream does not answer within the timeout', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -159,6 +181,8 @@ describe('gateway routing', () => {
       const started_ms = Date.now();
       const response = await slow.inject({ method: 'GET', url: '/v1/accounts' });
       expect(response.statusCode).toBe(504);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ status: 504, code: 'unavailable', detail: expect.stringContaining('same Idempotency-Key') });
       expect(Date.now() - started_ms).toBeLessThan(5_000);
     } finally {
       await slow.close();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import httpProxy from '@fastify/http-proxy';
 import { logRequestCompleted, ROUTED_PREFIXES, stdoutLogDestination, type UpstreamName } from '@ledgerline/config';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
 
@@ -35,7 +35,12 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
     // Bodies are streamed through untouched; the services enforce their own limits.
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // A URL the router cannot read gets a problem body that does not echo it back.
+    frameworkErrors: (error, request, reply) => sendGatewayProblem(error, request, reply),
   });
+  // An upstream that refuses or drops the connection, or does not answer in time: a problem body that
+  // names neither the upstream's address nor the error, and says what a client of a money API must do.
+  app.setErrorHandler((error, request, reply) => sendGatewayProblem(error, request, reply));
 
   app.addHook('onRequest', async (request, reply) => {
     request.headers['x-request-id'] = request.id;
@@ -94,6 +99,29 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
   });
 
   return app;
+}
+
+/** What the gateway answers when it could not route a request (never the upstream's error or address). */
+function sendGatewayProblem(raw: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const error = (raw ?? {}) as { statusCode?: number };
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? 400 : error.statusCode === 504 ? 504 : 502;
+  if (status === 400) request.log.info({ err: error }, 'request refused by the gateway');
+  else request.log.warn({ err: error }, 'upstream did not answer');
+  const problem =
+    status === 400
+      ? { code: 'validation_failed', title: 'The request is not valid', detail: 'The request URL could not be read.', errors: [{ path: '/url', message: 'is not a valid URL' }] }
+      : {
+          code: 'unavailable',
+          title: 'The service is briefly unavailable',
+          // A POST may have reached the service before the connection failed: only its key tells.
+          detail: 'The service behind this path did not answer. A request that moves money may or may not have been carried out: retry it with the same Idempotency-Key.',
+        };
+  reply
+    .code(status)
+    .header('x-request-id', request.id)
+    .header('x-content-type-options', 'nosniff')
+    .type('application/problem+json')
+    .send({ type: `urn:ledgerline:problem:${problem.code}`, status, ...problem });
 }
 
 async function isReady(baseUrl: string): Promise<boolean> {

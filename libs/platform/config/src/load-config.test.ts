@@ -34,6 +34,13 @@ describe('loadConfig', () => {
     expect(message).not.toContain('too-short-but-secret');
   });
 
+  it('never echoes the password of a malformed URL', () => {
+    const schema = Type.Object({ DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }) });
+    expect(() => loadConfig(schema, { DATABASE_URL: 'pgsql://ledgerline:S3cretPw@db:5432/ledgerline' })).toThrowError(
+      /^Invalid configuration: DATABASE_URL .*\(got "pgsql:\/\/\(hidden\)@db:5432\/ledgerline"\)$/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig(HttpConfigSchema, { PORT: '' }).PORT).toBe(3000);
   });

@@ -39,7 +39,7 @@ export {
 } from './schemas/common';
 export { encodeCursor, decodeCursor, type CursorValue } from './schemas/cursor';
 export { REQUEST_ID_HEADER } from './request-id/request-id';
-export { rateLimitKeyOf, type RateLimitOptions } from './rate-limit/rate-limit';
+export { addressKeyOf, rateLimitKeyOf, type RateLimitOptions } from './rate-limit/rate-limit';
 export type { ReadinessCheck } from './ops/health';
 export type { ServiceMetrics } from './ops/metrics';
 export { installGracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown/graceful-shutdown';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { addressKeyOf } from '@ledgerline/http';
 import type { Redis } from 'ioredis';
 
 export interface LoginThrottleOptions {
@@ -38,7 +39,7 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
   // Hashed: client ids are caller-chosen strings of up to 128 characters, and the key should not hold them.
   const clientKey = (client_id: string, ip: string) =>
     `${options.key_prefix}:auth-failures:client:${createHash('sha256').update(`${client_id}\n${ip}`).digest('hex').slice(0, 32)}`;
-  const ipKey = (ip: string) => `${options.key_prefix}:auth-failures:ip:${ip}`;
+  const ipKey = (ip: string) => `${options.key_prefix}:auth-failures:ip:${addressKeyOf(ip)}`;
 
   return {
     async begin(client_id, ip) {

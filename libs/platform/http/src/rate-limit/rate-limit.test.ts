@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServiceApp, type ServiceApp } from '../app/build-service-app';
+import { addressKeyOf } from './rate-limit';
 
 let redis: Redis;
 let app: ServiceApp;
@@ -68,5 +69,15 @@ describe('rate limit', () => {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       expect((await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.4' })).statusCode).toBe(200);
     }
+  });
+});
+
+describe('addressKeyOf', () => {
+  it('keeps an address as it is and makes anything else a short hash, so a key stays small', () => {
+    expect(addressKeyOf('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKeyOf('2001:db8::1')).toBe('2001:db8::1');
+    const forged = addressKeyOf('x'.repeat(8_192));
+    expect(forged).toMatch(/^h-[0-9a-f]{32}$/);
+    expect(addressKeyOf('x'.repeat(8_192))).toBe(forged);
   });
 });

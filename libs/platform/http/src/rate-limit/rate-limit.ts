@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -20,7 +22,16 @@ export interface RateLimitOptions {
 
 /** The rate-limit key: the authenticated client when known, else the client address. */
 export function rateLimitKeyOf(request: FastifyRequest): string {
-  return request.principal === null ? `ip:${request.ip}` : `client:${request.principal.client_id}`;
+  return request.principal === null ? `ip:${addressKeyOf(request.ip)}` : `client:${request.principal.client_id}`;
+}
+
+/**
+ * A client address as part of a Redis key: the address itself when it is one, else a short hash. With
+ * TRUST_PROXY the address comes from X-Forwarded-For, which a request that reaches a service without
+ * the edge could fill with anything (kilobytes of it); the key must stay small either way.
+ */
+export function addressKeyOf(address: string): string {
+  return isIP(address) === 0 ? `h-${createHash('sha256').update(address).digest('hex').slice(0, 32)}` : address;
 }
 
 /**
