@@ -14,7 +14,7 @@ describe('AccountsApiConfigSchema', () => {
       HOST: '127.0.0.1',
       ENCRYPTION_KEYS: DEV_ENCRYPTION_KEYS,
       ENCRYPTION_ACTIVE_KEY_ID: DEV_ENCRYPTION_KEY_ID,
-      TRUST_PROXY: false,
+      TRUST_PROXY: 'false',
       RATE_LIMIT_MAX: 1200,
     });
     expect(DEV_ENCRYPTION_KEY_ID).toMatch(/dev.*local/);
@@ -34,7 +34,7 @@ describe('AccountsApiConfigSchema', () => {
       BOOTSTRAP_ADMIN_CLIENT_ID: 'root',
       BOOTSTRAP_ADMIN_CLIENT_SECRET: 'x'.repeat(40),
     });
-    expect(config).toMatchObject({ PORT: 8081, TRUST_PROXY: true, ENCRYPTION_ACTIVE_KEY_ID: 'k2027' });
+    expect(config).toMatchObject({ PORT: 8081, TRUST_PROXY: 'true', ENCRYPTION_ACTIVE_KEY_ID: 'k2027' });
     expect(bootstrapAdminOf(config)).toEqual({ client_id: 'root', client_secret: 'x'.repeat(40) });
   });
 

@@ -1,6 +1,6 @@
 import { jwtOptionsFromConfig } from '@ledgerline/auth';
 import { ConfigError } from '@ledgerline/config';
-import { runHttpService } from '@ledgerline/service';
+import { runHttpService, trustProxyOf } from '@ledgerline/service';
 import { buildTransactionsApp } from './app';
 import { TransactionsApiConfigSchema } from './config';
 
@@ -19,7 +19,7 @@ runHttpService(
         jwt: jwtOptionsFromConfig(config),
         log_level: config.LOG_LEVEL,
         body_limit_bytes: config.BODY_LIMIT_BYTES,
-        trust_proxy: config.TRUST_PROXY,
+        trust_proxy: trustProxyOf(config.TRUST_PROXY),
         // Rate-limit counters live in Redis so the limit holds across instances.
         redis,
         key_prefix: config.QUEUE_PREFIX,

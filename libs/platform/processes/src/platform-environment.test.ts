@@ -15,13 +15,13 @@ describe('how each app is wired', () => {
       expect(appEnvironment(app, wiring)).toMatchObject({ LOG_LEVEL: 'warn', HOST: '127.0.0.1' });
     expect(appEnvironment('accounts-api', wiring)).toMatchObject({
       PORT: '4001',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: 'loopback',
       BOOTSTRAP_ADMIN_CLIENT_ID: 'admin',
       BOOTSTRAP_ADMIN_CLIENT_SECRET: 'secret',
     });
-    expect(appEnvironment('transactions-api', wiring)).toMatchObject({ PORT: '4002', TRUST_PROXY: 'true' });
-    expect(appEnvironment('ops-api', wiring)).toMatchObject({ PORT: '4003', TRUST_PROXY: 'true' });
-    expect(appEnvironment('compliance-api', wiring)).toMatchObject({ PORT: '4004', TRUST_PROXY: 'true' });
+    expect(appEnvironment('transactions-api', wiring)).toMatchObject({ PORT: '4002', TRUST_PROXY: 'loopback' });
+    expect(appEnvironment('ops-api', wiring)).toMatchObject({ PORT: '4003', TRUST_PROXY: 'loopback' });
+    expect(appEnvironment('compliance-api', wiring)).toMatchObject({ PORT: '4004', TRUST_PROXY: 'loopback' });
     expect(appEnvironment('gateway', wiring)).toMatchObject({
       PORT: '4000',
       ACCOUNTS_API_URL: 'http://127.0.0.1:4001',

@@ -58,12 +58,13 @@ export interface PlatformWiring {
 /**
  * One app's environment on one host: `shared`, plus where it listens, the bootstrap admin client
  * (accounts-api), the upstreams (gateway), and TRUST_PROXY for the APIs, which sit behind the gateway
- * (it sets X-Forwarded-For, so that rate limits see the real client).
+ * or nginx on this host (the edge sets X-Forwarded-For to the client's address, so that rate limits and
+ * the login lockout see it; only loopback peers are believed).
  */
 export function appEnvironment(app: PlatformApp, wiring: PlatformWiring): Record<string, string> {
   const environment: Record<string, string> = { HOST: '127.0.0.1', ...wiring.shared };
   if (isHttpApp(app)) environment['PORT'] = String(wiring.ports[app]);
-  if (isHttpApp(app) && app !== 'gateway') environment['TRUST_PROXY'] = 'true';
+  if (isHttpApp(app) && app !== 'gateway') environment['TRUST_PROXY'] = 'loopback';
   if (app === 'accounts-api') {
     environment['BOOTSTRAP_ADMIN_CLIENT_ID'] = wiring.admin_client_id;
     environment['BOOTSTRAP_ADMIN_CLIENT_SECRET'] = wiring.admin_client_secret;

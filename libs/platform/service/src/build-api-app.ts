@@ -20,7 +20,7 @@ export interface ApiAppOptions {
   log_destination?: DestinationStream;
   body_limit_bytes?: number;
   /** Set behind the gateway, so rate limits and logs see the client's address. */
-  trust_proxy?: boolean;
+  trust_proxy?: boolean | string;
   rate_limit: { max: number; time_window_ms: number };
 }
 

@@ -6,9 +6,10 @@
  * - {@link runHttpService}: the `main` of such a service (configuration read once, Prisma and Redis
  *   built and closed, graceful shutdown, listen).
  * - {@link runBackgroundService}: the `main` of a relay or worker (configuration, Prisma, graceful close).
- * - {@link ApiConfigSchema} and {@link apiAppOptionsFromConfig}: the environment such a service reads.
+ * - {@link ApiConfigSchema} and {@link apiAppOptionsFromConfig}: the environment such a service reads
+ *   ({@link trustProxyOf}: TRUST_PROXY as Fastify's `trustProxy`).
  */
 export { buildApiApp, type ApiAppOptions } from './build-api-app';
 export { runHttpService, type HttpServiceDefinition } from './run-http-service';
 export { runBackgroundService, type BackgroundServiceDefinition } from './run-background-service';
-export { ApiConfigSchema, apiAppOptionsFromConfig, type ApiConfig } from './api-config';
+export { ApiConfigSchema, apiAppOptionsFromConfig, trustProxyOf, type ApiConfig } from './api-config';
