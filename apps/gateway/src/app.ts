@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import httpProxy from '@fastify/http-proxy';
 import { logRequestCompleted, ROUTED_PREFIXES, stdoutLogDestination, type UpstreamName } from '@ledgerline/config';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '@ledgerline/http/problems';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
@@ -104,24 +105,21 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
 /** What the gateway answers when it could not route a request (never the upstream's error or address). */
 function sendGatewayProblem(raw: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const error = (raw ?? {}) as { statusCode?: number };
-  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? 400 : error.statusCode === 504 ? 504 : 502;
-  if (status === 400) request.log.info({ err: error }, 'request refused by the gateway');
+  const refused = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
+  if (refused) request.log.info({ err: error }, 'request refused by the gateway');
   else request.log.warn({ err: error }, 'upstream did not answer');
-  const problem =
-    status === 400
-      ? { code: 'validation_failed', title: 'The request is not valid', detail: 'The request URL could not be read.', errors: [{ path: '/url', message: 'is not a valid URL' }] }
-      : {
-          code: 'unavailable',
-          title: 'The service is briefly unavailable',
-          // A POST may have reached the service before the connection failed: only its key tells.
-          detail: 'The service behind this path did not answer. A request that moves money may or may not have been carried out: retry it with the same Idempotency-Key.',
-        };
+  // The services' problem catalogue; an upstream failure keeps its gateway status (502, or 504 on a timeout).
+  const status = refused ? 400 : error.statusCode === 504 ? 504 : 502;
+  const body = refused
+    ? problemBody('validation_failed', 'The request URL could not be read.', [{ path: '/url', message: 'is not a valid URL' }])
+    : // A POST may have reached the service before the connection failed: only its key tells.
+      problemBody('unavailable', 'The service behind this path did not answer. A request that moves money may or may not have been carried out: retry it with the same Idempotency-Key.');
   reply
     .code(status)
     .header('x-request-id', request.id)
     .header('x-content-type-options', 'nosniff')
-    .type('application/problem+json')
-    .send({ type: `urn:ledgerline:problem:${problem.code}`, status, ...problem });
+    .type(PROBLEM_CONTENT_TYPE)
+    .send({ ...body, status });
 }
 
 async function isReady(baseUrl: string): Promise<boolean> {

@@ -79,7 +79,7 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
       (SELECT id, status, hold_action, request_id, batch_id FROM transfers
        WHERE status = ${status}::transfer_status ${also}
-         AND id < ${uuidv7Floor(cutoff)}::uuid AND updated_at < ${cutoff.toISOString()}::timestamptz
+         AND id < uuidv7_lower_bound(${cutoff.toISOString()}::timestamptz) AND updated_at < ${cutoff.toISOString()}::timestamptz
        ORDER BY id
        LIMIT ${options.batch_size_max})`;
     const stuck = await options.db.$queryRaw<StuckRow[]>`
@@ -111,13 +111,19 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     }
     // A transfer can also wait long because its queue is backlogged or paused: then its job is there,
     // and one more would only grow the backlog an operator is looking at.
+    // An operator's pause is asked of each queue once per sweep, not once per transfer.
+    const pausedQueues = new Set<string>();
+    for (const name of new Set([...candidates.values()].map(({ spec }) => spec.queue))) {
+      if (await options.producer.queue(name).isPaused()) pausedQueues.add(name);
+    }
     const requeued = new Map<string, { kind: StuckTransferJobKind; job: RawJob }>();
     await Promise.all(
       [...candidates].map(async ([job_id, candidate]) => {
-        const queue = options.producer.queue(candidate.spec.queue);
+        const { queue } = candidate.spec;
         const previous = requeueJobId(candidate.spec, new Date(now.getTime() - options.stuck_after_ms), options.stuck_after_ms);
-        if (await isStillQueued(queue, [candidate.spec.job_id, previous])) sweep.still_queued += 1;
-        else requeued.set(job_id, candidate);
+        if (pausedQueues.has(queue) || (await hasQueuedJob(options.producer.queue(queue), [candidate.spec.job_id, previous]))) {
+          sweep.still_queued += 1;
+        } else requeued.set(job_id, candidate);
       }),
     );
     if (requeued.size === 0) return sweep;
@@ -134,9 +140,8 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
   return createSweepLoop({ sweep: sweepOnce, interval_ms: options.interval_ms, logger, failure_message: 'stuck transfer sweep failed; the next sweep retries' });
 }
 
-/** Whether the queue is paused, or any of these jobs is still waiting, running or delayed in it. */
-async function isStillQueued(queue: Queue, job_ids: readonly string[]): Promise<boolean> {
-  if (await queue.isPaused()) return true;
+/** Whether any of these jobs is still waiting, running or delayed in the queue. */
+async function hasQueuedJob(queue: Queue, job_ids: readonly string[]): Promise<boolean> {
   const states = await Promise.all(job_ids.map((job_id) => queue.getJobState(job_id)));
   return states.some((state) => QUEUED_STATES.has(state));
 }
@@ -166,10 +171,4 @@ function jobFor(row: StuckRow): { kind: StuckTransferJobKind; spec: JobSpec } {
  */
 function requeueJobId(spec: JobSpec, now: Date, stuck_after_ms: number): string {
   return `${spec.job_id}-sweep-${Math.floor(now.getTime() / stuck_after_ms)}`;
-}
-
-/** The smallest UUIDv7 of the millisecond `at`: every id minted before `at` sorts below it. */
-function uuidv7Floor(at: Date): string {
-  const hex = Math.max(0, at.getTime()).toString(16).padStart(12, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }

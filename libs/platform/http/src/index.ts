@@ -8,6 +8,8 @@
  * - Shared TypeBox schemas and pagination helpers ({@link pageOf}, {@link encodeCursor}).
  * - {@link installGracefulShutdown} for `main.ts`.
  * - {@link Principal}: the shape of `request.principal`, which `@ledgerline/auth` fills in.
+ *
+ * `@ledgerline/http/problems` is the problem catalogue and body alone (see `problems/index.ts`).
  */
 export { buildServiceApp, BODY_LIMIT_BYTES_DEFAULT, type ServiceApp, type ServiceAppOptions } from './app/build-service-app';
 export type { LogLevel } from './app/logger';
@@ -22,7 +24,7 @@ export {
   type ProblemBody,
   type ProblemErrorOptions,
 } from './problems/problem-error';
-export { PROBLEM_CONTENT_TYPE } from './problems/error-handler';
+export { PROBLEM_CONTENT_TYPE } from './problems/problem-codes';
 export {
   ProblemSchema,
   ProblemResponse,

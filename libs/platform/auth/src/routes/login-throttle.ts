@@ -44,15 +44,16 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
   return {
     async begin(client_id, ip) {
       const client = clientKey(client_id, ip);
+      const address = ipKey(ip);
       const results = await options.redis
         .multi()
         // SET NX starts the window at the first attempt; INCR keeps the key's expiry.
         .set(client, 0, 'PX', options.window_ms, 'NX')
         .incr(client)
         .pttl(client)
-        .set(ipKey(ip), 0, 'PX', options.window_ms, 'NX')
-        .incr(ipKey(ip))
-        .pttl(ipKey(ip))
+        .set(address, 0, 'PX', options.window_ms, 'NX')
+        .incr(address)
+        .pttl(address)
         .exec();
       if (results === null) throw new Error('login throttle transaction was aborted');
       for (const [error] of results) if (error) throw error;

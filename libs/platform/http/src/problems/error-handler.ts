@@ -1,9 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { fieldErrorsOf } from '../validation/field-errors';
-import { PROBLEMS, type ProblemCode } from './problem-codes';
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, type ProblemCode } from './problem-codes';
 import { ProblemError, problemBody, type FieldError } from './problem-error';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 interface Problem {
   code: ProblemCode;

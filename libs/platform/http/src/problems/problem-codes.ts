@@ -1,3 +1,6 @@
+/** The media type of every problem body (RFC 9457). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
 /**
  * The stable problem codes of the API contract (`Errors` section). Clients branch on `code`, so a
  * code is never renamed or reused for another meaning.
