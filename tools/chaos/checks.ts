@@ -19,6 +19,9 @@ export interface Violation {
   detail: string;
 }
 
+/** How each check reports what it found: a violation's kind and its detail (a string, or anything JSON). */
+export type AddViolation = (kind: string, detail: unknown) => void;
+
 /** The BullMQ queues of the platform, seen from outside as an operator would. */
 export class QueueInspector {
   private readonly connection: Redis;
@@ -123,7 +126,7 @@ export async function checkAll(
 ): Promise<{ violations: Violation[]; outcomes: Outcomes }> {
   const { pool, bank, records } = context;
   const violations: Violation[] = [];
-  const add = (kind: string, detail: unknown) => violations.push({ kind, detail: typeof detail === 'string' ? detail : JSON.stringify(detail) });
+  const add: AddViolation = (kind, detail) => violations.push({ kind, detail: typeof detail === 'string' ? detail : JSON.stringify(detail) });
 
   // The ledger's own invariants: zero sum per currency, balances equal to entries, entries to transfers.
   const report = await checkInvariants(context.db, { violations_max: 20, timeout_ms: 120_000 });
@@ -242,7 +245,7 @@ export function matchesRequest(record: TransferRecord, row: TransferRow): boolea
  * that posted minus the withdrawals that posted (each counted once: duplicates and requests nobody
  * sent are violations of their own below).
  */
-async function checkMoneyConserved(pool: pg.Pool, bank: Bank, transfers: TransferRow[], add: (kind: string, detail: unknown) => void): Promise<void> {
+async function checkMoneyConserved(pool: pg.Pool, bank: Bank, transfers: TransferRow[], add: AddViolation): Promise<void> {
   const expected = new Map([...bank.funded_by_currency].map(([currency, funded]) => [currency, new Decimal(funded)]));
   for (const row of transfers) {
     if (row.chaos_key === null || row.status !== 'posted' || (row.kind !== 'deposit' && row.kind !== 'withdrawal')) continue;
@@ -288,7 +291,7 @@ export function holdOutcome(record: TransferRecord, row: TransferRow): { name: s
  * Atomic batches: the transfers of one accepted batch are stored under one batch id and end alike,
  * every one posted or none (a rejection of one, by the ledger or by compliance, rejects them all).
  */
-export function checkAtomicBatches(records: TransferRecord[], byId: ReadonlyMap<string, TransferRow>, add: (kind: string, detail: unknown) => void): Record<string, number> {
+export function checkAtomicBatches(records: TransferRecord[], byId: ReadonlyMap<string, TransferRow>, add: AddViolation): Record<string, number> {
   const batches = new Map<string, TransferRecord[]>();
   for (const record of records) if (record.batch && record.outcome === 'accepted') batches.set(record.batch.key, [...(batches.get(record.batch.key) ?? []), record]);
   const by_outcome: Record<string, number> = {};
@@ -312,7 +315,7 @@ export function checkAtomicBatches(records: TransferRecord[], byId: ReadonlyMap<
  * client; each reversal a client saw accepted is stored as the reversal of its transfer. At most one
  * reversal per transfer is the schema's unique key; the transfer checks above make each final once.
  */
-async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: (kind: string, detail: unknown) => void, by_status: Record<string, number>): Promise<void> {
+async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: AddViolation, by_status: Record<string, number>): Promise<void> {
   const { rows } = await pool.query<{
     id: string; status: string; kind: string; amount: string; source_account_id: string; destination_account_id: string;
     original_id: string; original_status: string; original_moved: string; original_source: string; original_destination: string;
@@ -351,7 +354,7 @@ async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: (ki
  * its lock, so `account_sequence` orders them exactly). A freeze the operator could not confirm, or
  * whose entries it could not read, is counted and not judged.
  */
-async function checkFreezes(pool: pg.Pool, freezes: FreezeRecord[], add: (kind: string, detail: unknown) => void, by_outcome: Record<string, number>): Promise<void> {
+async function checkFreezes(pool: pg.Pool, freezes: FreezeRecord[], add: AddViolation, by_outcome: Record<string, number>): Promise<void> {
   for (const freeze of freezes) {
     by_outcome[freeze.outcome] = (by_outcome[freeze.outcome] ?? 0) + 1;
     for (const anomaly of freeze.anomalies) add('unexpected_answer', { account_id: freeze.account_id, anomaly });
@@ -374,7 +377,7 @@ async function checkFreezes(pool: pg.Pool, freezes: FreezeRecord[], add: (kind: 
  * to the ledger (posted, or rejected by it for a ledger reason); no transfer is `compliance_rejected`
  * without a rejected case behind it.
  */
-async function checkCases(pool: pg.Pool, add: (kind: string, detail: unknown) => void, by_status: Record<string, number>): Promise<void> {
+async function checkCases(pool: pg.Pool, add: AddViolation, by_status: Record<string, number>): Promise<void> {
   const { rows: cases } = await pool.query<{ id: string; status: string; transfer_id: string; transfer_status: string; status_reason: string | null }>(
     `SELECT c.id::text AS id, c.status::text AS status, t.id::text AS transfer_id, t.status::text AS transfer_status, t.status_reason
        FROM compliance_cases c JOIN transfers t ON t.id = c.transfer_id`,

@@ -351,6 +351,31 @@ export async function sendCommand(
   return { answer: { kind: 'no_answer' }, attempts };
 }
 
+/** The pause before asking again in {@link readUntil}. */
+const READ_RETRY_MS = 250;
+
+/**
+ * GETs `path` until `decide` makes something of an answer (anything but `undefined`), logging in again
+ * after a 401 and asking again after an error, a timeout or an answer it makes nothing of; `undefined`
+ * once `timeout_ms` has passed. The clients' way of waiting for what the platform does asynchronously.
+ */
+export async function readUntil<T>(
+  api: ChaosApi,
+  path: string,
+  decide: (response: ApiResponse) => T | undefined,
+  options: { timeout_ms: number; headers?: Record<string, string> },
+): Promise<T | undefined> {
+  const deadline = Date.now() + options.timeout_ms;
+  while (Date.now() < deadline) {
+    const response = await api.request('GET', path, undefined, options.headers).catch(() => undefined);
+    const decided = response === undefined ? undefined : decide(response);
+    if (decided !== undefined) return decided;
+    if (response?.status === 401) await api.login().catch(() => undefined);
+    await sleep(READ_RETRY_MS);
+  }
+  return undefined;
+}
+
 /** The answers that mean "nothing decided yet, ask again": in flight, throttled, or a server-side fault. */
 export function isRetryable(response: ApiResponse): boolean {
   if (response.status >= 500 || response.status === 429) return true;

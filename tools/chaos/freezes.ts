@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRetryable, sendCommand, type ApiResponse, type BankAccount, type ChaosApi } from './clients';
+import { isRetryable, readUntil, sendCommand, type ApiResponse, type BankAccount, type ChaosApi } from './clients';
 import type { Random } from './random';
 
 /** The pause between one freeze's end and the next freeze. */
@@ -7,7 +7,6 @@ const PAUSE_MS = { min: 2_000, max: 5_000 } as const;
 /** How long an account stays frozen. */
 const FROZEN_MS = { min: 1_000, max: 3_000 } as const;
 const READ_DEADLINE_MS = 120_000;
-const READ_RETRY_MS = 250;
 
 /**
  * One freeze of one account, as the bank's operator saw it. `after_freeze_entry` is the account's
@@ -65,16 +64,15 @@ function isStatusChanged(response: ApiResponse): boolean {
 
 /** The id of the account's newest statement entry, read until the platform answers (null if it never does). */
 async function newestEntry(api: ChaosApi, account_id: string): Promise<string | null> {
-  const deadline = Date.now() + READ_DEADLINE_MS;
-  while (Date.now() < deadline) {
-    const response = await api.request('GET', `/v1/accounts/${account_id}/entries?limit=1`).catch(() => undefined);
-    if (response?.status === 200) {
-      const [newest] = (response.body['data'] as Array<{ id: string }> | undefined) ?? [];
-      return newest?.id ?? null;
-    }
-    if (response?.status === 401) await api.login().catch(() => undefined);
-    else if (response !== undefined && !isRetryable(response)) return null;
-    await sleep(READ_RETRY_MS);
-  }
-  return null;
+  const newest = await readUntil(
+    api,
+    `/v1/accounts/${account_id}/entries?limit=1`,
+    (response) => {
+      if (response.status === 200) return ((response.body['data'] as Array<{ id: string }> | undefined) ?? [])[0]?.id ?? null;
+      // An answer asking again cannot change: give up on this freeze's check.
+      return response.status !== 401 && !isRetryable(response) ? null : undefined;
+    },
+    { timeout_ms: READ_DEADLINE_MS },
+  );
+  return newest ?? null;
 }

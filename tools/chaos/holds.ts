@@ -1,13 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Decimal } from '@ledgerline/money';
-import { sendCommand, type ChaosApi } from './clients';
+import { readUntil, sendCommand, type ChaosApi } from './clients';
 import type { Random } from './random';
+import { FINAL_STATUSES } from './support';
 
 /** A hold lives this long unless captured or voided first: short, so that the ones left alone expire within the run. */
 export const HOLD_EXPIRES_IN_SECONDS = { min: 3, max: 8 } as const;
 /** How long a client waits for its hold to reach `pending` (screening, perhaps an officer) before leaving it alone. */
 const PENDING_WAIT_MS = 15_000;
-const POLL_INTERVAL_MS = 250;
 
 /** What a client did with one of its holds once it was pending, and what the platform answered. */
 export interface HoldActionRecord {
@@ -54,14 +53,15 @@ export async function settleHold(
 
 /** Whether the transfer reached `pending` within the wait (false once it is final, or on timeout). */
 async function waitForPending(api: ChaosApi, transfer_id: string): Promise<boolean> {
-  const deadline = Date.now() + PENDING_WAIT_MS;
-  while (Date.now() < deadline) {
-    const response = await api.request('GET', `/v1/transfers/${transfer_id}`).catch(() => undefined);
-    const status = response?.status === 200 ? String(response.body['status']) : undefined;
-    if (status === 'pending') return true;
-    if (status === 'posted' || status === 'rejected' || status === 'voided') return false;
-    if (response?.status === 401) await api.login().catch(() => undefined);
-    await sleep(POLL_INTERVAL_MS);
-  }
-  return false;
+  const reached = await readUntil(
+    api,
+    `/v1/transfers/${transfer_id}`,
+    (response) => {
+      const status = response.status === 200 ? String(response.body['status']) : undefined;
+      if (status === 'pending') return true;
+      return status !== undefined && FINAL_STATUSES.has(status) ? false : undefined;
+    },
+    { timeout_ms: PENDING_WAIT_MS },
+  );
+  return reached ?? false;
 }

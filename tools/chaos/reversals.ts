@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { sendCommand, type ChaosApi } from './clients';
+import { readUntil, sendCommand, type ChaosApi } from './clients';
+import { FINAL_STATUSES } from './support';
 
 /** How long a client waits for its transfer to be final before it gives up reversing it. */
 const FINAL_WAIT_MS = 30_000;
@@ -41,14 +41,14 @@ export async function reverseWhenPosted(
 }
 
 /** The transfer's status once final (long polls with `Prefer: wait`), or undefined if it was not final in time. */
-async function finalStatus(api: ChaosApi, transfer_id: string): Promise<string | undefined> {
-  const deadline = Date.now() + FINAL_WAIT_MS;
-  while (Date.now() < deadline) {
-    const response = await api.request('GET', `/v1/transfers/${transfer_id}`, undefined, { prefer: 'wait=5' }).catch(() => undefined);
-    const status = response?.status === 200 ? String(response.body['status']) : undefined;
-    if (status === 'posted' || status === 'rejected' || status === 'voided') return status;
-    if (response?.status === 401) await api.login().catch(() => undefined);
-    else if (response?.status !== 200) await sleep(250);
-  }
-  return undefined;
+function finalStatus(api: ChaosApi, transfer_id: string): Promise<string | undefined> {
+  return readUntil(
+    api,
+    `/v1/transfers/${transfer_id}`,
+    (response) => {
+      const status = response.status === 200 ? String(response.body['status']) : undefined;
+      return status !== undefined && FINAL_STATUSES.has(status) ? status : undefined;
+    },
+    { timeout_ms: FINAL_WAIT_MS, headers: { prefer: 'wait=5' } },
+  );
 }
