@@ -161,9 +161,9 @@ function step(transfer: WorkingTransfer, ledger: WorkingLedger, now: Date): bool
         ledger.release(transfer);
         // The contract: a frozen account neither sends nor receives, a capture included. The hold is
         // released and nothing moves; the capture cannot wait for an unfreeze past the hold's expiry.
-        const frozen = frozenSide(transfer, ledger);
-        if (frozen !== null) {
-          reject(transfer, frozen);
+        const unusable = unusableAccount(transfer, ledger);
+        if (unusable !== null) {
+          reject(transfer, unusable);
           return true;
         }
         ledger.post(transfer, captured, now);
@@ -192,18 +192,19 @@ function step(transfer: WorkingTransfer, ledger: WorkingLedger, now: Date): bool
   }
 }
 
-/** Why a hold's capture cannot post: an account on either side no longer usable (closing one needs no live holds, but say so anyway). */
-function frozenSide(transfer: WorkingTransfer, ledger: WorkingLedger): 'account_closed' | 'account_frozen' | null {
-  const statuses = [ledger.account(transfer.source_account_id).status, ledger.account(transfer.destination_account_id).status];
-  if (statuses.includes('closed')) return 'account_closed';
-  return statuses.includes('frozen') ? 'account_frozen' : null;
+/** An account on either side that can neither send nor receive: closed first, then frozen. */
+function unusableAccount(transfer: WorkingTransfer, ledger: WorkingLedger): 'account_closed' | 'account_frozen' | null {
+  const source = ledger.account(transfer.source_account_id).status;
+  const destination = ledger.account(transfer.destination_account_id).status;
+  if (source === 'closed' || destination === 'closed') return 'account_closed';
+  return source === 'frozen' || destination === 'frozen' ? 'account_frozen' : null;
 }
 
 function rejectionFor(transfer: WorkingTransfer, ledger: WorkingLedger): PostingRejection | null {
+  const unusable = unusableAccount(transfer, ledger);
+  if (unusable !== null) return unusable;
   const source = ledger.account(transfer.source_account_id);
   const destination = ledger.account(transfer.destination_account_id);
-  if (source.status === 'closed' || destination.status === 'closed') return 'account_closed';
-  if (source.status === 'frozen' || destination.status === 'frozen') return 'account_frozen';
   if (source.currency !== transfer.currency || destination.currency !== transfer.currency)
     return 'currency_mismatch';
   if (source.kind !== 'settlement' && availableBalance(source).lessThan(transfer.amount))
