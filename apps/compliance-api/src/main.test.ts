@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_AUTH_CONFIG } from '@ledgerline/auth/testing';
+import { TEST_AUTH_ENVIRONMENT } from '@ledgerline/auth/testing';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { freePort } from '@ledgerline/processes';
 import { spawnApp, waitUntil, expectOneLineConfigError } from '@ledgerline/queue/testing';
@@ -13,17 +13,16 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const authEnvironment = () => Object.fromEntries(Object.entries(TEST_AUTH_CONFIG).map(([name, value]) => [name, String(value)]));
 
 describe('compliance-api main', () => {
   it('prints one line naming the bad variable and exits 1', async () => {
-    await expectOneLineConfigError(MAIN, { ...authEnvironment(), PORT: 'seventy' }, /^compliance-api: Invalid configuration: PORT /);
+    await expectOneLineConfigError(MAIN, { ...TEST_AUTH_ENVIRONMENT, PORT: 'seventy' }, /^compliance-api: Invalid configuration: PORT /);
   }, 60_000);
 
   it('listens, is ready with its database and Redis, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const run = spawnApp(MAIN, {
-      ...authEnvironment(),
+      ...TEST_AUTH_ENVIRONMENT,
       DATABASE_URL: database.url,
       REDIS_URL: testServices().redis_url,
       QUEUE_PREFIX: uniqueQueuePrefix(),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTokens, TEST_AUTH_CONFIG } from '@ledgerline/auth/testing';
+import { createTestTokens, TEST_AUTH_ENVIRONMENT } from '@ledgerline/auth/testing';
 import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { freePort } from '@ledgerline/processes';
 import { expectOneLineConfigError, spawnApp, waitUntil } from '@ledgerline/queue/testing';
@@ -20,19 +20,18 @@ afterAll(async () => {
   await database.drop();
 });
 
-const authEnvironment = () => Object.fromEntries(Object.entries(TEST_AUTH_CONFIG).map(([name, value]) => [name, String(value)]));
 
 describe('main', () => {
   it('exits 1 with one line naming the bad variable', async () => {
     await expectOneLineConfigError(
       MAIN,
-      { ...authEnvironment(), PORT: 'eighty' },
+      { ...TEST_AUTH_ENVIRONMENT, PORT: 'eighty' },
       /^transactions-api: Invalid configuration: PORT must be integer \(got "eighty"\)$/,
     );
     await expectOneLineConfigError(MAIN, { IDEMPOTENCY_TTL_SECONDS: '3600' }, /^transactions-api: Invalid configuration: IDEMPOTENCY_TTL_SECONDS/);
     await expectOneLineConfigError(
       MAIN,
-      { ...authEnvironment(), HOLD_EXPIRES_IN_SECONDS_DEFAULT: '7200', HOLD_EXPIRES_IN_SECONDS_MAX: '3600' },
+      { ...TEST_AUTH_ENVIRONMENT, HOLD_EXPIRES_IN_SECONDS_DEFAULT: '7200', HOLD_EXPIRES_IN_SECONDS_MAX: '3600' },
       /^transactions-api: Invalid configuration: HOLD_EXPIRES_IN_SECONDS_DEFAULT must not exceed HOLD_EXPIRES_IN_SECONDS_MAX$/,
     );
   }, TEST_TIMEOUT_MS);
@@ -40,7 +39,7 @@ describe('main', () => {
   it('serves transfers, reports ready, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
     const run = spawnApp(MAIN, {
-      ...authEnvironment(),
+      ...TEST_AUTH_ENVIRONMENT,
       PORT: String(port),
       DATABASE_URL: database.url,
       REDIS_URL: testServices().redis_url,

@@ -28,6 +28,11 @@ export const TEST_AUTH_CONFIG: AuthConfig = {
   JWT_TTL_SECONDS: 900,
 };
 
+/** {@link TEST_AUTH_CONFIG} as environment variables (strings), for tests that start an app's `main.ts`. */
+export const TEST_AUTH_ENVIRONMENT: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(TEST_AUTH_CONFIG).map(([name, value]) => [name, String(value)]),
+);
+
 /** A fresh key pair as PEM strings, for RS256/ES256 tests. */
 export function generateTestKeyPair(algorithm: 'RS256' | 'ES256'): { private_key: string; public_key: string } {
   const pair =
