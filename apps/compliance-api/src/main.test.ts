@@ -13,7 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-
 describe('compliance-api main', () => {
   it('prints one line naming the bad variable and exits 1', async () => {
     await expectOneLineConfigError(MAIN, { ...TEST_AUTH_ENVIRONMENT, PORT: 'seventy' }, /^compliance-api: Invalid configuration: PORT /);

@@ -20,7 +20,6 @@ afterAll(async () => {
   await database.drop();
 });
 
-
 describe('main', () => {
   it('exits 1 with one line naming the bad variable', async () => {
     await expectOneLineConfigError(
