@@ -65,7 +65,9 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   const ports = await freeHttpPorts();
   const urlOf = (app: HttpApp) => `http://127.0.0.1:${ports[app]}`;
   const admin_secret = randomBytes(32).toString('base64url');
+  const secrets = throwawaySecrets('bench');
   const wiring: PlatformWiring = {
+    token_signing: secrets.token_signing,
     ports,
     admin_client_id: ADMIN_CLIENT_ID,
     admin_client_secret: admin_secret,
@@ -74,7 +76,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       REDIS_URL: redis.url,
       QUEUE_PREFIX: queue_prefix,
       LOG_LEVEL: 'info',
-      ...throwawaySecrets('bench'),
+      ...secrets.shared,
       // The benchmark is one client sending thousands of requests a second; the limiter is not what it measures.
       RATE_LIMIT_MAX: '1000000',
       // Every account sends many transfers within the hour across the scenarios, which the velocity rule

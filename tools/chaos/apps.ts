@@ -37,7 +37,9 @@ export class ChaosPlatform {
 
   async start(options: PlatformOptions): Promise<void> {
     const ports = await freeHttpPorts();
+    const secrets = throwawaySecrets('chaos');
     const wiring: PlatformWiring = {
+      token_signing: secrets.token_signing,
       ports,
       admin_client_id: options.admin_client_id,
       admin_client_secret: options.admin_client_secret,
@@ -47,7 +49,7 @@ export class ChaosPlatform {
         REDIS_URL: options.redis_url,
         QUEUE_PREFIX: 'chaos',
         LOG_LEVEL: 'info',
-        ...throwawaySecrets('chaos'),
+        ...secrets.shared,
         // Longer than the longest run, so that no client has to log in again while the accounts API is down.
         JWT_TTL_SECONDS: '86400',
         RATE_LIMIT_MAX: '1000000',

@@ -40,7 +40,6 @@ const LauncherConfigSchema = Type.Object({
   // Local-only defaults, printed at start; a real deployment sets its own.
   BOOTSTRAP_ADMIN_CLIENT_ID: Type.String({ minLength: 1, default: 'local-admin' }),
   BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.String({ minLength: 32, default: 'local-admin-secret-for-development-only' }),
-  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ENCRYPTION_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   ENCRYPTION_ACTIVE_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
   READY_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 90_000 }),
@@ -92,12 +91,12 @@ async function main(): Promise<void> {
     ports: HTTP_PORTS,
     admin_client_id: config.BOOTSTRAP_ADMIN_CLIENT_ID,
     admin_client_secret: config.BOOTSTRAP_ADMIN_CLIENT_SECRET,
+    token_signing: secrets.token_keys.signing,
     shared: {
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       LOG_LEVEL: config.LOG_LEVEL,
-      JWT_ALGORITHM: 'HS256',
-      JWT_SECRET: config.JWT_SECRET ?? secrets.jwt_secret,
+      ...secrets.token_keys.verifying,
       ENCRYPTION_KEYS: config.ENCRYPTION_KEYS ?? `${secrets.encryption_key_id}:${secrets.encryption_key}`,
       ENCRYPTION_ACTIVE_KEY_ID: config.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryption_key_id,
     },

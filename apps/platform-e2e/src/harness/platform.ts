@@ -56,7 +56,9 @@ export class Platform {
   private async boot(): Promise<void> {
     this.database = await createTestDatabase();
     const ports = await freeHttpPorts();
+    const secrets = throwawaySecrets('e2e');
     const wiring: PlatformWiring = {
+      token_signing: secrets.token_signing,
       ports,
       admin_client_id: ADMIN_CLIENT_ID,
       admin_client_secret: ADMIN_CLIENT_SECRET,
@@ -66,7 +68,7 @@ export class Platform {
         REDIS_URL: this.options.redis_url ?? testServices().redis_url,
         QUEUE_PREFIX: this.queue_prefix,
         LOG_LEVEL: 'info',
-        ...throwawaySecrets('e2e'),
+        ...secrets.shared,
         RATE_LIMIT_MAX: '1000000',
         SHUTDOWN_GRACE_MS: '2000',
         // The suites move money among a handful of accounts hundreds of times a minute, which the velocity

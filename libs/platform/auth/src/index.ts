@@ -8,7 +8,7 @@
  * - API clients: {@link createApiClientService} (scrypt-hashed secrets), {@link ensureBootstrapAdmin}.
  * - {@link authRoutes}: `POST /v1/auth/token` (with lockout after failed attempts) and `POST /v1/clients`.
  * - Config fragments {@link AuthConfigSchema} and {@link AuthIssuerConfigSchema}, and
- *   {@link jwtOptionsFromConfig}.
+ *   {@link jwtOptionsFromConfig} (`generateTokenSigningKeys` in `@ledgerline/crypto` makes a key pair in their form).
  */
 export { authPlugin, type AuthPluginOptions, type AccessToken, type AccessTokenIssuer } from './plugin/auth-plugin';
 export {

@@ -12,6 +12,8 @@
  * - {@link generateKey}: a new key-encryption key, base64 of 32 random bytes.
  * - {@link EncryptionConfigSchema} and {@link cipherFromConfig}: the ENCRYPTION_KEYS /
  *   ENCRYPTION_ACTIVE_KEY_ID configuration of every process that reads personal data.
+ * - {@link generateTokenSigningKeys}: a new ES256 key pair for access tokens, as the `JWT_*` variables
+ *   of the services that verify tokens and of the one that signs them.
  *
  * Decryption failures throw ({@link UnknownKeyError}, {@link DecryptionError}): stored data that does
  * not decrypt is broken infrastructure or tampering, never a user error.
@@ -33,3 +35,4 @@ export {
   DEV_ENCRYPTION_KEYS,
   type EncryptionConfig,
 } from './encryption-config';
+export { generateTokenSigningKeys, type TokenSigningKeys } from './token-signing-keys';

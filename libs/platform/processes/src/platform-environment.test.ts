@@ -7,6 +7,7 @@ const wiring: PlatformWiring = {
   admin_client_id: 'admin',
   admin_client_secret: 'secret',
   shared: { LOG_LEVEL: 'warn' },
+  token_signing: { JWT_PRIVATE_KEY: 'private', JWT_ACTIVE_KID: 'k1' },
 };
 
 describe('how each app is wired', () => {
@@ -18,7 +19,11 @@ describe('how each app is wired', () => {
       TRUST_PROXY: 'loopback',
       BOOTSTRAP_ADMIN_CLIENT_ID: 'admin',
       BOOTSTRAP_ADMIN_CLIENT_SECRET: 'secret',
+      JWT_PRIVATE_KEY: 'private',
+      JWT_ACTIVE_KID: 'k1',
     });
+    for (const app of PLATFORM_APPS.filter((name) => name !== 'accounts-api'))
+      expect(appEnvironment(app, wiring), app).not.toHaveProperty('JWT_PRIVATE_KEY');
     expect(appEnvironment('transactions-api', wiring)).toMatchObject({ PORT: '4002', TRUST_PROXY: 'loopback' });
     expect(appEnvironment('ops-api', wiring)).toMatchObject({ PORT: '4003', TRUST_PROXY: 'loopback' });
     expect(appEnvironment('compliance-api', wiring)).toMatchObject({ PORT: '4004', TRUST_PROXY: 'loopback' });
@@ -38,10 +43,14 @@ describe('how each app is wired', () => {
     expect(appReadiness('ledger-worker', ports)).toEqual({ log_message: 'ledger worker started' });
   });
 
-  it('makes fresh secrets each time', () => {
+  it('makes fresh secrets each time, the token signing key apart from what every app gets', () => {
     const [first, second] = [throwawaySecrets('t'), throwawaySecrets('t')];
-    expect(first).toMatchObject({ JWT_ALGORITHM: 'HS256', ENCRYPTION_ACTIVE_KEY_ID: 't' });
-    expect(first['ENCRYPTION_KEYS']).toMatch(/^t:/);
-    expect(first['JWT_SECRET']).not.toBe(second['JWT_SECRET']);
+    expect(first.shared).toMatchObject({ JWT_ALGORITHM: 'ES256', ENCRYPTION_ACTIVE_KEY_ID: 't' });
+    expect(first.shared['JWT_PUBLIC_KEYS']).toMatch(/^t=-----BEGIN PUBLIC KEY-----/);
+    expect(first.shared).not.toHaveProperty('JWT_PRIVATE_KEY');
+    expect(first.token_signing).toMatchObject({ JWT_ACTIVE_KID: 't', JWT_PRIVATE_KEY: expect.stringMatching(/^-----BEGIN PRIVATE KEY-----/) });
+    expect(first.shared['ENCRYPTION_KEYS']).toMatch(/^t:/);
+    expect(first.token_signing['JWT_PRIVATE_KEY']).not.toBe(second.token_signing['JWT_PRIVATE_KEY']);
+    expect(first.shared['ENCRYPTION_KEYS']).not.toBe(second.shared['ENCRYPTION_KEYS']);
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
+import { generateTokenSigningKeys } from '@ledgerline/crypto';
 import type { PlatformApp } from './build-apps';
 import { freePort } from './free-port';
 
@@ -48,6 +49,11 @@ export async function freeHttpPorts(): Promise<Record<HttpApp, number>> {
 export interface PlatformWiring {
   /** What every app gets: database, Redis, queue prefix, secrets, log level and the like. */
   shared: Record<string, string>;
+  /**
+   * The access-token signing key (`JWT_PRIVATE_KEY`, `JWT_ACTIVE_KID`), which only accounts-api gets: it
+   * issues the tokens, the other services verify them with the public keys in `shared`.
+   */
+  token_signing: Readonly<Record<string, string>>;
   /** The port each HTTP app listens on. */
   ports: Readonly<Record<HttpApp, number>>;
   /** The bootstrap admin API client the accounts API creates. */
@@ -56,8 +62,8 @@ export interface PlatformWiring {
 }
 
 /**
- * One app's environment on one host: `shared`, plus where it listens, the bootstrap admin client
- * (accounts-api), the upstreams (gateway), and TRUST_PROXY for the APIs, which sit behind the gateway
+ * One app's environment on one host: `shared`, plus where it listens, the token signing key and the
+ * bootstrap admin client (accounts-api), the upstreams (gateway), and TRUST_PROXY for the APIs, which sit behind the gateway
  * or nginx on this host (the edge sets X-Forwarded-For to the client's address, so that rate limits and
  * the login lockout see it; only loopback peers are believed).
  */
@@ -66,6 +72,7 @@ export function appEnvironment(app: PlatformApp, wiring: PlatformWiring): Record
   if (isHttpApp(app)) environment['PORT'] = String(wiring.ports[app]);
   if (isHttpApp(app) && app !== 'gateway') environment['TRUST_PROXY'] = 'loopback';
   if (app === 'accounts-api') {
+    Object.assign(environment, wiring.token_signing);
     environment['BOOTSTRAP_ADMIN_CLIENT_ID'] = wiring.admin_client_id;
     environment['BOOTSTRAP_ADMIN_CLIENT_SECRET'] = wiring.admin_client_secret;
   }
@@ -76,12 +83,19 @@ export function appEnvironment(app: PlatformApp, wiring: PlatformWiring): Record
   return environment;
 }
 
-/** Secrets of a platform that lives for one run (a test file, a benchmark, a chaos run): HS256 tokens and one encryption key, all random. */
-export function throwawaySecrets(key_id: string): Record<string, string> {
+/**
+ * Secrets of a platform that lives for one run (a test file, a benchmark, a chaos run), all random: an
+ * ES256 token key pair, whose public half goes into `shared` and whose private half is `token_signing`
+ * (as in production, only the issuing service can mint a token), and one encryption key.
+ */
+export function throwawaySecrets(key_id: string): Pick<PlatformWiring, 'shared' | 'token_signing'> {
+  const token_keys = generateTokenSigningKeys(key_id);
   return {
-    JWT_ALGORITHM: 'HS256',
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ENCRYPTION_KEYS: `${key_id}:${randomBytes(32).toString('base64')}`,
-    ENCRYPTION_ACTIVE_KEY_ID: key_id,
+    shared: {
+      ...token_keys.verifying,
+      ENCRYPTION_KEYS: `${key_id}:${randomBytes(32).toString('base64')}`,
+      ENCRYPTION_ACTIVE_KEY_ID: key_id,
+    },
+    token_signing: token_keys.signing,
   };
 }

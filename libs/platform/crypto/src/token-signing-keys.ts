@@ -1,0 +1,29 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+/**
+ * A fresh ES256 key pair as the `JWT_*` variables of `@ledgerline/auth`'s AuthConfigSchema, split by who may hold
+ * them: `verifying` goes to every service that checks tokens, `signing` only to the one that issues them
+ * (accounts-api, which hosts `/v1/auth/token`). With HS256 every service holding the shared secret could
+ * mint an admin token; with this split a compromised compliance or ops API can verify tokens and no more.
+ * PEMs are written on one line with `\n` for their newlines, as the variables allow.
+ */
+export interface TokenSigningKeys {
+  verifying: { JWT_ALGORITHM: 'ES256'; JWT_PUBLIC_KEYS: string };
+  signing: { JWT_PRIVATE_KEY: string; JWT_ACTIVE_KID: string };
+}
+
+export function generateTokenSigningKeys(kid: string): TokenSigningKeys {
+  const pair = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return {
+    verifying: { JWT_ALGORITHM: 'ES256', JWT_PUBLIC_KEYS: `${kid}=${onOneLine(pair.publicKey)}` },
+    signing: { JWT_PRIVATE_KEY: onOneLine(pair.privateKey), JWT_ACTIVE_KID: kid },
+  };
+}
+
+function onOneLine(pem: string): string {
+  return pem.trim().replaceAll('\n', '\\n');
+}
