@@ -305,10 +305,15 @@ describe('ops routes', () => {
     expect(response.headers['content-type']).toMatch(/^text\/html/);
   });
 
-  it('sets helmet security headers', async () => {
-    const response = await app.inject({ method: 'GET', url: '/healthz' });
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['strict-transport-security']).toBeDefined();
+  it('sets helmet security headers on answers and on problems alike', async () => {
+    for (const url of ['/healthz', '/no-such-route']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(response.headers['strict-transport-security'], url).toMatch(/^max-age=\d+/);
+      expect(response.headers['content-security-policy'], url).toMatch(/default-src 'self'/);
+      expect(response.headers['x-frame-options'], url).toBe('SAMEORIGIN');
+      expect(response.headers['x-powered-by'], url).toBeUndefined();
+    }
   });
 });
 

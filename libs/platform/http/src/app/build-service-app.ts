@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -18,6 +17,7 @@ import { acceptJsonOnly } from './content-types';
 import { createLogger, type LogLevel } from './logger';
 import { completeRouteSchemas } from './route-schemas';
 import { refuseAndDrainWhileClosing } from '../shutdown/drain';
+import { addSecurityHeaders } from './security-headers';
 import '../principal';
 
 /** A Fastify instance with the TypeBox type provider: route handlers get typed bodies, params and replies. */
@@ -107,7 +107,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
     if (!isQuietPath(request)) await logRequestCompleted(request, reply);
   });
 
-  await app.register(helmet, { global: true });
+  addSecurityHeaders(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
