@@ -3,7 +3,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@ledgerline/processes';
-import { LARGE_BODY_ROUTES, ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
+import { INTERNAL_PATHS, LARGE_BODY_ROUTES, NO_ROUTE_DETAIL, ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '@ledgerline/http/problems';
 import { LOG_DIRECTORY } from './processes';
 
 /** The load balancer in front of the services when the machine has nginx, as in production (infra/nginx). */
@@ -26,6 +27,15 @@ export function nginxVersion(): string | undefined {
 }
 
 /**
+ * The location that answers an internal path (INTERNAL_PATHS, `/metrics`) at the edge with the services'
+ * own 404 problem, as infra/nginx/ledgerline.conf has it (nginx.test.ts holds the two to the same line).
+ */
+export function internalPathLocation(internal: string): string {
+  const body = JSON.stringify(problemBody('not_found', NO_ROUTE_DETAIL));
+  return `location = ${internal} { default_type ${PROBLEM_CONTENT_TYPE}; add_header X-Content-Type-Options nosniff always; return 404 '${body}'; }`;
+}
+
+/**
  * The server block of infra/nginx/ledgerline.conf, for one replica of each service on this machine:
  * the same routes (the gateway's ROUTED_PREFIXES, and LARGE_BODY_ROUTES with their body limits),
  * keep-alive upstream connections, request ids
@@ -45,6 +55,7 @@ export function nginxConfig(options: { port: number; upstreams: Record<UpstreamN
       ({ path: route, upstream, body_limit_bytes }) =>
         `      location ${route} { client_max_body_size ${body_limit_bytes}; proxy_pass http://${upstream}; }`,
     ),
+    ...INTERNAL_PATHS.map((internal) => `      ${internalPathLocation(internal)}`),
   ];
   return `
 daemon off;

@@ -74,13 +74,28 @@ describe('gateway routing', () => {
     ['/admin/queues', 'ops'],
     ['/admin/queues/api/queues?page=1', 'ops'],
     // Unlisted paths belong to the accounts service, as behind nginx.
-    ['/metrics', 'accounts'],
     ['/docs', 'accounts'],
     ['/v2/anything?x=1', 'accounts'],
   ])('sends %s to the %s service, path and query intact', async (url, service) => {
     const response = await gateway.inject({ method: 'GET', url });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ service, url });
+  });
+
+  it("answers internal paths (a service's /metrics) itself with the services' 404 problem, never passing them on", async () => {
+    for (const method of ['GET', 'POST'] as const) {
+      const response = await gateway.inject({ method, url: '/metrics?name[]=x', headers: { 'x-request-id': 'scraper-1' } });
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.headers['x-request-id']).toBe('scraper-1');
+      expect(response.json()).toEqual({
+        type: 'urn:ledgerline:problem:not_found',
+        title: 'The resource does not exist',
+        status: 404,
+        detail: 'No resource matches this request.',
+        code: 'not_found',
+      });
+    }
   });
 
   it('keeps a client request id and passes it to the service', async () => {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import httpProxy from '@fastify/http-proxy';
-import { logRequestCompleted, ROUTED_PREFIXES, stdoutLogDestination, type UpstreamName } from '@ledgerline/config';
-import { PROBLEM_CONTENT_TYPE, problemBody } from '@ledgerline/http/problems';
+import {
+  INTERNAL_PATHS,
+  logRequestCompleted,
+  NO_ROUTE_DETAIL,
+  ROUTED_PREFIXES,
+  stdoutLogDestination,
+  type UpstreamName,
+} from '@ledgerline/config';
+import { PROBLEM_CONTENT_TYPE, problemBody, type ProblemBody } from '@ledgerline/http/problems';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
@@ -72,6 +79,11 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
     });
   }
 
+  // Static routes, which the router prefers to the proxies' wildcards: the services' /metrics stops here.
+  for (const internal of INTERNAL_PATHS) {
+    app.all(internal, async (request, reply) => sendProblem(request, reply, problemBody('not_found', NO_ROUTE_DETAIL)));
+  }
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -114,12 +126,11 @@ function sendGatewayProblem(raw: unknown, request: FastifyRequest, reply: Fastif
     ? problemBody('validation_failed', 'The request URL could not be read.', [{ path: '/url', message: 'is not a valid URL' }])
     : // A POST may have reached the service before the connection failed: only its key tells.
       problemBody('unavailable', 'The service behind this path did not answer. A request that moves money may or may not have been carried out: retry it with the same Idempotency-Key.');
-  reply
-    .code(status)
-    .header('x-request-id', request.id)
-    .header('x-content-type-options', 'nosniff')
-    .type(PROBLEM_CONTENT_TYPE)
-    .send({ ...body, status });
+  sendProblem(request, reply, { ...body, status });
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, body: ProblemBody): void {
+  reply.code(body.status).header('x-request-id', request.id).header('x-content-type-options', 'nosniff').type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 async function isReady(baseUrl: string): Promise<boolean> {

@@ -20,6 +20,8 @@ export {
   UPSTREAM_NAMES,
   LARGE_BODY_ROUTES,
   SANCTIONS_LIST_BODY_LIMIT_BYTES,
+  INTERNAL_PATHS,
+  NO_ROUTE_DETAIL,
   type UpstreamName,
 } from './routes';
 /** Process-wide logging: the stdout destination every logger shares, and the access line. */

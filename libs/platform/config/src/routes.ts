@@ -28,3 +28,13 @@ export const SANCTIONS_LIST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 export const LARGE_BODY_ROUTES: ReadonlyArray<{ path: string; upstream: UpstreamName; body_limit_bytes: number }> = [
   { path: '/v1/compliance/sanctions-lists', upstream: 'compliance', body_limit_bytes: SANCTIONS_LIST_BODY_LIMIT_BYTES },
 ];
+
+/**
+ * Paths every service serves to the cluster only: Prometheus scrapes each process at its own address.
+ * The edge (nginx, the gateway, the Kubernetes Ingress) answers them with the services' own 404 problem
+ * instead of passing them on, so that the outside sees neither the request mix nor the platform's backlog.
+ */
+export const INTERNAL_PATHS: readonly string[] = ['/metrics'];
+
+/** The detail of the services' 404 for a path no route matches; the edge answers internal paths with it. */
+export const NO_ROUTE_DETAIL = 'No resource matches this request.';

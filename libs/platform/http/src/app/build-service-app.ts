@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { logRequestCompleted } from '@ledgerline/config';
+import { logRequestCompleted, NO_ROUTE_DETAIL } from '@ledgerline/config';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerHealthRoutes, type ReadinessCheck } from '../ops/health';
@@ -135,7 +135,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
   await registerRateLimit(app, options.rate_limit);
   // Unknown URLs are limited too, so that scanning for routes costs the scanner its budget.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, async () => {
-    throw new ProblemError('not_found', 'No resource matches this request.');
+    throw new ProblemError('not_found', NO_ROUTE_DETAIL);
   });
   return app;
 }
