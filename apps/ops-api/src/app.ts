@@ -2,6 +2,7 @@ import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
 import type { ServiceApp } from '@ledgerline/http';
 import { createQueueAdmin } from '@ledgerline/queue';
 import { dashboardPlugin } from './dashboard/dashboard.plugin';
+import { registerPipelineMetrics } from './metrics/pipeline-metrics';
 import { queueRoutes } from './routes/queues.routes';
 
 /**
@@ -14,7 +15,8 @@ export type OpsAppOptions = Omit<ApiAppOptions, 'service_name' | 'openapi'>;
 
 /**
  * The ops API, for operators (and admins): the queues' state, pausing and resuming them, retrying
- * failed jobs, and the queue dashboard at `/admin/queues`. The caller owns `db` and `redis`.
+ * failed jobs, the queue dashboard at `/admin/queues`, and the platform's backlog on `/metrics` (for
+ * Prometheus, inside the cluster: the edge does not pass `/metrics` on). The caller owns `db` and `redis`.
  */
 export async function buildOpsApp(options: OpsAppOptions): Promise<ServiceApp> {
   const app = await buildApiApp({
@@ -31,6 +33,12 @@ export async function buildOpsApp(options: OpsAppOptions): Promise<ServiceApp> {
     logger: { warn: (object, message) => app.log.warn(object, message) },
   });
   app.addHook('onClose', () => queues.close());
+  registerPipelineMetrics({
+    registry: app.metrics.registry,
+    db: options.db,
+    queues,
+    logger: { warn: (object, message) => app.log.warn(object, message) },
+  });
   await app.register(queueRoutes, { queues });
   await app.register(dashboardPlugin, { queues });
   return app;

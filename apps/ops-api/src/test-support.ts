@@ -117,3 +117,23 @@ export async function auditRecordOf(context: OpsTestContext, request_id: string)
   );
   return rows as Array<{ actor: string; role: string; action: string; resource: string; outcome: number }>;
 }
+
+/** The samples of a Prometheus text exposition: `name{a="x",b="y"}` -> value. */
+export function samplesOf(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const split = line.lastIndexOf(' ');
+    // Default labels (service) are dropped so that keys read as the metric and its own labels.
+    const key = line.slice(0, split).replace(/,?service="[^"]*"/, '').replace('{}', '').replace('{,', '{');
+    samples.set(key, Number(line.slice(split + 1)));
+  }
+  return samples;
+}
+
+export async function scrape(context: OpsTestContext): Promise<Map<string, number>> {
+  const response = await call(context, 'GET', '/metrics', null);
+  expect(response.statusCode).toBe(200);
+  expect(response.headers['content-type']).toMatch(/^text\/plain/);
+  return samplesOf(response.body);
+}

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@ledgerline/processes';
 import { createProducerConnection } from '@ledgerline/queue';
-import { call, expectProblem, useOpsTestApp } from '../test-support';
+import { call, expectProblem, scrape, useOpsTestApp } from '../test-support';
 
 // The app's Redis points where nothing listens: Redis down or restarting, as an operator may meet it.
 const unreachable = createProducerConnection({
@@ -33,6 +33,15 @@ describe('while Redis is unreachable', () => {
     const page = await call(context, 'GET', '/admin/queues', 'operator');
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it('still answers a metrics scrape: the queues reported unreadable and absent, the database figures there', async () => {
+    const samples = await scrape(context);
+    expect(samples.get('ledgerline_pipeline_source_up{source="redis"}')).toBe(0);
+    expect(samples.get('ledgerline_pipeline_source_up{source="database"}')).toBe(1);
+    expect([...samples.keys()].filter((key) => key.startsWith('ledgerline_queue_'))).toEqual([]);
+    expect(samples.get('ledgerline_transfers_waiting{status="received"}')).toBe(0);
+    expect(samples.get('ledgerline_outbox_due_messages')).toBe(0);
   });
 
   it('reports itself not ready, so the load balancer sends operators elsewhere', async () => {
