@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INTERNAL_PATHS, NO_ROUTE_DETAIL, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
 import { problemBody } from '@ledgerline/http/problems';
-import { freePort } from '@ledgerline/processes';
+import { freePort, HTTP_APPS } from '@ledgerline/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxVersion, startNginx, type Nginx } from './nginx';
 
@@ -107,6 +107,13 @@ describe('the edge (nginx)', () => {
         expect(await response.json()).toEqual({ upstream: true, url });
       }
     }
+  });
+
+  it('lets only the edge, the gateway and Prometheus reach the APIs in Kubernetes, which believe X-Forwarded-For', () => {
+    const manifest = readFileSync(path.join(ROOT, 'infra/k8s/ledgerline.yaml'), 'utf8');
+    const apis = HTTP_APPS.filter((app) => app !== 'gateway');
+    expect(manifest).toContain(`matchExpressions: [{ key: app, operator: In, values: [${apis.join(', ')}] }]`);
+    expect(manifest.match(/TRUST_PROXY, value: "true"/g)).toHaveLength(apis.length);
   });
 
   it('sends internal paths to the gateway in the Kubernetes Ingress, which refuses them the same way', () => {
