@@ -26,9 +26,10 @@ export async function loadOrCreateLocalSecrets(dataDirectory: string): Promise<L
   }
   // A file from before token key pairs (it held an HS256 `jwt_secret`) keeps its encryption key: data
   // encrypted under it must stay readable. Its tokens were short-lived and are simply no longer accepted.
+  const key_id = `local-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
   const secrets: LocalSecrets = {
-    token_keys: generateTokenSigningKeys(`local-${dateStamp()}`),
-    encryption_key_id: stored?.encryption_key_id ?? `local-${dateStamp()}`,
+    token_keys: generateTokenSigningKeys(key_id),
+    encryption_key_id: stored?.encryption_key_id ?? key_id,
     encryption_key: stored?.encryption_key ?? randomBytes(32).toString('base64'),
   };
   await mkdir(dataDirectory, { recursive: true });
@@ -43,8 +44,4 @@ async function readStored(file: string): Promise<Partial<LocalSecrets> | undefin
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function dateStamp(): string {
-  return new Date().toISOString().slice(0, 10).replaceAll('-', '');
 }

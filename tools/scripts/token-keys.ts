@@ -20,13 +20,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateTokenSigningKeys } from '@ledgerline/crypto';
-
-const KID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+import { generateTokenSigningKeys, TOKEN_KEY_ID_PATTERN } from '@ledgerline/crypto';
 
 async function main(): Promise<number> {
   const [directory, kid = new Date().toISOString().slice(0, 10)] = process.argv.slice(2);
-  if (directory === undefined || !KID_PATTERN.test(kid)) {
+  if (directory === undefined || !new RegExp(TOKEN_KEY_ID_PATTERN).test(kid)) {
     process.stderr.write('usage: token-keys <directory> [kid: 1-64 of A-Z a-z 0-9 . _ -]\n');
     return 2;
   }

@@ -29,7 +29,7 @@ export async function readPipelineBacklog(db: Database): Promise<PipelineBacklog
       SELECT status::text AS status, count(*)::int AS count,
              EXTRACT(EPOCH FROM clock_timestamp() - min(updated_at))::float8 AS oldest_unchanged_seconds
       FROM transfers
-      WHERE status IN ('received', 'screening', 'held', 'approved', 'pending')
+      WHERE status = ANY(${[...WAITING_STATUSES]}::transfer_status[])
       GROUP BY status`,
     db.$queryRaw<Array<{ due: number; oldest_due_seconds: number | null }>>`
       SELECT count(*)::int AS due,

@@ -1,5 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 
+/** What a token key id (`kid`) may be: it names the key in `JWT_PUBLIC_KEYS` and in every token's header. */
+export const TOKEN_KEY_ID_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
+
 /**
  * A fresh ES256 key pair as the `JWT_*` variables of `@ledgerline/auth`'s AuthConfigSchema, split by who may hold
  * them: `verifying` goes to every service that checks tokens, `signing` only to the one that issues them
@@ -13,6 +16,7 @@ export interface TokenSigningKeys {
 }
 
 export function generateTokenSigningKeys(kid: string): TokenSigningKeys {
+  if (!new RegExp(TOKEN_KEY_ID_PATTERN).test(kid)) throw new RangeError(`a token key id must match ${TOKEN_KEY_ID_PATTERN}`);
   const pair = generateKeyPairSync('ec', {
     namedCurve: 'P-256',
     publicKeyEncoding: { type: 'spki', format: 'pem' },

@@ -1,8 +1,7 @@
 import { ConfigError } from '@ledgerline/config';
+import { TOKEN_KEY_ID_PATTERN } from '@ledgerline/crypto';
 import Type, { type Static } from 'typebox';
 import type { JwtOptions } from '../jwt/jwt-options';
-
-const KID_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
 
 /**
  * JWT settings every service reads (all verify tokens; the one hosting `/v1/auth/token` also signs).
@@ -21,7 +20,7 @@ export const AuthConfigSchema = Type.Object({
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   JWT_PUBLIC_KEYS: Type.Optional(Type.String({ minLength: 1 })),
-  JWT_ACTIVE_KID: Type.Optional(Type.String({ pattern: KID_PATTERN })),
+  JWT_ACTIVE_KID: Type.Optional(Type.String({ pattern: TOKEN_KEY_ID_PATTERN })),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'ledgerline' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'ledgerline-api' }),
   JWT_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
@@ -82,7 +81,7 @@ export function parsePublicKeys(value: string): Record<string, string> {
     const separator = entry.indexOf('=');
     const kid = entry.slice(0, separator).trim();
     const pem = unescapePem(entry.slice(separator + 1));
-    if (separator <= 0 || !new RegExp(KID_PATTERN).test(kid) || !pem.startsWith('-----BEGIN')) {
+    if (separator <= 0 || !new RegExp(TOKEN_KEY_ID_PATTERN).test(kid) || !pem.startsWith('-----BEGIN')) {
       throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEYS must be a comma-separated list of kid=PEM');
     }
     if (keys[kid] !== undefined) throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEYS names kid ${kid} twice`);
