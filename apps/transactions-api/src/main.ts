@@ -20,7 +20,7 @@ runHttpService(
         log_level: config.LOG_LEVEL,
         body_limit_bytes: config.BODY_LIMIT_BYTES,
         trust_proxy: trustProxyOf(config.TRUST_PROXY),
-        // Rate-limit counters live in Redis so the limit holds across instances.
+        // Rate-limit counts are shared through Redis so the limit holds across instances.
         redis,
         key_prefix: config.QUEUE_PREFIX,
         rate_limit: { max: config.RATE_LIMIT_MAX, time_window_ms: config.RATE_LIMIT_WINDOW_MS },

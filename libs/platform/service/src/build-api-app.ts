@@ -25,7 +25,7 @@ export interface ApiAppOptions {
 }
 
 /**
- * A service app with what every authenticated API has: Redis-backed rate limits, readiness of the
+ * A service app with what every authenticated API has: rate limits shared through Redis, readiness of the
  * database and Redis, bearer-token authentication, and an audit record of every mutating request.
  * Register the service's routes on the result. The caller owns `db` and `redis` and closes them.
  */

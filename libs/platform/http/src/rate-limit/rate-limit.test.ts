@@ -3,7 +3,7 @@
 import { testServices, uniqueQueuePrefix } from '@ledgerline/db/testing';
 import { Redis } from 'ioredis';
 import Type from 'typebox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildServiceApp, type ServiceApp } from '../app/build-service-app';
 import { addressKeyOf } from './rate-limit';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   app = await buildServiceApp({
     service_name: 'limited',
     log_level: 'silent',
-    rate_limit: { max: 3, time_window_ms: 30_000, redis, key_prefix },
+    rate_limit: { max: 3, time_window_ms: 30_000, redis, key_prefix, sync_interval_ms: 20 },
   });
   // Stands in for the auth plugin: a verified caller is named by this header.
   app.addHook('onRequest', async (request) => {
@@ -34,6 +34,33 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** The total Redis holds for one caller, over its window keys (a window may turn during a test). */
+async function sharedCount(caller_prefix: string): Promise<number> {
+  const keys = await redis.keys(`${caller_prefix}*`);
+  const values = keys.length === 0 ? [] : await redis.mget(...keys);
+  return values.reduce((total, value) => total + Number(value ?? 0), 0);
+}
+
+/** Another instance of the same service: same budget, same Redis, its own process memory. */
+async function instance(options: { redis: Redis; max: number }): Promise<ServiceApp> {
+  const other = await buildServiceApp({
+    service_name: 'limited',
+    log_level: 'silent',
+    rate_limit: { max: options.max, time_window_ms: 60_000, redis: options.redis, key_prefix, sync_interval_ms: 20 },
+  });
+  other.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+  await other.ready();
+  return other;
+}
+
+async function statusesOf(target: ServiceApp, remoteAddress: string, requests: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < requests; attempt += 1) {
+    statuses.push((await target.inject({ method: 'GET', url: '/v1/ping', remoteAddress })).statusCode);
+  }
+  return statuses;
+}
+
 describe('rate limit', () => {
   it('answers 429 rate_limited with Retry-After once the budget is spent, counting in Redis', async () => {
     const statuses: number[] = [];
@@ -49,7 +76,8 @@ describe('rate limit', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(30);
     expect(last!.headers['x-request-id']).toBeDefined();
-    expect((await redis.keys(`${key_prefix}:rate-limit:*`)).length).toBeGreaterThan(0);
+    // Shared with the other instances through Redis within a sync interval.
+    await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.0.1:`)).toBe(4));
   });
 
   it('gives each authenticated client its own budget, wherever it calls from', async () => {
@@ -68,6 +96,43 @@ describe('rate limit', () => {
     expect(statuses).toEqual([404, 404, 404, 429]);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       expect((await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.4' })).statusCode).toBe(200);
+    }
+  });
+});
+
+describe('rate limit across instances', () => {
+  it("holds one budget for a caller across instances: each sees the others' requests within a sync", async () => {
+    const [first, second] = [await instance({ redis, max: 5 }), await instance({ redis, max: 5 })];
+    try {
+      expect(await statusesOf(first, '10.0.1.1', 4)).toEqual([200, 200, 200, 200]);
+      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(4));
+      // The second instance's first request reaches Redis at its next sync; from then on it knows of all five.
+      expect(await statusesOf(second, '10.0.1.1', 1)).toEqual([200]);
+      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(5));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await statusesOf(second, '10.0.1.1', 2)).toEqual([429, 429]);
+      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(7));
+      // The first instance has sent nothing since: its next request is judged on its last sync (4 + 1),
+      // and the sync after it tells it about the others' requests. That is the limit's bounded
+      // overshoot: about one sync interval of a caller's requests per instance.
+      expect(await statusesOf(first, '10.0.1.1', 1)).toEqual([200]);
+      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(8));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await statusesOf(first, '10.0.1.1', 1)).toEqual([429]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('still limits each instance on its own while Redis is unreachable, and never answers 5xx for it', async () => {
+    const unreachable = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const alone = await instance({ redis: unreachable, max: 3 });
+    try {
+      expect(await statusesOf(alone, '10.0.1.2', 5)).toEqual([200, 200, 200, 429, 429]);
+      expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.2:`)).toBe(0);
+    } finally {
+      await alone.close();
+      unreachable.disconnect();
     }
   });
 });
