@@ -53,6 +53,15 @@ describe('createPrismaClient', () => {
       await single.$disconnect();
     }
   });
+
+  it('reports a failed query without quoting the calling source', async () => {
+    const failure = await db.customer.create({ data: { id: 'not-a-uuid' } as never }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    // Any other error format captures a call site on every query to quote it here ("Invalid
+    // `db.customer.create()` invocation in <file>:<line>" and the lines around it): an Error per query.
+    expect((failure as Error).message).toContain('Invalid `prisma.customer.create()` invocation');
+    expect((failure as Error).message).not.toContain('client.test.ts');
+  });
 });
 
 describe('preparedStatementNamer', () => {

@@ -57,7 +57,10 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
     application_name: options.application_name ?? 'ledgerline',
     options: CONNECTION_OPTIONS,
   }, { statementNameGenerator: preparedStatementNamer() });
-  return new PrismaClient({ adapter });
+  // 'minimal' errors: with any other format Prisma creates an Error on every query, to quote the
+  // caller's source line should the query fail (about 30 us of CPU a query, 3% of a balance read).
+  // Our errors go to logs with their stack and Prisma code, never to clients, so the quote buys nothing.
+  return new PrismaClient({ adapter, errorFormat: 'minimal' });
 }
 
 export type Database = PrismaClient;
