@@ -118,6 +118,18 @@ describe('shared window counters', () => {
     flaky.disconnect();
   });
 
+  it('closes after at most a second when the last sync cannot finish, so a shutdown never hangs on Redis', async () => {
+    // A client that queues commands while it keeps failing to connect: its sync never ends by itself.
+    const hanging = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    hanging.on('error', () => undefined);
+    const { counters } = instance({ redis: hanging });
+    counters.increment('client:d', WINDOW_MS);
+    const started_ms = performance.now();
+    await counters.close();
+    expect(performance.now() - started_ms).toBeLessThan(5_000);
+    hanging.disconnect();
+  }, 10_000);
+
   it('tracks a bounded number of callers, forgetting the oldest first', () => {
     const now = 1_700_000_400_000;
     const { counters } = instance({ clock: () => now, tracked_keys_max: 3 });

@@ -30,7 +30,10 @@ export interface SharedWindowCounters {
   sync(): Promise<void>;
   /** Callers currently tracked in memory. */
   readonly tracked_keys: number;
-  /** Stops the timer after one last sync (which may fail quietly: Redis may be gone already). */
+  /**
+   * Stops the timer after one last sync, waited for at most `CLOSE_SYNC_WAIT_MS`: a shutdown never
+   * hangs on Redis, and counts lost then only let a caller a little further in a window already under way.
+   */
   close(): Promise<void>;
 }
 
@@ -52,6 +55,8 @@ const ADD_TO_WINDOW_LUA = `
   local total = redis.call('INCRBY', KEYS[1], ARGV[1])
   if total == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
   return total`;
+
+const CLOSE_SYNC_WAIT_MS = 1_000;
 
 /** A key outlives its window by this much, so an instance whose clock runs late still finds it. */
 const KEY_EXPIRY_SLACK_MS = 5_000;
@@ -198,7 +203,14 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      await sync().catch(() => undefined);
+      let gaveUp: NodeJS.Timeout | undefined;
+      await Promise.race([
+        sync().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          gaveUp = setTimeout(resolve, CLOSE_SYNC_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(gaveUp);
     },
   };
 }
