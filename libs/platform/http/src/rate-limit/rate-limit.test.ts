@@ -42,13 +42,14 @@ async function sharedCount(caller_prefix: string): Promise<number> {
 }
 
 /** Another instance of the same service: same budget, same Redis, its own process memory. */
-async function instance(options: { redis: Redis; max: number }): Promise<ServiceApp> {
+async function instance(options: { redis: Redis; max: number; sync_interval_ms?: number; on_close?: () => Promise<void> }): Promise<ServiceApp> {
   const other = await buildServiceApp({
     service_name: 'limited',
     log_level: 'silent',
-    rate_limit: { max: options.max, time_window_ms: 60_000, redis: options.redis, key_prefix, sync_interval_ms: 20 },
+    rate_limit: { max: options.max, time_window_ms: 60_000, redis: options.redis, key_prefix, sync_interval_ms: options.sync_interval_ms ?? 20 },
   });
   other.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+  if (options.on_close !== undefined) other.addHook('onClose', options.on_close);
   await other.ready();
   return other;
 }
@@ -122,6 +123,24 @@ describe('rate limit across instances', () => {
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
+  });
+
+  it("sends its last counts when it shuts down, before the service's own close hook quits Redis", async () => {
+    const own = new Redis(testServices().redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // No sync before the shutdown: whatever reaches Redis is the last sync's.
+    // As runHttpService does, the service quits its Redis connection in an onClose hook of its own.
+    const closing = await instance({
+      redis: own,
+      max: 10,
+      sync_interval_ms: 3_600_000,
+      on_close: async () => {
+        await own.quit();
+      },
+    });
+    expect(await statusesOf(closing, '10.0.1.3', 3)).toEqual([200, 200, 200]);
+    expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.3:`)).toBe(0);
+    await closing.close();
+    expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.3:`)).toBe(3);
   });
 
   it('still limits each instance on its own while Redis is unreachable, and never answers 5xx for it', async () => {

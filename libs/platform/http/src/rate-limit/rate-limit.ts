@@ -61,7 +61,9 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
             else app.log.warn({ err: state.error }, 'rate-limit counts cannot reach Redis; each instance limits on its own');
           },
         });
-  if (counters !== undefined) app.addHook('onClose', () => counters.close());
+  // preClose: onClose hooks run last-registered first, so the service's own (which quits Redis) would
+  // run before ours and the last sync would find Redis gone.
+  if (counters !== undefined) app.addHook('preClose', () => counters.close());
   await app.register(rateLimit, {
     global: true,
     hook: 'preValidation',
