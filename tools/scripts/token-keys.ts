@@ -20,11 +20,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateTokenSigningKeys, TOKEN_KEY_ID_PATTERN } from '@ledgerline/crypto';
+import { generateTokenSigningKeys, isTokenKeyId } from '@ledgerline/crypto';
 
 async function main(): Promise<number> {
   const [directory, kid = new Date().toISOString().slice(0, 10)] = process.argv.slice(2);
-  if (directory === undefined || !new RegExp(TOKEN_KEY_ID_PATTERN).test(kid)) {
+  if (directory === undefined || !isTokenKeyId(kid)) {
     process.stderr.write('usage: token-keys <directory> [kid: 1-64 of A-Z a-z 0-9 . _ -]\n');
     return 2;
   }

@@ -35,4 +35,4 @@ export {
   DEV_ENCRYPTION_KEYS,
   type EncryptionConfig,
 } from './encryption-config';
-export { generateTokenSigningKeys, TOKEN_KEY_ID_PATTERN, type TokenSigningKeys } from './token-signing-keys';
+export { generateTokenSigningKeys, isTokenKeyId, TOKEN_KEY_ID_PATTERN, type TokenSigningKeys } from './token-signing-keys';

@@ -2,6 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 
 /** What a token key id (`kid`) may be: it names the key in `JWT_PUBLIC_KEYS` and in every token's header. */
 export const TOKEN_KEY_ID_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
+const TOKEN_KEY_ID = new RegExp(TOKEN_KEY_ID_PATTERN);
+
+/** Whether `kid` may name a token key (see {@link TOKEN_KEY_ID_PATTERN}). */
+export function isTokenKeyId(kid: string): boolean {
+  return TOKEN_KEY_ID.test(kid);
+}
 
 /**
  * A fresh ES256 key pair as the `JWT_*` variables of `@ledgerline/auth`'s AuthConfigSchema, split by who may hold
@@ -16,7 +22,7 @@ export interface TokenSigningKeys {
 }
 
 export function generateTokenSigningKeys(kid: string): TokenSigningKeys {
-  if (!new RegExp(TOKEN_KEY_ID_PATTERN).test(kid)) throw new RangeError(`a token key id must match ${TOKEN_KEY_ID_PATTERN}`);
+  if (!isTokenKeyId(kid)) throw new RangeError(`a token key id must match ${TOKEN_KEY_ID_PATTERN}`);
   const pair = generateKeyPairSync('ec', {
     namedCurve: 'P-256',
     publicKeyEncoding: { type: 'spki', format: 'pem' },

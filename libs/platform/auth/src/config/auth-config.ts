@@ -1,5 +1,5 @@
 import { ConfigError } from '@ledgerline/config';
-import { TOKEN_KEY_ID_PATTERN } from '@ledgerline/crypto';
+import { isTokenKeyId, TOKEN_KEY_ID_PATTERN } from '@ledgerline/crypto';
 import Type, { type Static } from 'typebox';
 import type { JwtOptions } from '../jwt/jwt-options';
 
@@ -81,7 +81,7 @@ export function parsePublicKeys(value: string): Record<string, string> {
     const separator = entry.indexOf('=');
     const kid = entry.slice(0, separator).trim();
     const pem = unescapePem(entry.slice(separator + 1));
-    if (separator <= 0 || !new RegExp(TOKEN_KEY_ID_PATTERN).test(kid) || !pem.startsWith('-----BEGIN')) {
+    if (separator <= 0 || !isTokenKeyId(kid) || !pem.startsWith('-----BEGIN')) {
       throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEYS must be a comma-separated list of kid=PEM');
     }
     if (keys[kid] !== undefined) throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEYS names kid ${kid} twice`);

@@ -71,7 +71,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     timeWindow: options.time_window_ms,
     ...(counters === undefined ? {} : { store: sharedWindowStore(counters) }),
     keyGenerator: rateLimitKeyOf,
-    // Only the in-memory store could fail, and a limiter fault should not take the API down with it.
+    // Neither store can fail today (both count in memory); should one throw, a limiter fault must not take the API down.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
       new ProblemError('rate_limited', `Too many requests; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`, {

@@ -40,7 +40,7 @@ export interface SharedWindowCounters {
 interface Tracked {
   redis_key: string;
   window_start_ms: number;
-  window_ms: number;
+  window_end_ms: number;
   /** The shared total of the window as Redis last reported it, our own synced increments included. */
   shared: number;
   /** Increments not yet sent. */
@@ -106,7 +106,7 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
     const fresh: Tracked = {
       redis_key: `${key_prefix}${key}:${window_start_ms}`,
       window_start_ms,
-      window_ms,
+      window_end_ms: window_start_ms + window_ms,
       shared: 0,
       unsynced: 0,
       in_flight: 0,
@@ -119,8 +119,7 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
     const now_ms = clock();
     const batch: Array<{ entry: Tracked; sent: number }> = [];
     for (const [map_key, entry] of tracked) {
-      const window_end_ms = entry.window_start_ms + entry.window_ms;
-      if (window_end_ms <= now_ms) {
+      if (entry.window_end_ms <= now_ms) {
         tracked.delete(map_key);
       } else if (entry.unsynced > 0) {
         batch.push({ entry, sent: entry.unsynced });
@@ -131,11 +130,7 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
     if (batch.length === 0) return;
     const pipeline = redis.pipeline();
     for (const { entry, sent } of batch) {
-      pipeline.ledgerlineAddToWindow(
-        entry.redis_key,
-        sent,
-        entry.window_start_ms + entry.window_ms - now_ms + KEY_EXPIRY_SLACK_MS,
-      );
+      pipeline.ledgerlineAddToWindow(entry.redis_key, sent, entry.window_end_ms - now_ms + KEY_EXPIRY_SLACK_MS);
     }
     let replies: Array<[Error | null, unknown]> | null;
     try {
@@ -192,7 +187,7 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
       return {
         // `shared` already holds our acknowledged increments; add what Redis has not seen from us yet.
         current: entry.shared + entry.in_flight + entry.unsynced,
-        ttl: entry.window_start_ms + window_ms - now_ms,
+        ttl: entry.window_end_ms - now_ms,
       };
     },
     sync,
