@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Prisma, type Database } from '@ledgerline/db';
+import { newRowId, Prisma, type Database } from '@ledgerline/db';
 import { formatAmount, isCurrency, parseNonNegativeAmount, type CurrencyCode } from '@ledgerline/money';
-import { v7 as uuidv7, validate as isUuid } from 'uuid';
+import { validate as isUuid } from 'uuid';
 import type { AccessScope } from '../access/access-scope';
 import { failure, success, type Outcome } from '../result';
 import type { AccountChangeError, AccountOpenError, AccountQueryError } from './account.errors';
@@ -192,7 +192,7 @@ export function createAccountService({ db }: AccountServiceDependencies): Accoun
 
       // One statement: the insert happens only if the customer exists, so there is no window in
       // which a check passes and the insert then fails on the foreign key.
-      const id = uuidv7();
+      const id = newRowId();
       const inserted = await db.$executeRaw`
         INSERT INTO "accounts" ("id", "customer_id", "currency", "kind", "overdraft_limit", "metadata")
         SELECT ${id}::uuid, "id", ${input.currency}, ${kind}::"account_kind",
@@ -272,7 +272,7 @@ export function createAccountService({ db }: AccountServiceDependencies): Accoun
       assert.ok(isCurrency(currency), `ensureSettlementAccount: ${JSON.stringify(currency)} is not a supported currency`);
       await db.$executeRaw`
         INSERT INTO "accounts" ("id", "customer_id", "currency", "kind")
-        VALUES (${uuidv7()}::uuid, NULL, ${currency}, 'settlement')
+        VALUES (${newRowId()}::uuid, NULL, ${currency}, 'settlement')
         ON CONFLICT ("currency") WHERE "kind" = 'settlement' DO NOTHING`;
       const row = await db.account.findFirstOrThrow({ where: { currency, kind: 'settlement' } });
       return toAccount(row);

@@ -1,7 +1,7 @@
 import type { EnvelopeCipher } from '@ledgerline/crypto';
-import { Prisma, type Database } from '@ledgerline/db';
+import { newRowId, Prisma, type Database } from '@ledgerline/db';
 import { jobs, outboxInsert } from '@ledgerline/queue';
-import { v7 as uuidv7, validate as isUuid } from 'uuid';
+import { validate as isUuid } from 'uuid';
 import type { AccessScope } from '../access/access-scope';
 import { failure, success, type Outcome } from '../result';
 import type { CustomerCreateError, CustomerUpdateError } from './customer.errors';
@@ -119,7 +119,7 @@ export function createCustomerService({ db, cipher }: CustomerServiceDependencie
         email,
         date_of_birth: dateOfBirth,
       });
-      const id = uuidv7();
+      const id = newRowId();
       // One transaction: the screening job exists if and only if the customer does.
       const [row] = await db.$transaction([
         db.customer.create({

@@ -1,4 +1,4 @@
-import { Prisma } from '@ledgerline/db';
+import { Prisma, sqlArray } from '@ledgerline/db';
 import type { NewCase } from './case.types';
 
 /**
@@ -14,10 +14,10 @@ export function openCasesInsert(cases: readonly NewCase[], held_transfer_ids: Pr
     INSERT INTO compliance_cases (id, transfer_id, batch_id, hits)
     SELECT c.id, c.transfer_id, c.batch_id, c.hits
     FROM unnest(
-      ${cases.map((item) => item.id)}::uuid[],
-      ${cases.map((item) => item.transfer_id)}::uuid[],
-      ${cases.map((item) => item.batch_id)}::uuid[],
-      ${cases.map((item) => JSON.stringify(item.hits))}::jsonb[]
+      ${sqlArray(cases.map((item) => item.id))}::uuid[],
+      ${sqlArray(cases.map((item) => item.transfer_id))}::uuid[],
+      ${sqlArray(cases.map((item) => item.batch_id))}::uuid[],
+      ${sqlArray(cases.map((item) => JSON.stringify(item.hits)))}::jsonb[]
     ) AS c(id, transfer_id, batch_id, hits)
     WHERE c.transfer_id IN (${held_transfer_ids})
     ON CONFLICT DO NOTHING`;

@@ -1,6 +1,5 @@
-import { Prisma, type Database } from '@ledgerline/db';
+import { newRowId, Prisma, type Database } from '@ledgerline/db';
 import { jobs, outboxInsert } from '@ledgerline/queue';
-import { v7 as uuidv7 } from 'uuid';
 import { checkReportPeriod } from './report-period';
 import {
   REPORT_FAILURE_MESSAGES,
@@ -76,7 +75,7 @@ export function createReportService(options: ReportServiceOptions): ReportServic
     async request(request) {
       const period = checkReportPeriod(request.from, request.to);
       if (!period.ok) return period;
-      const id = uuidv7();
+      const id = newRowId();
       // One statement, so the job exists if and only if the report row does (the relay publishes it).
       const rows = await db.$queryRaw<ReportRow[]>(Prisma.sql`
         WITH queued AS (${outboxInsert([jobs.runReport(id, request.request_id)])})

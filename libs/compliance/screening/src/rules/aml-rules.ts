@@ -1,4 +1,4 @@
-import { Prisma, type Database } from '@ledgerline/db';
+import { Prisma, sqlArray, type Database } from '@ledgerline/db';
 import { Decimal, formatAmount } from '@ledgerline/money';
 import type { ComplianceThresholds } from '../thresholds/compliance-thresholds';
 import type { ScreenedTransfer, ScreeningDecision, ScreeningHit, ScreeningRules } from '../screening/screening.rules';
@@ -272,7 +272,7 @@ async function readFacts(
     LEFT JOIN customers dc ON dc.id = dst.customer_id
     -- The current sanctions list (null before the first): one primary-key probe for the whole batch.
     CROSS JOIN (SELECT max(version) AS version FROM sanctions_lists) AS current_list
-    WHERE t.id = ANY(${transfers.map((transfer) => transfer.id)}::uuid[])`;
+    WHERE t.id = ANY(${sqlArray(transfers.map((transfer) => transfer.id))}::uuid[])`;
 }
 
 function hoursOf(window_ms: number): string {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { openCasesInsert, type NewCase } from '@ledgerline/cases';
-import { Prisma, type Database, type TransferStatus } from '@ledgerline/db';
-import { v7 as uuidv7 } from 'uuid';
+import { newRowId, Prisma, sqlArray, type Database, type TransferStatus } from '@ledgerline/db';
 import { createAmlRules } from '../rules/aml-rules';
 import { DEFAULT_COMPLIANCE_THRESHOLDS } from '../thresholds/compliance-thresholds';
 import {
@@ -132,7 +131,7 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
       const first = screening[0];
       assert.ok(first !== undefined);
       const cases: NewCase[] =
-        decision.decision === 'hold' ? [{ id: uuidv7(), transfer_id: first.id, batch_id, hits: decision.hits }] : [];
+        decision.decision === 'hold' ? [{ id: newRowId(), transfer_id: first.id, batch_id, hits: decision.hits }] : [];
       const [{ decided } = { decided: 0n }] = await db.$queryRaw<Array<{ decided: bigint }>>`
         WITH moved AS (
           UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
@@ -167,12 +166,12 @@ async function claimTransfers(db: Database, transfer_ids: readonly string[]): Pr
   return db.$queryRaw<TransferRow[]>`
     WITH claimed AS (
       UPDATE transfers SET status = 'screening', updated_at = now()
-      WHERE id = ANY(${transfer_ids}::uuid[]) AND status = 'received'
+      WHERE id = ANY(${sqlArray(transfer_ids)}::uuid[]) AND status = 'received'
       RETURNING id)
     SELECT ${SCREENED_COLUMNS},
            CASE WHEN t.id IN (SELECT id FROM claimed) THEN 'screening' ELSE t.status::text END AS status
     FROM transfers t
-    WHERE t.id = ANY(${transfer_ids}::uuid[])`;
+    WHERE t.id = ANY(${sqlArray(transfer_ids)}::uuid[])`;
 }
 
 /** One decision per transfer, by id, from one call of the rules. */
@@ -196,7 +195,7 @@ async function recordDecisions(db: Database, decisions: ReadonlyMap<string, Scre
   const entries = [...decisions];
   const ids = entries.map(([id]) => id);
   const cases: NewCase[] = entries.flatMap(([transfer_id, decision]) =>
-    decision.decision === 'hold' ? [{ id: uuidv7(), transfer_id, batch_id: null, hits: decision.hits }] : [],
+    decision.decision === 'hold' ? [{ id: newRowId(), transfer_id, batch_id: null, hits: decision.hits }] : [],
   );
   // `t.id = ANY(ids)` lets the planner reach the transfers through the primary key: joined against the
   // decisions alone, the update was planned as a scan of the whole table for `status = 'screening'`
@@ -204,9 +203,9 @@ async function recordDecisions(db: Database, decisions: ReadonlyMap<string, Scre
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     WITH decided AS (
       UPDATE transfers AS t SET status = d.status::transfer_status, status_reason = d.reason, updated_at = now()
-      FROM unnest(${ids}::uuid[], ${entries.map(([, decision]) => statusOf(decision))}::text[],
-                  ${entries.map(([, decision]) => reasonOf(decision))}::text[]) AS d(id, status, reason)
-      WHERE t.id = ANY(${ids}::uuid[]) AND t.id = d.id AND t.status = 'screening'
+      FROM unnest(${sqlArray(ids)}::uuid[], ${sqlArray(entries.map(([, decision]) => statusOf(decision)))}::text[],
+                  ${sqlArray(entries.map(([, decision]) => reasonOf(decision)))}::text[]) AS d(id, status, reason)
+      WHERE t.id = ANY(${sqlArray(ids)}::uuid[]) AND t.id = d.id AND t.status = 'screening'
       RETURNING t.id, t.status),
     opened AS (${casesFor(cases, Prisma.sql`SELECT id FROM decided WHERE status = 'held'`)})
     SELECT id::text AS id FROM decided`;
@@ -225,7 +224,7 @@ async function selectTransfers(
   const rows = await db.$queryRaw<TransferRow[]>`
     SELECT ${SCREENED_COLUMNS}, t.status::text AS status
     FROM transfers t
-    WHERE ${'transfer_ids' in by ? Prisma.sql`t.id = ANY(${by.transfer_ids}::uuid[])` : Prisma.sql`t.batch_id = ${by.batch_id}::uuid`}
+    WHERE ${'transfer_ids' in by ? Prisma.sql`t.id = ANY(${sqlArray(by.transfer_ids)}::uuid[])` : Prisma.sql`t.batch_id = ${by.batch_id}::uuid`}
     ORDER BY t.id
     LIMIT ${BATCH_TRANSFERS_MAX + 1}`;
   return rows;

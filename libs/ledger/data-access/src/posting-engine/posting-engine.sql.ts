@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Prisma } from '@ledgerline/db';
+import { newRowId, sqlArray, type Prisma } from '@ledgerline/db';
 import {
   ACCOUNT_KINDS,
   ACCOUNT_STATUSES,
@@ -13,11 +13,12 @@ import {
   type TransferUpdate,
 } from '@ledgerline/ledger-domain';
 import { Decimal } from '@ledgerline/money';
-import { v7 as uuidv7 } from 'uuid';
 
 // Every statement the posting engine runs inside its transaction. Each takes whole arrays (one
 // parameter per column, expanded with unnest), so a batch of 1 and a batch of 1000 cost the same
-// number of round trips while the rows are locked. Amounts travel as strings and are cast ::numeric.
+// number of round trips while the rows are locked. Each column travels as one array literal
+// (`sqlArray`: Prisma's per-element work on JS arrays was a sixth of the engine's CPU), amounts as
+// exact decimal strings cast ::numeric.
 
 export type Tx = Prisma.TransactionClient;
 
@@ -79,7 +80,7 @@ export const LOCK_TRANSFERS_SQL = `
      FOR UPDATE OF t`;
 
 export async function lockTransfers(tx: Tx, transferIds: readonly string[]): Promise<LockedTransfer[]> {
-  const rows = await tx.$queryRawUnsafe<TransferRow[]>(LOCK_TRANSFERS_SQL, transferIds);
+  const rows = await tx.$queryRawUnsafe<TransferRow[]>(LOCK_TRANSFERS_SQL, sqlArray(transferIds));
   return rows.map(toTransferState);
 }
 
@@ -127,7 +128,7 @@ export const LOCK_ACCOUNTS_SQL = `
 
 /** Locks accounts in id order: always after the transfers, never the other way round. */
 export async function lockAccounts(tx: Tx, accountIds: readonly string[]): Promise<LockedAccount[]> {
-  const rows = await tx.$queryRawUnsafe<AccountRow[]>(LOCK_ACCOUNTS_SQL, accountIds);
+  const rows = await tx.$queryRawUnsafe<AccountRow[]>(LOCK_ACCOUNTS_SQL, sqlArray(accountIds));
   return rows.map((row) => ({
     id: row.id,
     currency: row.currency,
@@ -155,16 +156,16 @@ export async function insertEntries(tx: Tx, entries: readonly JournalEntryDraft[
   if (entries.length === 0) return;
   const inserted = await tx.$executeRawUnsafe(
     INSERT_ENTRIES_SQL,
-    entries.map(() => uuidv7()),
-    entries.map((entry) => entry.account_id),
-    entries.map((entry) => entry.transfer_id),
-    entries.map((entry) => entry.direction),
-    entries.map((entry) => entry.amount.toFixed()),
-    entries.map((entry) => entry.currency),
-    entries.map((entry) => entry.balance_after.toFixed()),
-    entries.map((entry) => entry.account_sequence.toString()),
-    entries.map((entry) => entry.description),
-    entries.map((entry) => entry.posted_at.toISOString()),
+    sqlArray(entries.map(() => newRowId())),
+    sqlArray(entries.map((entry) => entry.account_id)),
+    sqlArray(entries.map((entry) => entry.transfer_id)),
+    sqlArray(entries.map((entry) => entry.direction)),
+    sqlArray(entries.map((entry) => entry.amount.toFixed())),
+    sqlArray(entries.map((entry) => entry.currency)),
+    sqlArray(entries.map((entry) => entry.balance_after.toFixed())),
+    sqlArray(entries.map((entry) => entry.account_sequence.toString())),
+    sqlArray(entries.map((entry) => entry.description)),
+    sqlArray(entries.map((entry) => entry.posted_at.toISOString())),
   );
   assert.equal(inserted, entries.length, 'journal insert wrote a different number of rows');
 }
@@ -226,13 +227,13 @@ export async function updateAccounts(
   });
   return tx.$queryRawUnsafe<AccountTotalsRow[]>(
     UPDATE_ACCOUNTS_SQL,
-    deltas.map((delta) => delta.id),
-    deltas.map((delta) => delta.posted_debits),
-    deltas.map((delta) => delta.posted_credits),
-    deltas.map((delta) => delta.pending_debits),
-    deltas.map((delta) => delta.pending_credits),
-    deltas.map((delta) => delta.entries),
-    deltas.map((delta) => delta.version),
+    sqlArray(deltas.map((delta) => delta.id)),
+    sqlArray(deltas.map((delta) => delta.posted_debits)),
+    sqlArray(deltas.map((delta) => delta.posted_credits)),
+    sqlArray(deltas.map((delta) => delta.pending_debits)),
+    sqlArray(deltas.map((delta) => delta.pending_credits)),
+    sqlArray(deltas.map((delta) => delta.entries)),
+    sqlArray(deltas.map((delta) => delta.version)),
     now.toISOString(),
   );
 }
@@ -261,12 +262,12 @@ export async function updateTransfers(
   if (updates.length === 0) return 0;
   return tx.$executeRawUnsafe(
     UPDATE_TRANSFERS_SQL,
-    updates.map((update) => update.transfer_id),
-    updates.map((update) => update.status),
-    updates.map((update) => update.status_reason),
-    updates.map((update) => update.posted_at?.toISOString() ?? null),
-    updates.map((update) => update.captured_amount?.toFixed() ?? null),
-    updates.map((update) => update.from_status),
+    sqlArray(updates.map((update) => update.transfer_id)),
+    sqlArray(updates.map((update) => update.status)),
+    sqlArray(updates.map((update) => update.status_reason)),
+    sqlArray(updates.map((update) => update.posted_at?.toISOString() ?? null)),
+    sqlArray(updates.map((update) => update.captured_amount?.toFixed() ?? null)),
+    sqlArray(updates.map((update) => update.from_status)),
     now.toISOString(),
   );
 }

@@ -1,6 +1,5 @@
-import type { Database } from '@ledgerline/db';
+import { newRowId, type Database } from '@ledgerline/db';
 import type { Principal, Role } from '@ledgerline/http';
-import { v7 as uuidv7 } from 'uuid';
 import { generateSecret, hashSecret, verifySecret } from './secret-hash';
 
 export interface NewApiClient {
@@ -43,7 +42,7 @@ export function createApiClientService({ db }: { db: Database }): ApiClientServi
         const customer = await db.customer.findUnique({ where: { id: input.customer_id }, select: { id: true } });
         if (customer === null) return { ok: false, error: 'customer_not_found' };
       }
-      const client_id = uuidv7();
+      const client_id = newRowId();
       const client_secret = generateSecret();
       await db.apiClient.create({
         data: {

@@ -1,6 +1,5 @@
 import assert from 'node:assert';
-import type { Database } from '@ledgerline/db';
-import { v7 as uuidv7 } from 'uuid';
+import { newRowId, type Database } from '@ledgerline/db';
 import { hashSecret } from './secret-hash';
 
 export interface BootstrapAdminOptions {
@@ -22,7 +21,7 @@ export async function ensureBootstrapAdmin(options: BootstrapAdminOptions): Prom
   const { count } = await options.db.apiClient.createMany({
     data: [
       {
-        id: uuidv7(),
+        id: newRowId(),
         clientId: options.client_id,
         name: 'Bootstrap admin',
         role: 'admin',

@@ -1,4 +1,4 @@
-import { Prisma } from '@ledgerline/db';
+import { Prisma, sqlArray } from '@ledgerline/db';
 import { assertJobId, QUEUE_NAMES, type JobSpec } from '../jobs/jobs';
 
 /**
@@ -58,12 +58,12 @@ export function outboxInsert(messages: readonly OutboxMessage[], when: Prisma.Sq
       INSERT INTO outbox_messages (queue, job_name, job_id, payload, request_id, available_at)
       SELECT m.queue, m.job_name, m.job_id, m.payload, m.request_id, coalesce(m.available_at, now())
       FROM unnest(
-        ${messages.map((message) => message.queue)}::varchar[],
-        ${messages.map((message) => message.job_name)}::varchar[],
-        ${messages.map((message) => message.job_id)}::varchar[],
-        ${messages.map((message) => JSON.stringify(message.payload))}::jsonb[],
-        ${messages.map((message) => message.payload.request_id)}::varchar[],
-        ${messages.map((message) => message.available_at?.toISOString() ?? null)}::timestamptz[]
+        ${sqlArray(messages.map((message) => message.queue))}::varchar[],
+        ${sqlArray(messages.map((message) => message.job_name))}::varchar[],
+        ${sqlArray(messages.map((message) => message.job_id))}::varchar[],
+        ${sqlArray(messages.map((message) => JSON.stringify(message.payload)))}::jsonb[],
+        ${sqlArray(messages.map((message) => message.payload.request_id))}::varchar[],
+        ${sqlArray(messages.map((message) => message.available_at?.toISOString() ?? null))}::timestamptz[]
       ) WITH ORDINALITY AS m(queue, job_name, job_id, payload, request_id, available_at, position)
       WHERE ${when}
       ORDER BY m.position`;

@@ -1,4 +1,4 @@
-import type { Database } from '@ledgerline/db';
+import { sqlArray, type Database } from '@ledgerline/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createJobProducer, type RawJob } from '../jobs/producer';
@@ -133,7 +133,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await withTimeout(producer.addBulk(batch), publish_timeout_ms, 'publishing outbox rows to Redis');
         await tx.$executeRaw`
           UPDATE outbox_messages SET published_at = now()
-          WHERE id = ANY(${rows.map((row) => row.id.toString())}::bigint[])`;
+          WHERE id = ANY(${sqlArray(rows.map((row) => row.id.toString()))}::bigint[])`;
         for (const row of rows) {
           logger.debug(
             { request_id: row.request_id ?? 'unknown', queue: row.queue, job_id: row.job_id },

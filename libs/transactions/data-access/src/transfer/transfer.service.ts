@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { v7 as uuidv7 } from 'uuid';
-import { Prisma, sqlStateOf, withTransactionRetry, type Database } from '@ledgerline/db';
+import { newRowId, Prisma, sqlArray, sqlStateOf, withTransactionRetry, type Database } from '@ledgerline/db';
 import { Decimal, type CurrencyCode } from '@ledgerline/money';
 import { createAccountService, type AccountService } from '@ledgerline/accounts';
 import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, outboxInsert, type OutboxMessage } from '@ledgerline/queue';
@@ -314,17 +313,17 @@ export function createTransferService(options: TransferServiceOptions): Transfer
              CASE WHEN i.hold_seconds IS NULL THEN NULL ELSE now() + make_interval(secs => i.hold_seconds) END,
              i.reverses_transfer_id, i.batch_id, ${command.caller.client_id}, ${command.request_id}
       FROM unnest(
-        ${transfers.map((row) => row.id)}::uuid[],
-        ${transfers.map((row) => row.kind)}::transfer_kind[],
-        ${transfers.map((row) => row.source_account_id)}::uuid[],
-        ${transfers.map((row) => row.destination_account_id)}::uuid[],
-        ${transfers.map((row) => row.amount)}::numeric[],
-        ${transfers.map((row) => row.currency)}::text[],
-        ${transfers.map((row) => row.description)}::text[],
-        ${transfers.map((row) => JSON.stringify(row.metadata))}::jsonb[],
-        ${transfers.map((row) => row.hold_expires_in_seconds)}::integer[],
-        ${transfers.map((row) => row.reverses_transfer_id)}::uuid[],
-        ${transfers.map((row) => row.batch_id)}::uuid[]
+        ${sqlArray(transfers.map((row) => row.id))}::uuid[],
+        ${sqlArray(transfers.map((row) => row.kind))}::transfer_kind[],
+        ${sqlArray(transfers.map((row) => row.source_account_id))}::uuid[],
+        ${sqlArray(transfers.map((row) => row.destination_account_id))}::uuid[],
+        ${sqlArray(transfers.map((row) => row.amount))}::numeric[],
+        ${sqlArray(transfers.map((row) => row.currency))}::text[],
+        ${sqlArray(transfers.map((row) => row.description))}::text[],
+        ${sqlArray(transfers.map((row) => JSON.stringify(row.metadata)))}::jsonb[],
+        ${sqlArray(transfers.map((row) => (row.hold_expires_in_seconds === null ? null : String(row.hold_expires_in_seconds))))}::integer[],
+        ${sqlArray(transfers.map((row) => row.reverses_transfer_id))}::uuid[],
+        ${sqlArray(transfers.map((row) => row.batch_id))}::uuid[]
       ) AS i(id, kind, source_account_id, destination_account_id, amount, currency, description, metadata,
              hold_seconds, reverses_transfer_id, batch_id)
       RETURNING ${TRANSFER_COLUMNS}`;
@@ -408,7 +407,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     const settlement_id = await settlementAccountId(input.currency as CurrencyCode);
 
     const transfer: NewTransfer = {
-      id: uuidv7(),
+      id: newRowId(),
       kind,
       source_account_id: kind === 'deposit' ? settlement_id : account_id,
       destination_account_id: kind === 'deposit' ? account_id : settlement_id,
@@ -543,7 +542,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
       if (!checked.ok) return Promise.resolve(invalid(checked.errors));
       const transfer: NewTransfer = {
         ...checked.value,
-        id: uuidv7(),
+        id: newRowId(),
         kind: 'transfer',
         reverses_transfer_id: null,
         batch_id: null,
@@ -582,14 +581,14 @@ export function createTransferService(options: TransferServiceOptions): Transfer
           const refused = checkParties(command.caller, accounts, transfer, `/transfers/${index}`);
           if (refused !== undefined) return { ok: false, failure: refused };
         }
-        const batch_id = uuidv7();
+        const batch_id = newRowId();
         await tx.$executeRaw`
           INSERT INTO transfer_batches (id, atomic, client_id) VALUES (${batch_id}::uuid, ${atomic}, ${command.caller.client_id})`;
         // Every transfer records its batch. Only `transfer_batches.atomic` makes the ledger post them all or
         // none (and screening take them as one job); a non-atomic batch's transfers each travel alone.
         const transfers = checked.map((transfer) => ({
           ...transfer,
-          id: uuidv7(),
+          id: newRowId(),
           kind: 'transfer' as const,
           reverses_transfer_id: null,
           batch_id,
@@ -643,7 +642,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
           };
         }
         return acceptOne(tx, command, {
-          id: uuidv7(),
+          id: newRowId(),
           kind: 'reversal',
           source_account_id: row.destination_account_id,
           destination_account_id: row.source_account_id,
