@@ -4,8 +4,7 @@ import {
   LOCK_ACCOUNTS_SQL,
   LOCK_BATCH_TRANSFERS_SQL,
   LOCK_TRANSFERS_SQL,
-  UPDATE_ACCOUNTS_SQL,
-  UPDATE_TRANSFERS_SQL,
+  UPDATE_ACCOUNTS_AND_TRANSFERS_SQL,
 } from './posting-engine.sql';
 
 // The engine's statements run while rows are locked, so each must reach its rows through an index,
@@ -78,12 +77,16 @@ describe('posting engine statements', () => {
     expect(await scannedTables(LOCK_BATCH_TRANSFERS_SQL, [batchId])).toEqual([]);
   });
 
-  it('lock and update accounts through the primary key', async () => {
+  it('lock accounts through the primary key', async () => {
     expect(await scannedTables(LOCK_ACCOUNTS_SQL, [accountIds])).toEqual([]);
+  });
+
+  it('update accounts and transfers through their primary keys, in one statement', async () => {
     const zeros = accountIds.map(() => '0');
     const versions = accountIds.map(() => '1');
+    const nulls = transferIds.map(() => null);
     expect(
-      await scannedTables(UPDATE_ACCOUNTS_SQL, [
+      await scannedTables(UPDATE_ACCOUNTS_AND_TRANSFERS_SQL, [
         accountIds,
         zeros,
         zeros,
@@ -92,22 +95,12 @@ describe('posting engine statements', () => {
         zeros,
         versions,
         new Date().toISOString(),
-      ]),
-    ).toEqual([]);
-  });
-
-  it('update transfers through the primary key', async () => {
-    const statuses = transferIds.map(() => 'posted');
-    const nulls = transferIds.map(() => null);
-    expect(
-      await scannedTables(UPDATE_TRANSFERS_SQL, [
         transferIds,
-        statuses,
+        transferIds.map(() => 'posted'),
         nulls,
         transferIds.map(() => new Date().toISOString()),
         nulls,
         transferIds.map(() => 'approved'),
-        new Date().toISOString(),
       ]),
     ).toEqual([]);
   });

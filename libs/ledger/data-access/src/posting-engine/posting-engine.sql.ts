@@ -173,21 +173,41 @@ export async function insertEntries(tx: Tx, entries: readonly JournalEntryDraft[
 // `a.id = ANY($1)` narrows the accounts before the join: joined against the batch's rows alone, a batch
 // of 500 accounts in a table of 10,000 was planned as a hash of every account (15 ms of EXPLAIN ANALYZE
 // time under the locks, against 4 ms). The same holds for the transfers below.
-export const UPDATE_ACCOUNTS_SQL = `
-  UPDATE accounts AS a
-     SET posted_debits = a.posted_debits + d.posted_debits,
-         posted_credits = a.posted_credits + d.posted_credits,
-         pending_debits = a.pending_debits + d.pending_debits,
-         pending_credits = a.pending_credits + d.pending_credits,
-         last_entry_sequence = a.last_entry_sequence + d.entries,
-         version = a.version + 1,
-         updated_at = $8::timestamptz
-    FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[], $7::bigint[])
-         AS d(id, posted_debits, posted_credits, pending_debits, pending_credits, entries, version)
-   WHERE a.id = ANY($1::uuid[]) AND a.id = d.id AND a.version = d.version
-  RETURNING a.id::text AS id, a.posted_debits::text AS posted_debits, a.posted_credits::text AS posted_credits,
-            a.pending_debits::text AS pending_debits, a.pending_credits::text AS pending_credits,
-            a.last_entry_sequence::text AS last_entry_sequence`;
+//
+// Accounts and transfers are written by one statement: the transaction's round trips are what a small
+// batch (the pipeline's usual one) pays for, each a wake-up of this process and of a Postgres backend.
+// Neither update changes a foreign key, so no constraint check runs between them. The outer select
+// always returns one row, with the count of transfers moved, also when no account changed.
+export const UPDATE_ACCOUNTS_AND_TRANSFERS_SQL = `
+  WITH moved_accounts AS (
+    UPDATE accounts AS a
+       SET posted_debits = a.posted_debits + d.posted_debits,
+           posted_credits = a.posted_credits + d.posted_credits,
+           pending_debits = a.pending_debits + d.pending_debits,
+           pending_credits = a.pending_credits + d.pending_credits,
+           last_entry_sequence = a.last_entry_sequence + d.entries,
+           version = a.version + 1,
+           updated_at = $8::timestamptz
+      FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[], $7::bigint[])
+           AS d(id, posted_debits, posted_credits, pending_debits, pending_credits, entries, version)
+     WHERE a.id = ANY($1::uuid[]) AND a.id = d.id AND a.version = d.version
+    RETURNING a.id::text AS id, a.posted_debits::text AS posted_debits, a.posted_credits::text AS posted_credits,
+              a.pending_debits::text AS pending_debits, a.pending_credits::text AS pending_credits,
+              a.last_entry_sequence::text AS last_entry_sequence),
+  moved_transfers AS (
+    UPDATE transfers AS t
+       SET status = u.status,
+           status_reason = u.status_reason,
+           posted_at = u.posted_at,
+           captured_amount = u.captured_amount,
+           updated_at = $8::timestamptz
+      FROM unnest($9::uuid[], $10::transfer_status[], $11::text[], $12::timestamptz[], $13::numeric[], $14::transfer_status[])
+           AS u(id, status, status_reason, posted_at, captured_amount, from_status)
+     WHERE t.id = ANY($9::uuid[]) AND t.id = u.id AND t.status = u.from_status
+    RETURNING t.id)
+  SELECT (SELECT count(*) FROM moved_transfers)::text AS transfers_moved, m.*
+    FROM (SELECT 1) AS one
+    LEFT JOIN moved_accounts AS m ON true`;
 
 interface AccountTotalsRow {
   id: string;
@@ -198,19 +218,31 @@ interface AccountTotalsRow {
   last_entry_sequence: string;
 }
 
+/** A row of the write statement: one per changed account, or a single one of nulls when none changed. */
+type WrittenRow = { transfers_moved: string } & { [K in keyof AccountTotalsRow]: AccountTotalsRow[K] | null };
+
+function isAccountRow(row: WrittenRow): row is WrittenRow & AccountTotalsRow {
+  return row.id !== null;
+}
+
 /**
- * Updates each changed account once. The row gets the *differences* the domain computed, applied by
- * Postgres to the locked row, and returns the resulting totals; the caller asserts they equal the
- * domain's totals, so a disagreement between the in-memory model and the stored row aborts the
- * transaction. `version` must still be the one read under the lock.
+ * Writes the advance's outcome in one statement:
+ * - each changed account once. The row gets the *differences* the domain computed, applied by Postgres
+ *   to the locked row, and the resulting totals come back; the caller asserts they equal the domain's
+ *   totals, so a disagreement between the in-memory model and the stored row aborts the transaction.
+ *   `version` must still be the one read under the lock.
+ * - each changed transfer's new status. The `status = from_status` guard makes the update conditional,
+ *   as every status change in Ledgerline is; under our row lock it always matches, and the caller
+ *   asserts that it did (`transfers_moved`).
  */
-export async function updateAccounts(
+export async function updateAccountsAndTransfers(
   tx: Tx,
   before: readonly LockedAccount[],
   after: readonly AccountState[],
+  transfers: readonly TransferUpdate[],
   now: Date,
-): Promise<AccountTotalsRow[]> {
-  if (after.length === 0) return [];
+): Promise<{ accounts: AccountTotalsRow[]; transfers_moved: number }> {
+  if (after.length === 0 && transfers.length === 0) return { accounts: [], transfers_moved: 0 };
   const previous = new Map(before.map((account) => [account.id, account]));
   const deltas = after.map((account) => {
     const old = previous.get(account.id);
@@ -225,8 +257,8 @@ export async function updateAccounts(
       version: old.version.toString(),
     };
   });
-  return tx.$queryRawUnsafe<AccountTotalsRow[]>(
-    UPDATE_ACCOUNTS_SQL,
+  const rows = await tx.$queryRawUnsafe<WrittenRow[]>(
+    UPDATE_ACCOUNTS_AND_TRANSFERS_SQL,
     sqlArray(deltas.map((delta) => delta.id)),
     sqlArray(deltas.map((delta) => delta.posted_debits)),
     sqlArray(deltas.map((delta) => delta.posted_credits)),
@@ -235,41 +267,19 @@ export async function updateAccounts(
     sqlArray(deltas.map((delta) => delta.entries)),
     sqlArray(deltas.map((delta) => delta.version)),
     now.toISOString(),
+    sqlArray(transfers.map((update) => update.transfer_id)),
+    sqlArray(transfers.map((update) => update.status)),
+    sqlArray(transfers.map((update) => update.status_reason)),
+    sqlArray(transfers.map((update) => update.posted_at?.toISOString() ?? null)),
+    sqlArray(transfers.map((update) => update.captured_amount?.toFixed() ?? null)),
+    sqlArray(transfers.map((update) => update.from_status)),
   );
-}
-
-export const UPDATE_TRANSFERS_SQL = `
-  UPDATE transfers AS t
-     SET status = u.status,
-         status_reason = u.status_reason,
-         posted_at = u.posted_at,
-         captured_amount = u.captured_amount,
-         updated_at = $7::timestamptz
-    FROM unnest($1::uuid[], $2::transfer_status[], $3::text[], $4::timestamptz[], $5::numeric[], $6::transfer_status[])
-         AS u(id, status, status_reason, posted_at, captured_amount, from_status)
-   WHERE t.id = ANY($1::uuid[]) AND t.id = u.id AND t.status = u.from_status`;
-
-/**
- * Moves each changed transfer to its new status in one statement. The `status = from_status` guard
- * makes the update conditional, as every status change in Ledgerline is; under our row lock it always
- * matches, and the caller asserts that it did.
- */
-export async function updateTransfers(
-  tx: Tx,
-  updates: readonly TransferUpdate[],
-  now: Date,
-): Promise<number> {
-  if (updates.length === 0) return 0;
-  return tx.$executeRawUnsafe(
-    UPDATE_TRANSFERS_SQL,
-    sqlArray(updates.map((update) => update.transfer_id)),
-    sqlArray(updates.map((update) => update.status)),
-    sqlArray(updates.map((update) => update.status_reason)),
-    sqlArray(updates.map((update) => update.posted_at?.toISOString() ?? null)),
-    sqlArray(updates.map((update) => update.captured_amount?.toFixed() ?? null)),
-    sqlArray(updates.map((update) => update.from_status)),
-    now.toISOString(),
-  );
+  const [first] = rows;
+  assert.ok(first !== undefined, 'the write statement returns at least one row');
+  return {
+    accounts: rows.filter(isAccountRow),
+    transfers_moved: Number(first.transfers_moved),
+  };
 }
 
 function toTransferState(row: TransferRow): LockedTransfer {

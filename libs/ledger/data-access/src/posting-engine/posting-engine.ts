@@ -15,8 +15,7 @@ import {
   lockAccounts,
   lockBatchTransfers,
   lockTransfers,
-  updateAccounts,
-  updateTransfers,
+  updateAccountsAndTransfers,
   type LockedTransfer,
   type Tx,
 } from './posting-engine.sql';
@@ -138,12 +137,10 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
 
     const changedIds = new Set(result.changed_account_ids);
     const changedAccounts = result.accounts.filter((account) => changedIds.has(account.id));
-    const stored = await updateAccounts(tx, accounts, changedAccounts, now);
-    assertStoredTotalsAgree(changedAccounts, stored);
-
     const changedTransfers = result.transfers.filter((update) => update.changed);
-    const updated = await updateTransfers(tx, changedTransfers, now);
-    assert.equal(updated, changedTransfers.length, 'a transfer changed status under our lock');
+    const written = await updateAccountsAndTransfers(tx, accounts, changedAccounts, changedTransfers, now);
+    assertStoredTotalsAgree(changedAccounts, written.accounts);
+    assert.equal(written.transfers_moved, changedTransfers.length, 'a transfer changed status under our lock');
     return result.transfers;
   }
 
