@@ -3,20 +3,23 @@
 import { testServices, uniqueQueuePrefix } from '@ledgerline/db/testing';
 import { Redis } from 'ioredis';
 import Type from 'typebox';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildServiceApp, type ServiceApp } from '../app/build-service-app';
 import { addressKeyOf } from './rate-limit';
 
 let redis: Redis;
 let app: ServiceApp;
 const key_prefix = uniqueQueuePrefix();
+/** The window of the service built once below, and of each `instance()`. */
+const APP_WINDOW_MS = 30_000;
+const INSTANCE_WINDOW_MS = 60_000;
 
 beforeAll(async () => {
   redis = new Redis(testServices().redis_url, { maxRetriesPerRequest: 1 });
   app = await buildServiceApp({
     service_name: 'limited',
     log_level: 'silent',
-    rate_limit: { max: 3, time_window_ms: 30_000, redis, key_prefix, sync_interval_ms: 20 },
+    rate_limit: { max: 3, time_window_ms: APP_WINDOW_MS, redis, key_prefix, sync_interval_ms: 20 },
   });
   // Stands in for the auth plugin: a verified caller is named by this header.
   app.addHook('onRequest', async (request) => {
@@ -34,6 +37,16 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/**
+ * Windows are fixed and aligned to the epoch, so a test that spends a budget and expects 429 would see
+ * a fresh budget if a window turned in the middle of it (it did, once in a few hundred runs). Each such
+ * test starts at least `margin_ms` before the end of the current window.
+ */
+async function awayFromWindowTurn(window_ms: number, margin_ms = 5_000): Promise<void> {
+  const left_ms = window_ms - (Date.now() % window_ms);
+  if (left_ms < margin_ms) await new Promise((resolve) => setTimeout(resolve, left_ms + 20));
+}
+
 /** The total Redis holds for one caller, over its window keys (a window may turn during a test). */
 async function sharedCount(caller_prefix: string): Promise<number> {
   const keys = await redis.keys(`${caller_prefix}*`);
@@ -46,7 +59,7 @@ async function instance(options: { redis: Redis; max: number; sync_interval_ms?:
   const other = await buildServiceApp({
     service_name: 'limited',
     log_level: 'silent',
-    rate_limit: { max: options.max, time_window_ms: 60_000, redis: options.redis, key_prefix, sync_interval_ms: options.sync_interval_ms ?? 20 },
+    rate_limit: { max: options.max, time_window_ms: INSTANCE_WINDOW_MS, redis: options.redis, key_prefix, sync_interval_ms: options.sync_interval_ms ?? 20 },
   });
   other.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
   if (options.on_close !== undefined) other.addHook('onClose', options.on_close);
@@ -63,6 +76,8 @@ async function statusesOf(target: ServiceApp, remoteAddress: string, requests: n
 }
 
 describe('rate limit', () => {
+  beforeEach(() => awayFromWindowTurn(APP_WINDOW_MS));
+
   it('answers 429 rate_limited with Retry-After once the budget is spent, counting in Redis', async () => {
     const statuses: number[] = [];
     let last;
@@ -102,6 +117,8 @@ describe('rate limit', () => {
 });
 
 describe('rate limit across instances', () => {
+  beforeEach(() => awayFromWindowTurn(INSTANCE_WINDOW_MS));
+
   it("holds one budget for a caller across instances: each sees the others' requests within a sync", async () => {
     const [first, second] = [await instance({ redis, max: 5 }), await instance({ redis, max: 5 })];
     try {
