@@ -12,6 +12,6 @@ export {
   sqlStateOf,
   type RetryOptions,
 } from './transaction-retry';
-export { newRowId, createRowIdSource, type RowIdSource } from './row-ids';
+export { newRowId } from './row-ids';
 export { sqlArray } from './sql-array/sql-array';
 export * from './generated/client';

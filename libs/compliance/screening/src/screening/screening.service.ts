@@ -163,15 +163,16 @@ const SCREENED_COLUMNS = Prisma.sql`
  * crashed delivery is screened again).
  */
 async function claimTransfers(db: Database, transfer_ids: readonly string[]): Promise<TransferRow[]> {
+  const id_list = sqlArray(transfer_ids);
   return db.$queryRaw<TransferRow[]>`
     WITH claimed AS (
       UPDATE transfers SET status = 'screening', updated_at = now()
-      WHERE id = ANY(${sqlArray(transfer_ids)}::uuid[]) AND status = 'received'
+      WHERE id = ANY(${id_list}::uuid[]) AND status = 'received'
       RETURNING id)
     SELECT ${SCREENED_COLUMNS},
            CASE WHEN t.id IN (SELECT id FROM claimed) THEN 'screening' ELSE t.status::text END AS status
     FROM transfers t
-    WHERE t.id = ANY(${sqlArray(transfer_ids)}::uuid[])`;
+    WHERE t.id = ANY(${id_list}::uuid[])`;
 }
 
 /** One decision per transfer, by id, from one call of the rules. */
@@ -193,19 +194,19 @@ async function evaluate(
 async function recordDecisions(db: Database, decisions: ReadonlyMap<string, ScreeningDecision>): Promise<Set<string>> {
   if (decisions.size === 0) return new Set();
   const entries = [...decisions];
-  const ids = entries.map(([id]) => id);
+  const id_list = sqlArray(entries.map(([id]) => id));
   const cases: NewCase[] = entries.flatMap(([transfer_id, decision]) =>
     decision.decision === 'hold' ? [{ id: newRowId(), transfer_id, batch_id: null, hits: decision.hits }] : [],
   );
-  // `t.id = ANY(ids)` lets the planner reach the transfers through the primary key: joined against the
+  // `t.id = ANY(id_list)` lets the planner reach the transfers through the primary key: joined against the
   // decisions alone, the update was planned as a scan of the whole table for `status = 'screening'`
   // (which statistics rightly call rare) at 20,000 transfers, and only used the key from about 200,000.
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     WITH decided AS (
       UPDATE transfers AS t SET status = d.status::transfer_status, status_reason = d.reason, updated_at = now()
-      FROM unnest(${sqlArray(ids)}::uuid[], ${sqlArray(entries.map(([, decision]) => statusOf(decision)))}::text[],
+      FROM unnest(${id_list}::uuid[], ${sqlArray(entries.map(([, decision]) => statusOf(decision)))}::text[],
                   ${sqlArray(entries.map(([, decision]) => reasonOf(decision)))}::text[]) AS d(id, status, reason)
-      WHERE t.id = ANY(${sqlArray(ids)}::uuid[]) AND t.id = d.id AND t.status = 'screening'
+      WHERE t.id = ANY(${id_list}::uuid[]) AND t.id = d.id AND t.status = 'screening'
       RETURNING t.id, t.status),
     opened AS (${casesFor(cases, Prisma.sql`SELECT id FROM decided WHERE status = 'held'`)})
     SELECT id::text AS id FROM decided`;

@@ -28,12 +28,13 @@ function asMoney(value: Decimal): Decimal {
 }
 
 // decimal.js copies its argument into a new instance on every comparison (`gte(0)` builds a Decimal
-// for the 0), so the checks made for every account and transfer read the sign instead.
-function isPositive(value: Decimal): boolean {
+// for the 0), so the checks made for every account and transfer read the sign instead. (decimal.js's
+// own `isPositive()` is true for +0, hence names of our own.)
+function isAboveZero(value: Decimal): boolean {
   return value.isFinite() && !value.isZero() && !value.isNegative();
 }
 
-function isNonNegative(value: Decimal): boolean {
+function isAtLeastZero(value: Decimal): boolean {
   return value.isFinite() && (value.isZero() || !value.isNegative());
 }
 
@@ -330,7 +331,7 @@ class WorkingLedger {
 
   post(transfer: WorkingTransfer, amount: Decimal, postedAt: Date): void {
     assert.ok(
-      isPositive(amount) && amount.lessThanOrEqualTo(transfer.amount),
+      isAboveZero(amount) && amount.lessThanOrEqualTo(transfer.amount),
       `bad amount for ${transfer.id}`,
     );
     const source = this.change(transfer.source_account_id);
@@ -397,7 +398,7 @@ function assertTotalsNonNegative(account: WorkingAccount): void {
     'pending_debits',
     'pending_credits',
   ] as const) {
-    assert.ok(isNonNegative(account[total]), `account ${account.id}: ${total} < 0`);
+    assert.ok(isAtLeastZero(account[total]), `account ${account.id}: ${total} < 0`);
   }
   assert.ok(account.last_entry_sequence >= 0n, `account ${account.id}: negative entry sequence`);
 }
@@ -407,7 +408,7 @@ function assertTransfersWellFormed(transfers: readonly WorkingTransfer[]): void 
   for (const transfer of transfers) {
     assert.ok(!ids.has(transfer.id), `transfer ${transfer.id} appears twice in the input`);
     ids.add(transfer.id);
-    assert.ok(isPositive(transfer.amount), `transfer ${transfer.id}: amount <= 0`);
+    assert.ok(isAboveZero(transfer.amount), `transfer ${transfer.id}: amount <= 0`);
     assert.notEqual(
       transfer.source_account_id,
       transfer.destination_account_id,
@@ -423,7 +424,7 @@ function assertTransfersWellFormed(transfers: readonly WorkingTransfer[]): void 
     );
     const actionAmount = transfer.hold_action_amount;
     assert.ok(
-      actionAmount === null || (isPositive(actionAmount) && actionAmount.lessThanOrEqualTo(transfer.amount)),
+      actionAmount === null || (isAboveZero(actionAmount) && actionAmount.lessThanOrEqualTo(transfer.amount)),
       `transfer ${transfer.id}: hold_action_amount outside (0, amount]`,
     );
   }
