@@ -207,14 +207,27 @@ describe('compliance-worker', () => {
         timeout_ms: 30_000,
         what: 'the transfer to be held',
       });
+      // Screening ran on its own client (the one with generic plans), and main closes both on SIGTERM.
+      const screeningQueries = await backendQueries('ledgerline-compliance-worker-screening');
+      expect(screeningQueries.some((query) => query.includes('transfers'))).toBe(true);
       run.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);
       expect(run.lines).toContainEqual(
         expect.objectContaining({ msg: 'stopped', service: 'compliance-worker' }),
       );
+      expect(await backendQueries('ledgerline-compliance-worker%')).toEqual([]);
     } finally {
       run.kill('SIGKILL');
       await deleteQueueKeys(redis_url, mainPrefix);
     }
   }, 60_000);
 });
+
+/** The last statement of each connection the test database has from the named application(s) (a LIKE pattern). */
+async function backendQueries(application_name: string): Promise<string[]> {
+  const { rows } = await database.pool.query<{ query: string }>(
+    'SELECT query FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE $1',
+    [application_name],
+  );
+  return rows.map((row) => row.query);
+}

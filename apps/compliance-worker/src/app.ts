@@ -30,6 +30,12 @@ import { startSanctionsWorker, type SanctionsWorker } from './sanctions-worker';
 export interface ComplianceWorkerOptions {
   /** The caller owns it and disconnects it after `close()`. */
   db: Database;
+  /**
+   * The client of the screening path (claim, rules, decision), where every statement is keyed by
+   * transfer ids: one opened with generic plans (`plans: 'generic'`) spares Postgres planning the
+   * rules' statement on every call. `db` when absent. The caller owns it, as `db`.
+   */
+  screening_db?: Database;
   redis_url: string;
   prefix: string;
   concurrency: number;
@@ -75,9 +81,10 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     options.sanctions === undefined
       ? undefined
       : createSanctionsScreener({ db: options.db, cipher: options.sanctions.cipher, thresholds: thresholds.sanctions });
+  const screening_db = options.screening_db ?? options.db;
   const screening = createScreeningService({
-    db: options.db,
-    rules: createAmlRules({ db: options.db, thresholds, ...(screener === undefined ? {} : { sanctions: screener }) }),
+    db: screening_db,
+    rules: createAmlRules({ db: screening_db, thresholds, ...(screener === undefined ? {} : { sanctions: screener }) }),
   });
   const producerConnection = createProducerConnection({
     url: options.redis_url,

@@ -7,7 +7,7 @@ runBackgroundService(
   {
     service_name: 'compliance-worker',
     config_schema: ComplianceWorkerConfigSchema,
-    async start({ config, db, logger }) {
+    async start({ config, db, openDatabase, logger }) {
       const { startComplianceWorker } = await import('./app');
       const cipher = cipherFromConfig(config);
       if (cipher.active_key_id === DEV_ENCRYPTION_KEY_ID)
@@ -15,6 +15,8 @@ runBackgroundService(
       const thresholds = complianceThresholdsFromConfig(config);
       return startComplianceWorker({
         db,
+        // Screening's statements are keyed by transfer ids; the reports' (on `db`) depend on their period.
+        screening_db: openDatabase({ role: 'screening', plans: 'generic' }),
         redis_url: config.REDIS_URL,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.SCREENING_CONCURRENCY,

@@ -5,6 +5,10 @@ runBackgroundService(
   {
     service_name: 'ledger-worker',
     config_schema: LedgerWorkerConfigSchema,
+    // Every statement here is keyed (the engine's by arrays of ids, the sweeps' by a status and a time):
+    // their generic plans are the plans, and planning them on every call cost the engine's two reads
+    // 0.15-0.4 ms each per batch.
+    plans: 'generic',
     async start({ config, db, logger }) {
       const { startLedgerWorker } = await import('./app');
       return startLedgerWorker({

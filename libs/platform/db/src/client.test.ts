@@ -54,6 +54,24 @@ describe('createPrismaClient', () => {
     }
   });
 
+  it('plans a prepared statement afresh on each call by default, and never with plans: generic', async () => {
+    const planCounts = async (plans: 'auto' | 'generic') => {
+      const client = createPrismaClient({ url: database.url, pool_size_max: 1, statement_timeout_ms: 5_000, plans });
+      try {
+        // Small arrays, as the pipeline's batches are: Postgres prices the generic plan for ten elements.
+        for (const n of [1, 2, 3]) await client.$queryRaw`SELECT count(*) FROM customers WHERE id = ANY(${[`00000000-0000-7000-8000-00000000000${n}`]}::uuid[])`;
+        const [row] = await client.$queryRaw<Array<{ generic_plans: bigint; custom_plans: bigint }>>`
+          SELECT generic_plans, custom_plans FROM pg_prepared_statements
+          WHERE statement LIKE 'SELECT count(*) FROM customers WHERE id = ANY%'`;
+        return { generic: Number(row?.generic_plans), custom: Number(row?.custom_plans) };
+      } finally {
+        await client.$disconnect();
+      }
+    };
+    expect(await planCounts('auto')).toEqual({ generic: 0, custom: 3 });
+    expect(await planCounts('generic')).toEqual({ generic: 3, custom: 0 });
+  });
+
   it('reports a failed query without quoting the calling source', async () => {
     const failure = await db.customer.create({ data: { id: 'not-a-uuid' } as never }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Error);

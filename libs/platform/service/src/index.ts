@@ -11,5 +11,5 @@
  */
 export { buildApiApp, type ApiAppOptions } from './build-api-app';
 export { runHttpService, type HttpServiceDefinition } from './run-http-service';
-export { runBackgroundService, type BackgroundServiceDefinition } from './run-background-service';
+export { runBackgroundService, type BackgroundServiceDefinition, type OpenDatabase } from './run-background-service';
 export { ApiConfigSchema, apiAppOptionsFromConfig, trustProxyOf, type ApiConfig } from './api-config';

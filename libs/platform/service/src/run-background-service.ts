@@ -2,27 +2,38 @@ import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
 import { loadConfig, stdoutLogDestination, type DatabaseConfig, type LogConfig } from '@ledgerline/config';
-import type { Database } from '@ledgerline/db';
+import type { Database, DatabaseOptions } from '@ledgerline/db';
 import { runServiceMain, serviceDatabase } from './service-main';
 
 /** What every background service's configuration has, whatever else it adds. */
 type BackgroundServiceConfig = DatabaseConfig & LogConfig & { SHUTDOWN_GRACE_MS: number };
 
+/** A second Prisma client of one service, for statements that want other plans (`DatabaseOptions['plans']`). */
+export type OpenDatabase = (options: { role: string; plans: NonNullable<DatabaseOptions['plans']> }) => Database;
+
 export interface BackgroundServiceDefinition<S extends TObject> {
   service_name: string;
   config_schema: S;
+  /** How `db` plans its statements (see `DatabaseOptions['plans']`); `auto` when absent. */
+  plans?: DatabaseOptions['plans'];
   /**
    * Starts the service's workers. Import heavy modules inside, so a bad configuration is reported
    * before BullMQ and the workers load. The returned `close` must let in-flight jobs finish. A
    * `ConfigError` thrown here is reported like a bad variable.
    */
-  start(context: { config: Static<S>; db: Database; logger: Logger }): Promise<{ close(): Promise<void> }>;
+  start(context: {
+    config: Static<S>;
+    db: Database;
+    /** Opens another client; it is disconnected with `db`, after `close()`. */
+    openDatabase: OpenDatabase;
+    logger: Logger;
+  }): Promise<{ close(): Promise<void> }>;
 }
 
 /**
  * The `main` of a background service (relay, workers): reads the configuration once (a bad value
  * prints one line and exits 1), builds the logger and the Prisma client, starts the service, and on
- * SIGTERM/SIGINT closes it and then the database, within SHUTDOWN_GRACE_MS.
+ * SIGTERM/SIGINT closes it and then its database clients, within SHUTDOWN_GRACE_MS.
  */
 export function runBackgroundService<S extends TObject>(
   definition: BackgroundServiceDefinition<S>,
@@ -35,13 +46,19 @@ export function runBackgroundService<S extends TObject>(
       { level: config.LOG_LEVEL, base: { service }, timestamp: pino.stdTimeFunctions.isoTime },
       stdoutLogDestination(),
     );
-    const db = serviceDatabase(service, config);
-    const running = await definition.start({ config, db, logger });
+    const db = serviceDatabase(service, config, definition.plans === undefined ? {} : { plans: definition.plans });
+    const databases = [db];
+    const openDatabase: OpenDatabase = (options) => {
+      const opened = serviceDatabase(service, config, options);
+      databases.push(opened);
+      return opened;
+    };
+    const running = await definition.start({ config, db, openDatabase, logger });
     closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an uncaught error');
       else logger.info({ signal }, 'shutting down');
       await running.close();
-      await db.$disconnect();
+      await Promise.all(databases.map((database) => database.$disconnect()));
       logger.info('stopped');
     });
   });

@@ -1,5 +1,5 @@
 import { ConfigError, type DatabaseConfig } from '@ledgerline/config';
-import { createPrismaClient, type Database } from '@ledgerline/db';
+import { createPrismaClient, type Database, type DatabaseOptions } from '@ledgerline/db';
 
 /**
  * Runs a service's start-up and reports a failure the one way every Ledgerline service does: one line
@@ -14,12 +14,20 @@ export function runServiceMain(service: string, main: () => Promise<void>): void
   });
 }
 
-/** The service's Prisma client, named `ledgerline-<service>` in `pg_stat_activity`. */
-export function serviceDatabase(service: string, config: DatabaseConfig): Database {
+/**
+ * The service's Prisma client, named `ledgerline-<service>` in `pg_stat_activity` (`ledgerline-<service>-<role>`
+ * for a second client of one process); `plans` as in {@link DatabaseOptions}.
+ */
+export function serviceDatabase(
+  service: string,
+  config: DatabaseConfig,
+  options: { plans?: DatabaseOptions['plans']; role?: string } = {},
+): Database {
   return createPrismaClient({
     url: config.DATABASE_URL,
     pool_size_max: config.DATABASE_POOL_SIZE_MAX,
     statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    application_name: `ledgerline-${service}`,
+    application_name: options.role === undefined ? `ledgerline-${service}` : `ledgerline-${service}-${options.role}`,
+    ...(options.plans === undefined ? {} : { plans: options.plans }),
   });
 }
