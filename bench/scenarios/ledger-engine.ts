@@ -62,6 +62,8 @@ export const ledgerEngine: Scenario = {
       pool_size_max: concurrency + 1,
       statement_timeout_ms: 60_000,
       application_name: 'ledgerline-bench',
+      // As the ledger worker's client (apps/ledger-worker/src/main.ts).
+      plans: 'generic',
     });
     try {
       const customer = await insertPlaceholderCustomer(pool);
