@@ -43,6 +43,35 @@ interface StuckRow {
 }
 
 /**
+ * The sweep's one statement: up to `batch_size_max` transfers of each waiting status last changed before
+ * `cutoff`. One branch per status, so each reads its own range of the `(status, id)` index, and a status
+ * with many stuck transfers (screening while the compliance worker is down) cannot starve the others.
+ * Each status is written into the statement, not bound: the worker's client runs generic plans, and only
+ * a literal lets the planner match the pending branch to its partial index. Exported for its plan test.
+ */
+export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): Prisma.Sql {
+  const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
+    (SELECT id, status, hold_action, request_id, batch_id FROM transfers
+     WHERE status = ${Prisma.raw(`'${status}'`)}::transfer_status ${also}
+       AND id < uuidv7_lower_bound(${cutoff.toISOString()}::timestamptz) AND updated_at < ${cutoff.toISOString()}::timestamptz
+     ORDER BY id
+     LIMIT ${batch_size_max})`;
+  return Prisma.sql`
+    SELECT t.id::text AS id, t.status::text AS status, t.hold_action::text AS hold_action, t.request_id,
+           CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id
+    FROM (${Prisma.join(
+      [
+        waiting('received'),
+        waiting('screening'),
+        waiting('approved'),
+        waiting('pending', Prisma.sql`AND hold_action IS NOT NULL`),
+      ],
+      ' UNION ALL ',
+    )}) AS t
+    LEFT JOIN transfer_batches b ON b.id = t.batch_id`;
+}
+
+/**
  * The safety net behind every hand-off by job: a `screen`, `advance` or batch job that Redis lost (a
  * failover to a lagging replica, a crash inside the AOF fsync window) or that ended in the failed set
  * would otherwise leave its transfer waiting forever, since only the job moves it on. Each sweep reads
@@ -74,27 +103,7 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
   async function sweepOnce(): Promise<StuckTransferSweep> {
     const now = clock();
     const cutoff = new Date(now.getTime() - options.stuck_after_ms);
-    // One branch per status, so each reads its own range of the (status, id) index, and a status with
-    // many stuck transfers (screening while the compliance worker is down) cannot starve the others.
-    const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
-      (SELECT id, status, hold_action, request_id, batch_id FROM transfers
-       WHERE status = ${status}::transfer_status ${also}
-         AND id < uuidv7_lower_bound(${cutoff.toISOString()}::timestamptz) AND updated_at < ${cutoff.toISOString()}::timestamptz
-       ORDER BY id
-       LIMIT ${options.batch_size_max})`;
-    const stuck = await options.db.$queryRaw<StuckRow[]>`
-      SELECT t.id::text AS id, t.status::text AS status, t.hold_action::text AS hold_action, t.request_id,
-             CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id
-      FROM (${Prisma.join(
-        [
-          waiting('received'),
-          waiting('screening'),
-          waiting('approved'),
-          waiting('pending', Prisma.sql`AND hold_action IS NOT NULL`),
-        ],
-        ' UNION ALL ',
-      )}) AS t
-      LEFT JOIN transfer_batches b ON b.id = t.batch_id`;
+    const stuck = await options.db.$queryRaw<StuckRow[]>(stuckTransfersStatement(cutoff, options.batch_size_max));
     const sweep: StuckTransferSweep = {
       jobs: 0,
       by_kind: { screen: 0, 'screen-batch': 0, advance: 0, 'advance-batch': 0, 'hold-action': 0 },
