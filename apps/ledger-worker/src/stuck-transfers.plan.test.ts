@@ -1,4 +1,11 @@
-import { createTestDatabase, planNodes, planOf, sequentiallyScanned, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  insertPlanTestAccounts,
+  planNodes,
+  planOf,
+  sequentiallyScanned,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stuckTransfersStatement } from './stuck-transfers';
 
@@ -10,11 +17,8 @@ let database: TestDatabase;
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  await insertPlanTestAccounts(database.pool, 1000);
   await database.pool.query(`
-    INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country)
-    VALUES ('01900000-0000-7000-8000-000000000000', '\\x00', '\\x00', 'test-key', 'US');
-    INSERT INTO accounts (id, customer_id, currency)
-    SELECT gen_random_uuid(), '01900000-0000-7000-8000-000000000000', 'USD' FROM generate_series(1, 1000);
     -- 200,000 transfers a day old: one in ten an open hold, one in a thousand of those with a requested action.
     WITH account_list AS (SELECT array_agg(id) AS ids FROM accounts)
     INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, status, hold,

@@ -1,4 +1,4 @@
-import { createTestDatabase, planOf, sequentiallyScanned, type TestDatabase } from '@ledgerline/db/testing';
+import { createTestDatabase, insertPlanTestAccounts, planOf, sequentiallyScanned, type TestDatabase } from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCK_ACCOUNTS_SQL,
@@ -29,11 +29,8 @@ async function scannedTables(sql: string, parameters: unknown[]): Promise<string
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  await insertPlanTestAccounts(database.pool, 100_000);
   await database.pool.query(`
-    INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country)
-    VALUES ('01900000-0000-7000-8000-000000000000', '\\x00', '\\x00', 'test-key', 'US');
-    INSERT INTO accounts (id, customer_id, currency)
-    SELECT gen_random_uuid(), '01900000-0000-7000-8000-000000000000', 'USD' FROM generate_series(1, 100000);
     INSERT INTO transfer_batches (id, atomic, client_id)
     SELECT gen_random_uuid(), g % 2 = 0, 'test-client' FROM generate_series(1, 50000) AS g;`);
   await database.pool.query(`

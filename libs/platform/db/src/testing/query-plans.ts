@@ -33,6 +33,22 @@ export async function planOf(
   }
 }
 
+/**
+ * One customer (placeholder ciphertexts) holding `count` USD accounts: the bulk a plan test needs for the
+ * planner to prefer indexes. The accounts' ids are random, not time-ordered.
+ */
+export async function insertPlanTestAccounts(pool: Pool, count: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO customers (id, full_name_ciphertext, wrapped_data_key, key_id, country)
+     VALUES ('01900000-0000-7000-8000-000000000000', '\\x00', '\\x00', 'test-key', 'US');`,
+  );
+  await pool.query(
+    `INSERT INTO accounts (id, customer_id, currency)
+     SELECT gen_random_uuid(), '01900000-0000-7000-8000-000000000000', 'USD' FROM generate_series(1, $1::integer)`,
+    [count],
+  );
+}
+
 /** Every node of a plan, depth first. */
 export function planNodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(planNodes)];
