@@ -40,9 +40,10 @@ export const PREPARED_STATEMENTS_MAX = 500;
 
 /**
  * Names each distinct SQL text once (`ll_1`, `ll_2`, ...), so that pg prepares it once per connection
- * and later runs only bind and execute: Postgres then parses and plans it once per connection instead
- * of on every call (Prisma otherwise sends every statement unnamed). Same text, same name, always: pg
- * refuses a name reused for different text. Texts beyond `max` get no name and run unnamed.
+ * and later runs only bind and execute: Postgres then parses it once per connection instead of on every
+ * call (Prisma otherwise sends every statement unnamed), and plans it once where it settles on the
+ * generic plan (always, with `plans: 'generic'`). Same text, same name, always: pg refuses a name reused
+ * for different text. Texts beyond `max` get no name and run unnamed.
  */
 export function preparedStatementNamer(max = PREPARED_STATEMENTS_MAX): (query: { sql: string }) => string {
   const names = new Map<string, string>();
