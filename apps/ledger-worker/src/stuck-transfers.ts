@@ -50,10 +50,11 @@ interface StuckRow {
  * a literal lets the planner match the pending branch to its partial index. Exported for its plan test.
  */
 export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): Prisma.Sql {
+  const before = cutoff.toISOString();
   const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
     (SELECT id, status, hold_action, request_id, batch_id FROM transfers
      WHERE status = ${Prisma.raw(`'${status}'`)}::transfer_status ${also}
-       AND id < uuidv7_lower_bound(${cutoff.toISOString()}::timestamptz) AND updated_at < ${cutoff.toISOString()}::timestamptz
+       AND id < uuidv7_lower_bound(${before}::timestamptz) AND updated_at < ${before}::timestamptz
      ORDER BY id
      LIMIT ${batch_size_max})`;
   return Prisma.sql`

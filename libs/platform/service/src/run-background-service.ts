@@ -46,7 +46,7 @@ export function runBackgroundService<S extends TObject>(
       { level: config.LOG_LEVEL, base: { service }, timestamp: pino.stdTimeFunctions.isoTime },
       stdoutLogDestination(),
     );
-    const db = serviceDatabase(service, config, definition.plans === undefined ? {} : { plans: definition.plans });
+    const db = serviceDatabase(service, config, { plans: definition.plans });
     const databases = [db];
     const openDatabase: OpenDatabase = (options) => {
       const opened = serviceDatabase(service, config, options);

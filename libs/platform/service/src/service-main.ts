@@ -21,13 +21,13 @@ export function runServiceMain(service: string, main: () => Promise<void>): void
 export function serviceDatabase(
   service: string,
   config: DatabaseConfig,
-  options: { plans?: DatabaseOptions['plans']; role?: string } = {},
+  options: { plans?: DatabaseOptions['plans'] | undefined; role?: string } = {},
 ): Database {
   return createPrismaClient({
     url: config.DATABASE_URL,
     pool_size_max: config.DATABASE_POOL_SIZE_MAX,
     statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
     application_name: options.role === undefined ? `ledgerline-${service}` : `ledgerline-${service}-${options.role}`,
-    ...(options.plans === undefined ? {} : { plans: options.plans }),
+    plans: options.plans ?? 'auto',
   });
 }
