@@ -11,7 +11,8 @@ import {
   readTransferJobData,
   UnrecoverableError,
   type Job,
-  type JobProducer,
+  gatherJobAdds,
+  type GatheredJobAdds,
   type Worker,
 } from '@ledgerline/queue';
 import {
@@ -97,6 +98,8 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     logger,
   });
   const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  // A screening batch resumes all its jobs at once; their ledger jobs go to Redis in one round trip.
+  const ledgerJobs = gatherJobAdds(producer);
   const batching = options.batching ?? { batch_size_max: 100, linger_ms: 2, batches_in_flight_max: 2 };
   const batcher = createMicroBatcher({
     run: (transfer_ids) => screening.screenMany(transfer_ids),
@@ -113,7 +116,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
-    process: (job, log) => processScreeningJob({ screening, batcher, producer }, job, log),
+    process: (job, log) => processScreeningJob({ screening, batcher, ledgerJobs }, job, log),
   });
   await worker.waitUntilReady();
   const sanctionsWorker: SanctionsWorker | undefined =
@@ -145,6 +148,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     async close() {
       await Promise.all([worker.close(), reports.close(), sanctionsWorker?.close()]);
       await batcher.close();
+      await ledgerJobs.close();
       await producer.close();
       await Promise.all(
         [producerConnection.quit(), workerConnection.quit()].map((quit) => quit.catch(() => undefined)),
@@ -158,7 +162,8 @@ interface ScreeningJobDependencies {
   screening: ScreeningService;
   /** Gathers concurrent `screen` jobs' transfers into one `screenMany`. */
   batcher: MicroBatcher<ScreenResult>;
-  producer: JobProducer;
+  /** Where an approved transfer's (or batch's) ledger job is added. */
+  ledgerJobs: GatheredJobAdds;
 }
 
 /** One screening job. Exported for tests that drive it without Redis in between. */
@@ -181,7 +186,7 @@ export async function processScreeningJob(
       if (result.outcome === 'in_progress')
         throw new Error(`transfer ${transfer_id} is being screened by another delivery`);
       if (result.outcome === 'approved')
-        await dependencies.producer.add(jobs.advanceTransfer(transfer_id, request_id));
+        await dependencies.ledgerJobs.add(jobs.advanceTransfer(transfer_id, request_id));
       return result.outcome;
     }
     case 'screen-batch': {
@@ -193,7 +198,7 @@ export async function processScreeningJob(
       );
       if (result.outcome === 'not_found') throw new UnrecoverableError(`batch ${batch_id} has no transfers`);
       if (result.outcome === 'approved')
-        await dependencies.producer.add(jobs.advanceBatch(batch_id, request_id));
+        await dependencies.ledgerJobs.add(jobs.advanceBatch(batch_id, request_id));
       return result.outcome;
     }
     default:

@@ -51,6 +51,7 @@ export {
   type RawJob,
   type HoldExpiry,
 } from './jobs/producer';
+export { gatherJobAdds, type GatheredJobAdds, type GatheredJobAddsOptions } from './jobs/gathered-adds';
 export {
   createProducerConnection,
   createWorkerConnection,
