@@ -69,7 +69,7 @@ export function settingsFor(profile: Profile): BenchSettings {
         p99_limit_ms: 50,
       },
       // Smaller since the platform grew to eight processes (two more APIs start, and screening applies the AML rules).
-      end_to_end: { accounts: 10_000, transfers: Number(process.env.BENCH_E2E ?? 1_200), skewed_transfers: 300, deadline_s: 120 },
+      end_to_end: { accounts: 10_000, transfers: 1_200, skewed_transfers: 300, deadline_s: 20 },
       worker_memory: {
         accounts: 10_000,
         early_postings: 1_000,
