@@ -1,7 +1,7 @@
 import {
   createTestDatabase,
   insertPlanTestAccounts,
-  planNodes,
+  indexesUsed,
   planOf,
   sequentiallyScanned,
   type TestDatabase,
@@ -44,8 +44,7 @@ describe('the stuck-transfer sweep statement', () => {
       const statement = stuckTransfersStatement(new Date(Date.now() - 60_000), 100);
       const plan = await planOf(database.pool, mode, statement.text, statement.values);
       expect(sequentiallyScanned(plan).filter((table) => table === 'transfers')).toEqual([]);
-      const indexes = planNodes(plan).flatMap((node) => (node['Index Name'] === undefined ? [] : [node['Index Name']]));
-      expect(indexes).toContain('transfers_hold_action_requested_idx');
+      expect(indexesUsed(plan)).toContain('transfers_hold_action_requested_idx');
     });
   }
 });

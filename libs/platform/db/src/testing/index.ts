@@ -9,7 +9,7 @@ import { createPrismaClient, type Database } from '../client';
 import { withDatabase, type TestServices } from './environment';
 
 export type { TestServices } from './environment';
-export { insertPlanTestAccounts, planOf, planNodes, sequentiallyScanned, type PlanNode } from './query-plans';
+export { indexesUsed, insertPlanTestAccounts, planOf, planNodes, sequentiallyScanned, type PlanNode } from './query-plans';
 
 export function testServices(): TestServices {
   return inject('ledgerlineTestServices');

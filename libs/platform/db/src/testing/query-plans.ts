@@ -61,6 +61,11 @@ export function sequentiallyScanned(plan: PlanNode): string[] {
   );
 }
 
+/** The indexes a plan reads, by name, in plan order. */
+export function indexesUsed(plan: PlanNode): string[] {
+  return planNodes(plan).flatMap((node) => (node['Index Name'] === undefined ? [] : [node['Index Name']]));
+}
+
 /** A value as a SQL literal (arrays as array literals, null as NULL), for EXECUTE's arguments. */
 function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createMicroBatcher } from '@ledgerline/batching';
 import type { JobSpec } from './jobs';
 import type { JobProducer } from './producer';
@@ -9,9 +10,10 @@ export interface GatheredJobAdds {
   close(): Promise<void>;
 }
 
+/** Most jobs in one `addBulk`. */
+const JOBS_PER_ADD_BULK_MAX = 500;
+
 export interface GatheredJobAddsOptions {
-  /** Most jobs in one `addBulk` (default 500). */
-  batch_size_max?: number;
   /**
    * How long the first job waits for others (default 0: the jobs added in the same turn of the event
    * loop, which is how a batch's callers resume when their batch settles).
@@ -35,14 +37,14 @@ export function gatherJobAdds(producer: JobProducer, options: GatheredJobAddsOpt
     async run(keys) {
       const specs = keys.map((key) => {
         const spec = waiting.get(key);
-        if (spec === undefined) throw new Error(`no job waits under ${key}`);
+        assert.ok(spec !== undefined, `no job waits under ${key}`);
         waiting.delete(key);
         return spec;
       });
       await producer.addBulk(specs);
       return keys.map(() => undefined);
     },
-    batch_size_max: options.batch_size_max ?? 500,
+    batch_size_max: JOBS_PER_ADD_BULK_MAX,
     linger_ms: options.linger_ms ?? 0,
     split_after: () => false,
   });
