@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { readCommandCpuMs } from '@ledgerline/processes';
 import pg from 'pg';
 import { createPrismaClient, type Database } from '@ledgerline/db';
 import { createPostingEngine } from '@ledgerline/ledger';
@@ -41,6 +42,8 @@ interface RunResult {
   postings_per_second: number;
   batch_p50_ms: number;
   batch_max_ms: number;
+  /** CPU per posting: this process (the engine's caller, Prisma and pg included) and every Postgres backend. */
+  cpu_ms_per_posting: { engine: number; postgres: number };
 }
 
 /**
@@ -86,7 +89,10 @@ export const ledgerEngine: Scenario = {
           '1.00',
         );
         const result = await drive(db, ids, spec, context);
-        context.log(`ledger-engine: ${spec.label}: ${Math.round(result.postings_per_second)} postings/s`);
+        const cpu = result.cpu_ms_per_posting;
+        context.log(
+          `ledger-engine: ${spec.label}: ${Math.round(result.postings_per_second)} postings/s; CPU ms per posting: engine ${cpu.engine.toFixed(3)}, Postgres ${cpu.postgres.toFixed(3)}`,
+        );
         results.push(result);
         recordFigure(context, spec, result, this.name);
       }
@@ -112,6 +118,7 @@ async function drive(
   const statuses: Record<string, number> = {};
   const batch_ms: number[] = [];
   let next = 0;
+  const cpu_before = { engine: process.cpuUsage(), postgres: readCommandCpuMs('postgres') };
   const started_at = performance.now();
   const deadline = started_at + deadline_s * 1_000;
   const caller = async () => {
@@ -126,6 +133,8 @@ async function drive(
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
   const elapsed_s = (performance.now() - started_at) / 1_000;
+  const engine_cpu = process.cpuUsage(cpu_before.engine);
+  const postgres_cpu_ms = readCommandCpuMs('postgres') - cpu_before.postgres;
   const { posted = 0, ...other_statuses } = statuses;
   batch_ms.sort((a, b) => a - b);
   return {
@@ -140,6 +149,10 @@ async function drive(
     postings_per_second: posted / elapsed_s,
     batch_p50_ms: batch_ms[Math.floor(batch_ms.length / 2)] ?? Number.NaN,
     batch_max_ms: batch_ms[batch_ms.length - 1] ?? Number.NaN,
+    cpu_ms_per_posting: {
+      engine: (engine_cpu.user + engine_cpu.system) / 1_000 / posted,
+      postgres: postgres_cpu_ms / posted,
+    },
   };
 }
 

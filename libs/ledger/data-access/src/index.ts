@@ -3,7 +3,8 @@
  *
  * - {@link createPostingEngine}: the only writer of journal entries and account balances. `advance`
  *   moves a batch of transfers through their due transitions in one lock-ordered Postgres transaction
- *   with a constant number of statements; `advanceAtomicBatch` does a whole batch, all or nothing.
+ *   with a constant number of statements (the transfers that meet accounts another of its calls holds
+ *   follow in a second one); `advanceAtomicBatch` does a whole batch, all or nothing.
  * - {@link createAdvanceBatcher}: groups concurrent per-job `submit`s into engine calls (for the
  *   ledger worker), falling back to one transfer at a time when a batch fails on bad data.
  * - {@link checkInvariants}: verifies double-entry invariants over the whole database.

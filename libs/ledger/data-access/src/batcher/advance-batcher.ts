@@ -11,8 +11,9 @@ export interface AdvanceBatcherOptions {
   /** Flush this long after the first id of a batch arrived, however few wait. */
   linger_ms: number;
   /**
-   * Batches posted at once (default 2). Concurrent batches touching the same (hot) account only
-   * queue on its row lock, so more of them buy nothing but smaller batches.
+   * Batches posted at once (default 2). The engine lets concurrent batches post apart, except for the
+   * transfers whose accounts they share, which queue on those row locks; more batches in flight than
+   * the database has cores to spare buy nothing but smaller batches.
    */
   batches_in_flight_max?: number;
   logger?: LedgerLogger;

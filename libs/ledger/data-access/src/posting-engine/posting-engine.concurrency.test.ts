@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
+import { Decimal } from '@ledgerline/money';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdvanceBatcher } from '../batcher/advance-batcher';
 import { checkInvariants } from '../invariants/check-invariants';
@@ -171,4 +172,63 @@ describe('posting engine under concurrency', () => {
     expect(results.filter((result) => result.status === 'approved')).toEqual([]);
     await expectLedgerSound();
   });
+
+  it('posts the rest of a batch while another batch of the engine holds an account they share', async () => {
+    // Created in this order, so `shared` sorts first: the blocked batch below holds it while it waits.
+    const shared = await fixtures.fundedAccount('100.00');
+    const [blocker, payer, sender, receiver] = [
+      await fixtures.fundedAccount('100.00'),
+      await fixtures.fundedAccount('100.00'),
+      await fixtures.fundedAccount('100.00'),
+      await fixtures.account(),
+    ];
+    const first = await fixtures.transfer({ source_account_id: blocker, destination_account_id: shared, amount: '1.00' });
+    const meets = await fixtures.transfer({ source_account_id: payer, destination_account_id: shared, amount: '2.00' });
+    const apart = await fixtures.transfer({ source_account_id: sender, destination_account_id: receiver, amount: '3.00' });
+    const statusOf = async (id: string) =>
+      (await database.pool.query<{ status: string }>('SELECT status::text AS status FROM transfers WHERE id = $1', [id]))
+        .rows[0]?.status;
+
+    // Another session holds `blocker`: the first batch locks `shared`, then waits for it.
+    const outside = await database.pool.connect();
+    try {
+      await outside.query('BEGIN');
+      await outside.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [blocker]);
+      const firstBatch = engine.advance([first]);
+      await until(async () => {
+        const { rows } = await database.pool.query<{ waiting: string }>(
+          'SELECT count(*)::text AS waiting FROM pg_locks WHERE NOT granted',
+        );
+        return rows[0]?.waiting !== '0';
+      });
+      const secondBatch = engine.advance([meets, apart]);
+
+      // The transfer that shares nothing posts now; the one that shares `shared` waits its turn.
+      await until(async () => (await statusOf(apart)) === 'posted');
+      expect(await statusOf(first)).toBe('approved');
+      expect(await statusOf(meets)).toBe('approved');
+
+      await outside.query('COMMIT');
+      const results = [...(await firstBatch), ...(await secondBatch)];
+      expect(results.map((result) => [result.transfer_id, result.status, result.changed])).toEqual([
+        [first, 'posted', true],
+        [meets, 'posted', true],
+        [apart, 'posted', true],
+      ]);
+    } finally {
+      await outside.query('ROLLBACK').catch(() => undefined);
+      outside.release();
+    }
+    expect(new Decimal((await fixtures.readAccount(shared)).posted).equals('103.00')).toBe(true);
+    await expectLedgerSound();
+  });
 });
+
+/** Polls `condition` every 20 ms until it holds; fails after 10 s. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

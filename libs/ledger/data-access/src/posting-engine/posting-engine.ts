@@ -19,6 +19,7 @@ import {
   type LockedTransfer,
   type Tx,
 } from './posting-engine.sql';
+import { AccountClaims, movesMoney, splitByClaims } from './account-claims';
 
 export interface PostingEngineOptions {
   db: Database;
@@ -50,7 +51,8 @@ export interface PostingEngine {
   readonly batch_size_max: number;
   /**
    * Advances each transfer through every transition that is due (see `advanceTransfers`), in one
-   * Postgres transaction, and returns one result per requested id, in request order. Members of an
+   * Postgres transaction (two when some of them touch accounts another `advance` of this engine holds:
+   * those go in the second), and returns one result per requested id, in request order. Members of an
    * atomic batch bring their siblings along. Idempotent: advancing again returns `changed: false`.
    */
   advance(transfer_ids: readonly string[]): Promise<AdvanceResult[]>;
@@ -74,6 +76,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * Statements per transaction are constant: lock transfers, lock accounts, insert all entries, update
  * all accounts, update all transfers. Locks are taken transfers first, then accounts, each in id
  * order, so concurrent engines queue behind each other instead of deadlocking.
+ *
+ * Concurrent `advance` calls of one engine keep out of each other's way: the transfers of a batch that
+ * touch an account another of its transactions holds are advanced by a second transaction right after
+ * the first commits (`splitByClaims`), so the rest of the batch does not wait for those locks. The
+ * second transaction locks and decides as any other, so this changes when money moves, never whether.
  */
 export function createPostingEngine(options: PostingEngineOptions): PostingEngine {
   assert.ok(
@@ -84,45 +91,69 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
   const atomicBatchSizeMax = options.atomic_batch_size_max ?? 1000;
   const clock = options.clock ?? (() => new Date());
   const retry = options.retry ?? { attempts_max: 8, backoff_base_ms: 5 };
+  const claims = new AccountClaims();
   // READ COMMITTED, the isolation every connection of createPrismaClient starts with.
   const transactionOptions = {
     timeout: options.transaction_timeout_ms ?? 10_000,
     maxWait: options.transaction_max_wait_ms ?? 5_000,
   };
 
-  async function run(lock: (tx: Tx) => Promise<LockedTransfer[]>): Promise<TransferUpdate[]> {
+  /**
+   * One posting transaction (re-run on serialization failures and deadlocks). With `split`, transfers
+   * that touch an account another transaction of this engine holds are left for a later transaction
+   * (see `splitByClaims`); their ids come back in `deferred`, and their accounts stay claimed until
+   * `releaseDeferred` is called.
+   */
+  async function run(lock: (tx: Tx) => Promise<LockedTransfer[]>, split: boolean): Promise<Advanced> {
     const started_ms = performance.now();
-    const updates = await withTransactionRetry(
-      () => options.db.$transaction((tx) => advanceLocked(tx, lock), transactionOptions),
-      retry,
-    );
+    const advanced = await withTransactionRetry(async () => {
+      const claimed: Claimed = { now: NOTHING_CLAIMED, deferred: NOTHING_CLAIMED };
+      try {
+        const outcome = await options.db.$transaction(
+          (tx) => advanceLocked(tx, lock, split, claimed),
+          transactionOptions,
+        );
+        return { ...outcome, releaseDeferred: claimed.deferred };
+      } catch (error) {
+        claimed.deferred();
+        throw error;
+      } finally {
+        // After commit or rollback: this transaction's locks are gone.
+        claimed.now();
+      }
+    }, retry);
     logger.debug(
       {
-        transfers: updates.length,
-        changed: updates.filter((update) => update.changed).length,
+        transfers: advanced.updates.length,
+        changed: advanced.updates.filter((update) => update.changed).length,
+        deferred: advanced.deferred.length,
         duration_ms: Math.round(performance.now() - started_ms),
       },
       'ledger batch advanced',
     );
-    return updates;
+    return advanced;
   }
 
   async function advanceLocked(
     tx: Tx,
     lock: (tx: Tx) => Promise<LockedTransfer[]>,
-  ): Promise<TransferUpdate[]> {
-    const transfers = await lock(tx);
+    split: boolean,
+    claimed: Claimed,
+  ): Promise<Omit<Advanced, 'releaseDeferred'>> {
+    const locked = await lock(tx);
+    // Synchronous from the split to the claims: no other transaction of this engine claims in between.
+    const parts = split
+      ? splitByClaims(locked, (id) => claims.isClaimed(id))
+      : { now: locked, later: [], now_accounts: accountsMovedBy(locked), later_accounts: new Set<string>() };
+    claimed.now = claims.claim(parts.now_accounts);
+    claimed.deferred = claims.claim(parts.later_accounts);
+    const deferred = parts.later.map((transfer) => transfer.id);
+    const transfers = parts.now;
     // Only approved and pending transfers can move money; final ones (a redelivered job) need no account lock.
-    const movable = transfers.filter(
-      (transfer) => transfer.status === 'approved' || transfer.status === 'pending',
-    );
-    if (movable.length === 0) return transfers.map(unchanged);
+    const movable = transfers.filter(movesMoney);
+    if (movable.length === 0) return { updates: transfers.map(unchanged), deferred };
 
-    const accountIds = [
-      ...new Set(
-        movable.flatMap((transfer) => [transfer.source_account_id, transfer.destination_account_id]),
-      ),
-    ];
+    const accountIds = [...accountsMovedBy(movable)];
     const accounts = await lockAccounts(tx, accountIds);
     // Taken after the account locks and never earlier than any locked account's last change, so that
     // entries' posted_at never go backwards along an account's sequence, whatever the hosts' clocks say.
@@ -141,7 +172,25 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
     const written = await updateAccountsAndTransfers(tx, accounts, changedAccounts, changedTransfers, now);
     assertStoredTotalsAgree(changedAccounts, written.accounts);
     assert.equal(written.transfers_moved, changedTransfers.length, 'a transfer changed status under our lock');
-    return result.transfers;
+    return { updates: result.transfers, deferred };
+  }
+
+  /**
+   * Advances `ids` (sorted), splitting off what meets another transaction's accounts: that part runs
+   * next, in a transaction of its own that waits for those locks in Postgres as any batch would. So
+   * the rest of a batch does not wait behind a few shared accounts (uniform traffic over 10,000
+   * accounts: two batches of 256 share about 25 of their 500 accounts).
+   */
+  async function advanceSorted(ids: readonly string[]): Promise<TransferUpdate[]> {
+    const first = await run((tx) => lockTransfers(tx, ids), true);
+    if (first.deferred.length === 0) return first.updates;
+    try {
+      const later = [...first.deferred].sort();
+      const second = await run((tx) => lockTransfers(tx, later), false);
+      return [...first.updates, ...second.updates];
+    } finally {
+      first.releaseDeferred();
+    }
   }
 
   return {
@@ -157,24 +206,48 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
       const ids = [
         ...new Set(transferIds.map((id) => id.toLowerCase()).filter((id) => UUID.test(id))),
       ].sort();
-      const updates = ids.length === 0 ? [] : await run((tx) => lockTransfers(tx, ids));
+      const updates = ids.length === 0 ? [] : await advanceSorted(ids);
       const byId = new Map(updates.map((update) => [update.transfer_id, update]));
       return transferIds.map((id) => toResult(id, byId.get(id.toLowerCase())));
     },
 
     async advanceAtomicBatch(batchId) {
       if (!UUID.test(batchId.toLowerCase())) return [];
-      const updates = await run(async (tx) => {
+      const { updates } = await run(async (tx) => {
         const transfers = await lockBatchTransfers(tx, batchId.toLowerCase());
         assert.ok(
           transfers.length <= atomicBatchSizeMax,
           `batch ${batchId} has more than ${atomicBatchSizeMax} transfers`,
         );
         return transfers;
-      });
+      }, false);
       return updates.map((update) => toResult(update.transfer_id, update));
     },
   };
+}
+
+/** What one posting transaction did, and the transfers it left for the next one. */
+interface Advanced {
+  updates: TransferUpdate[];
+  deferred: string[];
+  releaseDeferred: () => void;
+}
+
+/** The claims one attempt holds: `now` until its transaction ends, `deferred` until the deferred part's does. */
+interface Claimed {
+  now: () => void;
+  deferred: () => void;
+}
+
+const NOTHING_CLAIMED = (): void => undefined;
+
+function accountsMovedBy(transfers: readonly LockedTransfer[]): Set<string> {
+  const accounts = new Set<string>();
+  for (const transfer of transfers.filter(movesMoney)) {
+    accounts.add(transfer.source_account_id);
+    accounts.add(transfer.destination_account_id);
+  }
+  return accounts;
 }
 
 function unchanged(transfer: LockedTransfer): TransferUpdate {
