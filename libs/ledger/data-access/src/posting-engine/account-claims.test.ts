@@ -1,4 +1,5 @@
 import type { TransferState } from '@ledgerline/ledger-domain';
+import { transferState } from '@ledgerline/ledger-domain/testing';
 import { Decimal } from '@ledgerline/money';
 import { describe, expect, it } from 'vitest';
 import { AccountClaims, splitByClaims } from './account-claims';
@@ -9,26 +10,7 @@ function transfer(
   destination_account_id: string,
   overrides: Partial<TransferState> = {},
 ): TransferState {
-  return {
-    id,
-    kind: 'transfer',
-    source_account_id,
-    destination_account_id,
-    amount: new Decimal('1.00'),
-    currency: 'USD',
-    status: 'approved',
-    status_reason: null,
-    hold: false,
-    hold_action: null,
-    hold_action_amount: null,
-    hold_expires_at: null,
-    captured_amount: null,
-    posted_at: null,
-    batch_id: null,
-    batch_atomic: false,
-    description: null,
-    ...overrides,
-  };
+  return transferState({ id, source_account_id, destination_account_id, amount: new Decimal('1.00'), ...overrides });
 }
 
 const ids = (transfers: readonly TransferState[]) => transfers.map((item) => item.id);
