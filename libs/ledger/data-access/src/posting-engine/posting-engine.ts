@@ -142,9 +142,7 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
   ): Promise<Omit<Advanced, 'releaseDeferred'>> {
     const locked = await lock(tx);
     // Synchronous from the split to the claims: no other transaction of this engine claims in between.
-    const parts = split
-      ? splitByClaims(locked, (id) => claims.isClaimed(id))
-      : { now: locked, later: [], now_accounts: accountsMovedBy(locked), later_accounts: new Set<string>() };
+    const parts = splitByClaims(locked, split ? (id) => claims.isClaimed(id) : () => false);
     claimed.now = claims.claim(parts.now_accounts);
     claimed.deferred = claims.claim(parts.later_accounts);
     const deferred = parts.later.map((transfer) => transfer.id);
@@ -153,8 +151,7 @@ export function createPostingEngine(options: PostingEngineOptions): PostingEngin
     const movable = transfers.filter(movesMoney);
     if (movable.length === 0) return { updates: transfers.map(unchanged), deferred };
 
-    const accountIds = [...accountsMovedBy(movable)];
-    const accounts = await lockAccounts(tx, accountIds);
+    const accounts = await lockAccounts(tx, [...parts.now_accounts]);
     // Taken after the account locks and never earlier than any locked account's last change, so that
     // entries' posted_at never go backwards along an account's sequence, whatever the hosts' clocks say.
     const now = latest(
@@ -240,15 +237,6 @@ interface Claimed {
 }
 
 const NOTHING_CLAIMED = (): void => undefined;
-
-function accountsMovedBy(transfers: readonly LockedTransfer[]): Set<string> {
-  const accounts = new Set<string>();
-  for (const transfer of transfers.filter(movesMoney)) {
-    accounts.add(transfer.source_account_id);
-    accounts.add(transfer.destination_account_id);
-  }
-  return accounts;
-}
 
 function unchanged(transfer: LockedTransfer): TransferUpdate {
   return {
