@@ -56,3 +56,14 @@ export function zipfSampler(n: number, s: number, random: () => number): () => n
     return low;
   };
 }
+
+/**
+ * The item whose `value` is the median: the middle one, or the lower of the two middle ones of an
+ * even count (always one of the measured runs, never an average of two).
+ */
+export function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median === undefined) throw new RangeError('medianBy: no items');
+  return median;
+}
