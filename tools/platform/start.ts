@@ -17,6 +17,7 @@ import {
   buildApps,
   HTTP_APPS,
   LOCAL_HTTP_PORTS,
+  LOCAL_OPS_PORTS,
   PLATFORM_APPS,
   startAutovacuumStandIn,
   waitUntil,
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   const secrets = await loadOrCreateLocalSecrets(DATA_DIRECTORY);
   const wiring: PlatformWiring = {
     ports: HTTP_PORTS,
+    ops_ports: LOCAL_OPS_PORTS,
     admin_client_id: config.BOOTSTRAP_ADMIN_CLIENT_ID,
     admin_client_secret: config.BOOTSTRAP_ADMIN_CLIENT_SECRET,
     token_signing: secrets.token_keys.signing,
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       `  Docs:           ${HTTP_APPS.filter((app) => app !== 'gateway').map((app) => `http://127.0.0.1:${HTTP_PORTS[app]}/docs`).join(', ')}`,
       `  Queues:         ${baseUrl}/admin/queues (operators and admins)`,
       `  Health:         ${baseUrl}/healthz, ${baseUrl}/readyz`,
+      `  Workers:        ${Object.entries(LOCAL_OPS_PORTS).map(([app, port]) => `${app} http://127.0.0.1:${port}/metrics`).join(', ')} (also /healthz, /readyz)`,
       `  Admin client:   ${config.BOOTSTRAP_ADMIN_CLIENT_ID} / ${config.BOOTSTRAP_ADMIN_CLIENT_SECRET} (local use only)`,
       `  Logs:           ${path.join(DATA_DIRECTORY, 'logs')}`,
       '  Ctrl-C stops everything.',

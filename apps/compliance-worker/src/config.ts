@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { DatabaseConfigSchema, LogConfigSchema, OpsConfigSchema, RedisConfigSchema } from '@ledgerline/config';
 import { EncryptionConfigSchema } from '@ledgerline/crypto';
 import { ComplianceRulesConfigSchema } from '@ledgerline/screening';
 
@@ -8,6 +8,7 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   ...DatabaseConfigSchema.properties,
   ...RedisConfigSchema.properties,
   ...LogConfigSchema.properties,
+  ...OpsConfigSchema.properties,
   /** Screening jobs processed at once by one process; each holds at most one database connection at a time. */
   SCREENING_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
   /** The most concurrent jobs' transfers screened by one claim statement and one decision statement. */

@@ -1,11 +1,12 @@
 import Type, { type Static } from 'typebox';
-import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { DatabaseConfigSchema, LogConfigSchema, OpsConfigSchema, RedisConfigSchema } from '@ledgerline/config';
 
 /** The ledger worker's environment. */
 export const LedgerWorkerConfigSchema = Type.Object({
   ...DatabaseConfigSchema.properties,
   ...RedisConfigSchema.properties,
   ...LogConfigSchema.properties,
+  ...OpsConfigSchema.properties,
   /** Ledger jobs in flight at once; concurrent jobs are posted together by the micro-batcher. */
   LEDGER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1_000, default: 256 }),
   /**

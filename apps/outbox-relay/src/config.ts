@@ -1,11 +1,12 @@
 import Type, { type Static } from 'typebox';
-import { DatabaseConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import { DatabaseConfigSchema, LogConfigSchema, OpsConfigSchema, RedisConfigSchema } from '@ledgerline/config';
 
 /** The outbox relay's environment. */
 export const OutboxRelayConfigSchema = Type.Object({
   ...DatabaseConfigSchema.properties,
   ...RedisConfigSchema.properties,
   ...LogConfigSchema.properties,
+  ...OpsConfigSchema.properties,
   /** Rows published per transaction. */
   OUTBOX_BATCH_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 1_000, default: 500 }),
   /** The pause after a scan that found nothing due: the longest a committed row waits for the relay. */

@@ -199,6 +199,21 @@ describe('the platform behind one base URL', () => {
       expect(platform.app(name).outputLines.join('\n'), `${name} logs the request id`).toContain(requestId);
     }
   });
+
+  it('serves the health, readiness and metrics of the relay and each worker on its operations port', async () => {
+    for (const [name, url] of Object.entries(platform.opsUrls)) {
+      await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, {
+        timeout_ms: 30_000,
+        what: `${name} to be ready on its operations port`,
+      });
+      const ready = await fetch(`${url}/readyz`);
+      expect(await ready.json(), name).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' }, failed: [] });
+      expect((await fetch(`${url}/healthz`)).status, name).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics, name).toMatch(new RegExp(`^process_resident_memory_bytes\\{service="${name}"\\} \\d+`, 'm'));
+    }
+    expect(Object.keys(platform.opsUrls).sort()).toEqual(['compliance-worker', 'ledger-worker', 'outbox-relay']);
+  });
 });
 
 /** 12,000 between two accounts of a new customer, the sender within its overdraft: screening holds it (>= 10,000). */

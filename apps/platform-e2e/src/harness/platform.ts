@@ -6,9 +6,11 @@ import {
   AppProcess,
   appReadiness,
   freeHttpPorts,
+  freeOpsPorts,
   HTTP_APPS,
   PLATFORM_APPS,
   throwawaySecrets,
+  type BackgroundApp,
   type PlatformApp,
   type PlatformWiring,
 } from '@ledgerline/processes';
@@ -35,6 +37,8 @@ export interface PlatformOptions {
 export class Platform {
   readonly apps = new Map<PlatformApp, AppProcess>();
   baseUrl = '';
+  /** Where each background app (relay, workers) serves /healthz, /readyz and /metrics. */
+  opsUrls: Partial<Record<BackgroundApp, string>> = {};
   database!: TestDatabase;
   /** The BullMQ prefix every app of this platform uses; its keys are deleted by `stop`. */
   readonly queue_prefix = uniqueQueuePrefix();
@@ -56,10 +60,13 @@ export class Platform {
   private async boot(): Promise<void> {
     this.database = await createTestDatabase();
     const ports = await freeHttpPorts();
+    const ops_ports = await freeOpsPorts();
+    for (const [app, port] of Object.entries(ops_ports)) this.opsUrls[app as BackgroundApp] = `http://127.0.0.1:${port}`;
     const secrets = throwawaySecrets('e2e');
     const wiring: PlatformWiring = {
       token_signing: secrets.token_signing,
       ports,
+      ops_ports,
       admin_client_id: ADMIN_CLIENT_ID,
       admin_client_secret: ADMIN_CLIENT_SECRET,
       shared: {

@@ -24,6 +24,16 @@ export const HttpConfigSchema = Type.Object({
 });
 export type HttpConfig = Static<typeof HttpConfigSchema>;
 
+/**
+ * The operations port of a process without an API (relay, workers): `/healthz`, `/readyz` and
+ * `/metrics`. 0, the default, opens none; a deployment that probes or scrapes the process sets it.
+ */
+export const OpsConfigSchema = Type.Object({
+  OPS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  OPS_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 0 }),
+});
+export type OpsConfig = Static<typeof OpsConfigSchema>;
+
 export const LogConfigSchema = Type.Object({
   LOG_LEVEL: Type.Union(
     [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],

@@ -9,10 +9,12 @@ export {
   RedisConfigSchema,
   HttpConfigSchema,
   LogConfigSchema,
+  OpsConfigSchema,
   type DatabaseConfig,
   type RedisConfig,
   type HttpConfig,
   type LogConfig,
+  type OpsConfig,
 } from './fragments';
 /** Which service answers which path: the gateway, nginx (infra/) and the benchmark's nginx route alike. */
 export {

@@ -43,6 +43,7 @@ export { encodeCursor, decodeCursor, type CursorValue } from './schemas/cursor';
 export { REQUEST_ID_HEADER } from './request-id/request-id';
 export { addressKeyOf, rateLimitKeyOf, type RateLimitOptions } from './rate-limit/rate-limit';
 export type { ReadinessCheck } from './ops/health';
+export { buildOpsApp, type OpsAppOptions } from './ops/ops-app';
 export type { ServiceMetrics } from './ops/metrics';
 export { installGracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown/graceful-shutdown';
 export { ROLES, type Role, type Principal } from './principal';

@@ -39,10 +39,13 @@ export {
   freeHttpPorts,
   HTTP_APPS,
   LOCAL_HTTP_PORTS,
+  LOCAL_OPS_PORTS,
+  freeOpsPorts,
   upstreamUrls,
   upstreamUrlVariable,
   isHttpApp,
   throwawaySecrets,
+  type BackgroundApp,
   type HttpApp,
   type PlatformWiring,
 } from './platform-environment';

@@ -36,6 +36,20 @@ describe('how each app is wired', () => {
     });
     expect(appEnvironment('gateway', wiring)).not.toHaveProperty('TRUST_PROXY');
     expect(appEnvironment('ledger-worker', wiring)).not.toHaveProperty('PORT');
+    for (const app of ['outbox-relay', 'compliance-worker', 'ledger-worker'] as const)
+      expect(appEnvironment(app, wiring), app).not.toHaveProperty('OPS_PORT');
+  });
+
+  it('gives the relay and the workers their operations ports where the wiring has them, and the APIs none', () => {
+    const withOps: PlatformWiring = {
+      ...wiring,
+      ops_ports: { 'outbox-relay': 4005, 'compliance-worker': 4006, 'ledger-worker': 4007 },
+    };
+    expect(appEnvironment('outbox-relay', withOps)).toMatchObject({ OPS_PORT: '4005' });
+    expect(appEnvironment('compliance-worker', withOps)).toMatchObject({ OPS_PORT: '4006' });
+    expect(appEnvironment('ledger-worker', withOps)).toMatchObject({ OPS_PORT: '4007' });
+    for (const app of ['accounts-api', 'transactions-api', 'compliance-api', 'ops-api', 'gateway'] as const)
+      expect(appEnvironment(app, withOps), app).not.toHaveProperty('OPS_PORT');
   });
 
   it('asks HTTP apps for /readyz and waits for the workers to log their start', () => {

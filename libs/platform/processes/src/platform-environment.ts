@@ -28,6 +28,23 @@ export const LOCAL_HTTP_PORTS: Readonly<Record<HttpApp, number>> = {
   'compliance-api': 3004,
 };
 
+/** The apps without an API (relay, workers); each can open an operations port (OPS_PORT). */
+export type BackgroundApp = Exclude<PlatformApp, HttpApp>;
+
+/** The operations ports `npm start` gives the relay and the workers (`/healthz`, `/readyz`, `/metrics`). */
+export const LOCAL_OPS_PORTS: Readonly<Record<BackgroundApp, number>> = {
+  'outbox-relay': 3005,
+  'compliance-worker': 3006,
+  'ledger-worker': 3007,
+};
+
+/** A spare operations port for each background app, for a platform that shares the machine with others. */
+export async function freeOpsPorts(): Promise<Record<BackgroundApp, number>> {
+  const ports: Partial<Record<BackgroundApp, number>> = {};
+  for (const app of Object.keys(LOCAL_OPS_PORTS) as BackgroundApp[]) ports[app] = await freePort();
+  return ports as Record<BackgroundApp, number>;
+}
+
 export function isHttpApp(app: PlatformApp): app is HttpApp {
   return (HTTP_APPS as readonly PlatformApp[]).includes(app);
 }
@@ -56,6 +73,8 @@ export interface PlatformWiring {
   token_signing: Readonly<Record<string, string>>;
   /** The port each HTTP app listens on. */
   ports: Readonly<Record<HttpApp, number>>;
+  /** The operations port of each background app; none is opened where this is absent. */
+  ops_ports?: Readonly<Record<BackgroundApp, number>>;
   /** The bootstrap admin API client the accounts API creates. */
   admin_client_id: string;
   admin_client_secret: string;
@@ -70,6 +89,7 @@ export interface PlatformWiring {
 export function appEnvironment(app: PlatformApp, wiring: PlatformWiring): Record<string, string> {
   const environment: Record<string, string> = { HOST: '127.0.0.1', ...wiring.shared };
   if (isHttpApp(app)) environment['PORT'] = String(wiring.ports[app]);
+  else if (wiring.ops_ports !== undefined) environment['OPS_PORT'] = String(wiring.ops_ports[app]);
   if (isHttpApp(app) && app !== 'gateway') environment['TRUST_PROXY'] = 'loopback';
   if (app === 'accounts-api') {
     Object.assign(environment, wiring.token_signing);

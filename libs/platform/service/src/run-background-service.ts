@@ -1,12 +1,20 @@
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
-import { loadConfig, stdoutLogDestination, type DatabaseConfig, type LogConfig } from '@ledgerline/config';
+import {
+  loadConfig,
+  stdoutLogDestination,
+  type DatabaseConfig,
+  type LogConfig,
+  type OpsConfig,
+  type RedisConfig,
+} from '@ledgerline/config';
 import type { Database, DatabaseOptions } from '@ledgerline/db';
+import { startOpsPort } from './ops-port';
 import { runServiceMain, serviceDatabase } from './service-main';
 
 /** What every background service's configuration has, whatever else it adds. */
-type BackgroundServiceConfig = DatabaseConfig & LogConfig & { SHUTDOWN_GRACE_MS: number };
+type BackgroundServiceConfig = DatabaseConfig & RedisConfig & LogConfig & OpsConfig & { SHUTDOWN_GRACE_MS: number };
 
 /** A second Prisma client of one service, for statements that want other plans (`DatabaseOptions['plans']`). */
 export type OpenDatabase = (options: { role: string; plans: NonNullable<DatabaseOptions['plans']> }) => Database;
@@ -32,8 +40,9 @@ export interface BackgroundServiceDefinition<S extends TObject> {
 
 /**
  * The `main` of a background service (relay, workers): reads the configuration once (a bad value
- * prints one line and exits 1), builds the logger and the Prisma client, starts the service, and on
- * SIGTERM/SIGINT closes it and then its database clients, within SHUTDOWN_GRACE_MS.
+ * prints one line and exits 1), builds the logger and the Prisma client, starts the service, opens its
+ * operations port when OPS_PORT is set (`/healthz`, `/readyz`, `/metrics`), and on SIGTERM/SIGINT
+ * closes the service, then the port and its database clients, within SHUTDOWN_GRACE_MS.
  */
 export function runBackgroundService<S extends TObject>(
   definition: BackgroundServiceDefinition<S>,
@@ -54,10 +63,13 @@ export function runBackgroundService<S extends TObject>(
       return opened;
     };
     const running = await definition.start({ config, db, openDatabase, logger });
+    // Opened once the workers run, so that a probe never finds the process ready before it consumes.
+    const ops = await startOpsPort({ service_name: service, config, db, logger });
     closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an uncaught error');
       else logger.info({ signal }, 'shutting down');
       await running.close();
+      await ops.close();
       await Promise.all(databases.map((database) => database.$disconnect()));
       logger.info('stopped');
     });

@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { OpsConfig, RedisConfig } from '@ledgerline/config';
+import type { Database } from '@ledgerline/db';
+import { buildOpsApp } from '@ledgerline/http';
+import { createProducerConnection } from '@ledgerline/queue';
+
+/** The longest the port waits for its Redis connection before it opens anyway (then not ready). */
+const REDIS_READY_WAIT_MS = 2_000;
+
+export interface OpsPort {
+  /** Where it listens (`http://host:port`), or undefined when OPS_PORT is 0 and none was opened. */
+  readonly url: string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a background service's operations port (see `buildOpsApp`) on OPS_HOST:OPS_PORT, with the
+ * readiness checks of the APIs: the database answers a statement and Redis a PING, on a connection of
+ * its own that fails fast rather than queueing (the workers' own connections wait out an outage by
+ * design, so they cannot tell). OPS_PORT 0 opens nothing.
+ */
+export async function startOpsPort(options: {
+  service_name: string;
+  config: OpsConfig & RedisConfig;
+  db: Database;
+  logger: Logger;
+}): Promise<OpsPort> {
+  const { config, db, logger } = options;
+  if (config.OPS_PORT === 0) return { url: undefined, close: async () => undefined };
+  const redis = createProducerConnection({
+    url: config.REDIS_URL,
+    connection_name: `ledgerline-${options.service_name}-ops`,
+    logger,
+  });
+  const app = buildOpsApp({
+    service_name: options.service_name,
+    logger,
+    readiness_checks: {
+      database: () => db.$queryRaw`SELECT 1`,
+      redis: () => redis.ping(),
+    },
+  });
+  const closeRedis = () => redis.quit().then(
+    () => undefined,
+    () => redis.disconnect(),
+  );
+  try {
+    // The connection refuses commands until it is up (no offline queue): wait for it, or for its first
+    // failure, so that the first probe after start is not refused for a connection still opening.
+    const settled = new AbortController();
+    await Promise.race([
+      once(redis, 'ready', { signal: settled.signal }),
+      once(redis, 'error', { signal: settled.signal }),
+      sleep(REDIS_READY_WAIT_MS, undefined, { signal: settled.signal }),
+    ]).catch(() => undefined);
+    settled.abort();
+    const url = await app.listen({ host: config.OPS_HOST, port: config.OPS_PORT });
+    logger.info({ url }, 'operations port open');
+    return {
+      url,
+      async close() {
+        await app.close();
+        await closeRedis();
+      },
+    };
+  } catch (error) {
+    await closeRedis();
+    throw error;
+  }
+}
