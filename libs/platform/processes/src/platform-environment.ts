@@ -39,10 +39,8 @@ export const LOCAL_OPS_PORTS: Readonly<Record<BackgroundApp, number>> = {
 };
 
 /** A spare operations port for each background app, for a platform that shares the machine with others. */
-export async function freeOpsPorts(): Promise<Record<BackgroundApp, number>> {
-  const ports: Partial<Record<BackgroundApp, number>> = {};
-  for (const app of Object.keys(LOCAL_OPS_PORTS) as BackgroundApp[]) ports[app] = await freePort();
-  return ports as Record<BackgroundApp, number>;
+export function freeOpsPorts(): Promise<Record<BackgroundApp, number>> {
+  return freePortsFor(Object.keys(LOCAL_OPS_PORTS) as BackgroundApp[]);
 }
 
 export function isHttpApp(app: PlatformApp): app is HttpApp {
@@ -57,10 +55,14 @@ export function upstreamUrls(ports: Readonly<Record<HttpApp, number>>): Record<U
 }
 
 /** A spare port for each HTTP app, for a platform that shares the machine with others (tests, bench, chaos). */
-export async function freeHttpPorts(): Promise<Record<HttpApp, number>> {
-  const ports: Partial<Record<HttpApp, number>> = {};
-  for (const app of HTTP_APPS) ports[app] = await freePort();
-  return ports as Record<HttpApp, number>;
+export function freeHttpPorts(): Promise<Record<HttpApp, number>> {
+  return freePortsFor(HTTP_APPS);
+}
+
+async function freePortsFor<A extends PlatformApp>(apps: readonly A[]): Promise<Record<A, number>> {
+  const ports: Partial<Record<A, number>> = {};
+  for (const app of apps) ports[app] = await freePort();
+  return ports as Record<A, number>;
 }
 
 export interface PlatformWiring {

@@ -5,6 +5,7 @@ import { authPlugin, type JwtOptions } from '@ledgerline/auth';
 import { isTransientDatabaseError, type Database } from '@ledgerline/db';
 import { isTransientRedisError } from '@ledgerline/queue';
 import { buildServiceApp, type LogLevel, type ServiceApp, type ServiceAppOptions } from '@ledgerline/http';
+import { databaseAndRedisChecks } from './readiness-checks';
 
 export interface ApiAppOptions {
   service_name: string;
@@ -42,10 +43,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<ServiceApp> {
     ...(options.body_limit_bytes === undefined ? {} : { body_limit_bytes: options.body_limit_bytes }),
     trust_proxy: options.trust_proxy ?? false,
     rate_limit: { ...options.rate_limit, redis, key_prefix: options.key_prefix },
-    readiness_checks: {
-      database: () => db.$queryRaw`SELECT 1`,
-      redis: () => redis.ping(),
-    },
+    readiness_checks: databaseAndRedisChecks(db, redis),
     openapi: options.openapi,
   });
   await app.register(authPlugin, { jwt: options.jwt });

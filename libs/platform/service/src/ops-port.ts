@@ -5,6 +5,7 @@ import type { OpsConfig, RedisConfig } from '@ledgerline/config';
 import type { Database } from '@ledgerline/db';
 import { buildOpsApp } from '@ledgerline/http';
 import { createProducerConnection } from '@ledgerline/queue';
+import { databaseAndRedisChecks } from './readiness-checks';
 
 /** The longest the port waits for its Redis connection before it opens anyway (then not ready). */
 const REDIS_READY_WAIT_MS = 2_000;
@@ -17,9 +18,8 @@ export interface OpsPort {
 
 /**
  * Opens a background service's operations port (see `buildOpsApp`) on OPS_HOST:OPS_PORT, with the
- * readiness checks of the APIs: the database answers a statement and Redis a PING, on a connection of
- * its own that fails fast rather than queueing (the workers' own connections wait out an outage by
- * design, so they cannot tell). OPS_PORT 0 opens nothing.
+ * readiness checks of the APIs (`databaseAndRedisChecks`), Redis on a connection of its own: the
+ * workers' own connections wait out an outage by design, so they cannot tell. OPS_PORT 0 opens nothing.
  */
 export async function startOpsPort(options: {
   service_name: string;
@@ -37,25 +37,21 @@ export async function startOpsPort(options: {
   const app = buildOpsApp({
     service_name: options.service_name,
     logger,
-    readiness_checks: {
-      database: () => db.$queryRaw`SELECT 1`,
-      redis: () => redis.ping(),
-    },
+    readiness_checks: databaseAndRedisChecks(db, redis),
   });
   const closeRedis = () => redis.quit().then(
     () => undefined,
     () => redis.disconnect(),
   );
   try {
-    // The connection refuses commands until it is up (no offline queue): wait for it, or for its first
-    // failure, so that the first probe after start is not refused for a connection still opening.
-    const settled = new AbortController();
+    // The connection refuses commands until it is up (no offline queue): wait for it (`once` gives up at
+    // its first error), so that the first probe after start is not refused for a connection still opening.
+    const waited = new AbortController();
     await Promise.race([
-      once(redis, 'ready', { signal: settled.signal }),
-      once(redis, 'error', { signal: settled.signal }),
-      sleep(REDIS_READY_WAIT_MS, undefined, { signal: settled.signal }),
+      once(redis, 'ready', { signal: waited.signal }),
+      sleep(REDIS_READY_WAIT_MS, undefined, { signal: waited.signal }),
     ]).catch(() => undefined);
-    settled.abort();
+    waited.abort();
     const url = await app.listen({ host: config.OPS_HOST, port: config.OPS_PORT });
     logger.info({ url }, 'operations port open');
     return {
