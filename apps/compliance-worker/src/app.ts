@@ -13,6 +13,7 @@ import {
   type Job,
   gatherJobAdds,
   type GatheredJobAdds,
+  type JobMetrics,
   type Worker,
 } from '@ledgerline/queue';
 import {
@@ -61,6 +62,8 @@ export interface ComplianceWorkerOptions {
    * sanctions screener unless given others. Defaults: see {@link ReportsWorkerSettings}.
    */
   reports?: Partial<ReportsWorkerSettings>;
+  /** Where the screening, sanctions and reports workers report their jobs (`createJobMetrics`); none when absent. */
+  job_metrics?: JobMetrics;
 }
 
 export interface ComplianceWorker {
@@ -116,6 +119,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
+    metrics: options.job_metrics,
     process: (job, log) => processScreeningJob({ screening, batcher, ledgerJobs }, job, log),
   });
   await worker.waitUntilReady();
@@ -128,12 +132,14 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
           redis_url: options.redis_url,
           prefix: options.prefix,
           logger,
+          job_metrics: options.job_metrics,
         });
   const reports = await startReportsWorker({
     db: options.db,
     redis_url: options.redis_url,
     prefix: options.prefix,
     logger,
+    job_metrics: options.job_metrics,
     thresholds,
     sanctions:
       screener === undefined

@@ -1,4 +1,5 @@
 import { cipherFromConfig, DEV_ENCRYPTION_KEY_ID } from '@ledgerline/crypto';
+import { createJobMetrics } from '@ledgerline/queue';
 import { runBackgroundService } from '@ledgerline/service';
 import { complianceThresholdsFromConfig } from '@ledgerline/screening';
 import { ComplianceWorkerConfigSchema } from './config';
@@ -7,7 +8,7 @@ runBackgroundService(
   {
     service_name: 'compliance-worker',
     config_schema: ComplianceWorkerConfigSchema,
-    async start({ config, db, openDatabase, logger }) {
+    async start({ config, db, openDatabase, logger, metrics }) {
       const { startComplianceWorker } = await import('./app');
       const cipher = cipherFromConfig(config);
       if (cipher.active_key_id === DEV_ENCRYPTION_KEY_ID)
@@ -27,6 +28,7 @@ runBackgroundService(
         },
         thresholds,
         logger,
+        job_metrics: createJobMetrics(metrics),
         reports: {
           concurrency: config.REPORTS_CONCURRENCY,
           content_bytes_max: config.REPORTS_CONTENT_BYTES_MAX,

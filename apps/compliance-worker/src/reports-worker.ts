@@ -5,6 +5,7 @@ import {
   readReportJobData,
   UnrecoverableError,
   type Job,
+  type JobMetrics,
   type Worker,
 } from '@ledgerline/queue';
 import { createReportRunner, type ReportRunner, type SanctionsRescreen } from '@ledgerline/reports';
@@ -31,6 +32,8 @@ export interface ReportsWorkerOptions extends Partial<ReportsWorkerSettings> {
   redis_url: string;
   prefix: string;
   logger: Logger;
+  /** Where its workers report their jobs (`createJobMetrics`); none when absent. */
+  job_metrics?: JobMetrics;
 }
 
 export interface ReportsWorker {
@@ -73,6 +76,7 @@ export async function startReportsWorker(options: ReportsWorkerOptions): Promise
     prefix: options.prefix,
     concurrency,
     logger,
+    metrics: options.job_metrics,
     process: (job, log) => processReportJob(runner, job, log),
   });
   worker.on('failed', (job: Job | undefined, error: Error) => {

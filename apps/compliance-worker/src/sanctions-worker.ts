@@ -5,6 +5,7 @@ import {
   readSanctionsListJobData,
   UnrecoverableError,
   type Job,
+  type JobMetrics,
   type Worker,
 } from '@ledgerline/queue';
 import { UnknownListVersionError, type SanctionsScreener } from '@ledgerline/sanctions';
@@ -18,6 +19,8 @@ export interface SanctionsWorkerOptions {
   redis_url: string;
   prefix: string;
   logger: Logger;
+  /** Where its workers report their jobs (`createJobMetrics`); none when absent. */
+  job_metrics?: JobMetrics;
 }
 
 export interface SanctionsWorker {
@@ -41,6 +44,7 @@ export async function startSanctionsWorker(options: SanctionsWorkerOptions): Pro
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
+    metrics: options.job_metrics,
     process: (job, log) => processSanctionsJob(screener, job, log),
   });
   await worker.waitUntilReady();

@@ -16,6 +16,7 @@ import {
   scheduleHoldExpiry,
   UnrecoverableError,
   type Job,
+  type JobMetrics,
   type JobProducer,
   type Worker,
 } from '@ledgerline/queue';
@@ -44,6 +45,8 @@ export interface LedgerWorkerOptions {
   stuck_after_ms: number;
   stuck_sweep_batch_size_max: number;
   logger: Logger;
+  /** Where its workers report their jobs (`createJobMetrics`); none when absent. */
+  job_metrics?: JobMetrics;
 }
 
 export interface LedgerWorker {
@@ -91,6 +94,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
+    metrics: options.job_metrics,
     process: (job, log) => processLedgerJob(dependencies, job, log),
   });
   const holdExpiry = createWorker({
@@ -99,6 +103,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     prefix: options.prefix,
     concurrency: options.hold_expiry_concurrency,
     logger,
+    metrics: options.job_metrics,
     process: (job, log) => processHoldExpiryJob(dependencies, job, log),
   });
   const sweeper = createHoldExpirySweeper({

@@ -1,3 +1,4 @@
+import { createJobMetrics } from '@ledgerline/queue';
 import { runBackgroundService } from '@ledgerline/service';
 import { LedgerWorkerConfigSchema } from './config';
 
@@ -9,7 +10,7 @@ runBackgroundService(
     // their generic plans are the plans, and planning them on every call cost the engine's two reads
     // 0.15-0.4 ms each per batch.
     plans: 'generic',
-    async start({ config, db, logger }) {
+    async start({ config, db, logger, metrics }) {
       const { startLedgerWorker } = await import('./app');
       return startLedgerWorker({
         db,
@@ -26,6 +27,7 @@ runBackgroundService(
         stuck_after_ms: config.STUCK_TRANSFER_AFTER_MS,
         stuck_sweep_batch_size_max: config.STUCK_SWEEP_BATCH_SIZE_MAX,
         logger,
+        job_metrics: createJobMetrics(metrics),
       });
     },
   },

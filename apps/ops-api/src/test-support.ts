@@ -15,7 +15,7 @@ import {
 } from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { createJobProducer, createProducerConnection, type JobProducer } from '@ledgerline/queue';
-import { deleteQueueKeys } from '@ledgerline/queue/testing';
+import { deleteQueueKeys, samplesOf } from '@ledgerline/queue/testing';
 import { buildOpsApp, type OpsAppOptions } from './app';
 
 export interface OpsTestContext {
@@ -116,19 +116,6 @@ export async function auditRecordOf(context: OpsTestContext, request_id: string)
     [request_id],
   );
   return rows as Array<{ actor: string; role: string; action: string; resource: string; outcome: number }>;
-}
-
-/** The samples of a Prometheus text exposition: `name{a="x",b="y"}` -> value. */
-export function samplesOf(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const split = line.lastIndexOf(' ');
-    // Default labels (service) are dropped so that keys read as the metric and its own labels.
-    const key = line.slice(0, split).replace(/,?service="[^"]*"/, '').replace('{}', '').replace('{,', '{');
-    samples.set(key, Number(line.slice(split + 1)));
-  }
-  return samples;
 }
 
 export async function scrape(context: OpsTestContext): Promise<Map<string, number>> {

@@ -1,6 +1,12 @@
 import { startAuditSealer, type AuditSealer } from '@ledgerline/audit';
 import type { Database } from '@ledgerline/db';
-import { createOutboxRelay, createProducerConnection, type OutboxRelay } from '@ledgerline/queue';
+import {
+  createOutboxRelay,
+  createProducerConnection,
+  waitForReady,
+  type OutboxRelay,
+  type RelayMetrics,
+} from '@ledgerline/queue';
 import type { Logger } from 'pino';
 
 export interface OutboxRelayAppOptions {
@@ -16,6 +22,8 @@ export interface OutboxRelayAppOptions {
   /** The audit sealer's pause between rounds (see startAuditSealer). */
   audit_seal_interval_ms: number;
   logger: Logger;
+  /** Where the relay reports what it publishes (`createRelayMetrics`); none when absent. */
+  metrics?: RelayMetrics;
 }
 
 export interface OutboxRelayApp {
@@ -25,10 +33,14 @@ export interface OutboxRelayApp {
   close(): Promise<void>;
 }
 
+/** The longest the relay waits for its Redis connection to open before it starts (and waits out an outage). */
+const REDIS_READY_WAIT_MS = 2_000;
+
 /**
  * Wires the relay (a producer connection to Redis and the relay loop) and the
  * audit sealer: both are small background loops over the database, and every deployment runs relays.
  */
+
 export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<OutboxRelayApp> {
   const connection = createProducerConnection({
     url: options.redis_url,
@@ -45,7 +57,10 @@ export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<
     retention_ms: options.retention_ms,
     cleanup_interval_ms: options.cleanup_interval_ms,
     logger: options.logger,
+    metrics: options.metrics,
   });
+  // Its first run would otherwise find the connection still opening and warn that Redis is down.
+  await waitForReady(connection, REDIS_READY_WAIT_MS);
   await relay.start();
   const sealer = startAuditSealer({
     db: options.db,

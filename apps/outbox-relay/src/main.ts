@@ -1,3 +1,4 @@
+import { createRelayMetrics } from '@ledgerline/queue';
 import { runBackgroundService } from '@ledgerline/service';
 import { OutboxRelayConfigSchema } from './config';
 
@@ -5,7 +6,7 @@ runBackgroundService(
   {
     service_name: 'outbox-relay',
     config_schema: OutboxRelayConfigSchema,
-    async start({ config, db, logger }) {
+    async start({ config, db, logger, metrics }) {
       const { startOutboxRelay } = await import('./app');
       return startOutboxRelay({
         db,
@@ -18,6 +19,7 @@ runBackgroundService(
         cleanup_interval_ms: config.OUTBOX_CLEANUP_INTERVAL_MS,
         audit_seal_interval_ms: config.AUDIT_SEAL_INTERVAL_MS,
         logger,
+        metrics: createRelayMetrics(metrics),
       });
     },
   },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './harness/client';
 import { openFundedAccounts, waitForFinal } from './harness/bank';
 import { waitUntil } from '@ledgerline/processes';
+import { samplesOf } from '@ledgerline/queue/testing';
 import { SDN_FIXTURE_CSV, SDN_FIXTURE_ROWS } from '@ledgerline/sanctions/testing';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
 
@@ -201,6 +202,21 @@ describe('the platform behind one base URL', () => {
   });
 
   it('serves the health, readiness and metrics of the relay and each worker on its operations port', async () => {
+    // One transfer through the whole pipeline, so that each process has jobs (or rows) to report.
+    const [from, to] = (await openFundedAccounts(api, 2, '50.00')) as [string, string];
+    const transfer = await api.move('/v1/transfers', {
+      source_account_id: from,
+      destination_account_id: to,
+      amount: '5.00',
+      currency: 'USD',
+    });
+    expect(transfer.status).toBe(202);
+    expect((await waitForFinal(api, String(transfer.body['id'])))['status']).toBe('posted');
+    const pipelineSamples: Record<string, string> = {
+      'outbox-relay': 'ledgerline_outbox_published_total{queue="screening"}',
+      'compliance-worker': 'ledgerline_job_attempt_duration_seconds_count{queue="screening",job_name="screen",outcome="completed"}',
+      'ledger-worker': 'ledgerline_job_attempt_duration_seconds_count{queue="ledger",job_name="advance",outcome="completed"}',
+    };
     for (const [name, url] of Object.entries(platform.opsUrls)) {
       await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, {
         timeout_ms: 30_000,
@@ -211,6 +227,7 @@ describe('the platform behind one base URL', () => {
       expect((await fetch(`${url}/healthz`)).status, name).toBe(200);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics, name).toMatch(new RegExp(`^process_resident_memory_bytes\\{service="${name}"\\} \\d+`, 'm'));
+      expect(samplesOf(metrics).get(pipelineSamples[name]!), `${name}: ${pipelineSamples[name]}`).toBeGreaterThanOrEqual(1);
     }
     expect(Object.keys(platform.opsUrls).sort()).toEqual(['compliance-worker', 'ledger-worker', 'outbox-relay']);
   });

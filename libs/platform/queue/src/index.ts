@@ -55,11 +55,14 @@ export { gatherJobAdds, type GatheredJobAdds, type GatheredJobAddsOptions } from
 export {
   createProducerConnection,
   createWorkerConnection,
+  waitForReady,
   type RedisConnectionOptions,
 } from './connection/connection';
 export { isTransientRedisError } from './connection/redis-errors';
 export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
+export { createJobMetrics, type JobMetrics, type JobAttemptOutcome } from './worker/job-metrics';
 export { enqueueOutbox, outboxInsert, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
+export { createRelayMetrics, type RelayMetrics, type PublishedRow } from './outbox/relay-metrics';
 export {
   createOutboxRelay,
   type OutboxRelay,

@@ -1,6 +1,7 @@
 import { createTestDatabase, testServices, type TestDatabase } from '@ledgerline/db/testing';
 import { freePort } from '@ledgerline/processes';
 import { pino } from 'pino';
+import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsPort, type OpsPort } from './ops-port';
 
@@ -16,12 +17,13 @@ afterAll(async () => {
 });
 
 /** The port of `service` on a spare port, against `redis_url`. */
-async function openPort(redis_url: string, service = 'ledger-worker'): Promise<OpsPort> {
+async function openPort(redis_url: string, service = 'ledger-worker', registry?: Registry): Promise<OpsPort> {
   return startOpsPort({
     service_name: service,
     config: { OPS_HOST: '127.0.0.1', OPS_PORT: await freePort(), REDIS_URL: redis_url, QUEUE_PREFIX: 'unused' },
     db: database.db,
     logger,
+    ...(registry === undefined ? {} : { registry }),
   });
 }
 
@@ -46,6 +48,20 @@ describe('a background service operations port', () => {
       expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds\{service="ledger-worker"\} /m);
       // The probes above are measured like any service's requests.
       expect(text).toMatch(/^http_request_duration_seconds_count\{[^}]*route="\/readyz"[^}]*\} 1$/m);
+    } finally {
+      await ops.close();
+    }
+  });
+
+  it("serves the process's own metrics (a worker's jobs) beside the process ones, labelled with the service", async () => {
+    const registry = new Registry();
+    const jobs = new Counter({ name: 'test_jobs_total', help: 'jobs', labelNames: ['queue'], registers: [registry] });
+    jobs.inc({ queue: 'ledger' }, 3);
+    const ops = await openPort(testServices().redis_url, 'ledger-worker', registry);
+    try {
+      const text = await (await fetch(`${ops.url}/metrics`)).text();
+      expect(text).toMatch(/^test_jobs_total\{queue="ledger",service="ledger-worker"\} 3$/m);
+      expect(text).toMatch(/^process_resident_memory_bytes\{service="ledger-worker"\} \d+/m);
     } finally {
       await ops.close();
     }

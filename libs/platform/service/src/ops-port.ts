@@ -1,10 +1,9 @@
-import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { OpsConfig, RedisConfig } from '@ledgerline/config';
 import type { Database } from '@ledgerline/db';
 import { buildOpsApp } from '@ledgerline/http';
-import { createProducerConnection } from '@ledgerline/queue';
+import { createProducerConnection, waitForReady } from '@ledgerline/queue';
 import { databaseAndRedisChecks } from './readiness-checks';
 
 /** The longest the port waits for its Redis connection before it opens anyway (then not ready). */
@@ -26,6 +25,8 @@ export async function startOpsPort(options: {
   config: OpsConfig & RedisConfig;
   db: Database;
   logger: Logger;
+  /** The process's own metrics (`runBackgroundService`'s `metrics`), served beside the process ones. */
+  registry?: Registry;
 }): Promise<OpsPort> {
   const { config, db, logger } = options;
   if (config.OPS_PORT === 0) return { url: undefined, close: async () => undefined };
@@ -38,20 +39,15 @@ export async function startOpsPort(options: {
     service_name: options.service_name,
     logger,
     readiness_checks: databaseAndRedisChecks(db, redis),
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
   });
   const closeRedis = () => redis.quit().then(
     () => undefined,
     () => redis.disconnect(),
   );
   try {
-    // The connection refuses commands until it is up (no offline queue): wait for it (`once` gives up at
-    // its first error), so that the first probe after start is not refused for a connection still opening.
-    const waited = new AbortController();
-    await Promise.race([
-      once(redis, 'ready', { signal: waited.signal }),
-      sleep(REDIS_READY_WAIT_MS, undefined, { signal: waited.signal }),
-    ]).catch(() => undefined);
-    waited.abort();
+    // So that the first probe after start is not refused for a connection still opening.
+    await waitForReady(redis, REDIS_READY_WAIT_MS);
     const url = await app.listen({ host: config.OPS_HOST, port: config.OPS_PORT });
     logger.info({ url }, 'operations port open');
     return {

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Static, TObject } from 'typebox';
 import {
   loadConfig,
@@ -35,6 +36,11 @@ export interface BackgroundServiceDefinition<S extends TObject> {
     /** Opens another client; it is disconnected with `db`, after `close()`. */
     openDatabase: OpenDatabase;
     logger: Logger;
+    /**
+     * Where the service registers its own metrics (`createJobMetrics`, `createRelayMetrics`); the
+     * operations port's `/metrics` serves them with the process metrics. Without OPS_PORT nobody reads it.
+     */
+    metrics: Registry;
   }): Promise<{ close(): Promise<void> }>;
 }
 
@@ -62,9 +68,10 @@ export function runBackgroundService<S extends TObject>(
       databases.push(opened);
       return opened;
     };
-    const running = await definition.start({ config, db, openDatabase, logger });
+    const metrics = new Registry();
+    const running = await definition.start({ config, db, openDatabase, logger, metrics });
     // Opened once the workers run, so that a probe never finds the process ready before it consumes.
-    const ops = await startOpsPort({ service_name: service, config, db, logger });
+    const ops = await startOpsPort({ service_name: service, config, db, logger, registry: metrics });
     closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'shutting down after an uncaught error');
       else logger.info({ signal }, 'shutting down');

@@ -11,10 +11,14 @@ const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * A registry per app (no global state, so tests can build many apps) with the default process
- * metrics and one request-duration histogram labelled by route template, never by raw URL.
+ * metrics and one request-duration histogram labelled by route template, never by raw URL. `registry`,
+ * when given, is one the process's own collectors (a worker's job metrics) already report to.
  */
-export function registerMetrics(app: FastifyInstance, service_name: string): ServiceMetrics {
-  const registry = new Registry();
+export function registerMetrics(
+  app: FastifyInstance,
+  service_name: string,
+  registry: Registry = new Registry(),
+): ServiceMetrics {
   registry.setDefaultLabels({ service: service_name });
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({

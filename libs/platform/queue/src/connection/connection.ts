@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -47,6 +49,29 @@ export function createWorkerConnection(options: RedisConnectionOptions): Redis {
     }),
     options.logger,
   );
+}
+
+/**
+ * Resolves once `connection` is ready, at its first error, or after `timeout_ms`, whichever comes
+ * first; true when it is ready. A producer connection refuses commands until then (no offline queue),
+ * so a process that starts working at once would find Redis "down" for the few milliseconds the
+ * connection takes to open, and say so.
+ */
+export async function waitForReady(connection: Redis, timeout_ms: number): Promise<boolean> {
+  const isReady = () => connection.status === 'ready';
+  if (isReady()) return true;
+  const waited = new AbortController();
+  try {
+    await Promise.race([
+      once(connection, 'ready', { signal: waited.signal }),
+      sleep(timeout_ms, undefined, { signal: waited.signal }),
+    ]);
+  } catch {
+    // `once` rejects at the first error: the caller carries on and sees the status below.
+  } finally {
+    waited.abort();
+  }
+  return isReady();
 }
 
 function reconnectDelay(attempt: number): number {

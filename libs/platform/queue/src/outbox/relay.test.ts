@@ -1,19 +1,22 @@
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPrismaClient } from '@ledgerline/db';
 import {
   createTestDatabase,
   testServices,
   uniqueQueuePrefix,
   type TestDatabase,
 } from '@ledgerline/db/testing';
-import { captureLogger, deleteQueueKeys, waitUntil } from '../testing';
+import { captureLogger, deleteQueueKeys, metricSample, waitUntil } from '../testing';
 import { createProducerConnection } from '../connection/connection';
 import { jobs, type JobSpec, type QueueName } from '../jobs/jobs';
 import { enqueueOutbox } from './enqueue';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay';
+import { createRelayMetrics } from './relay-metrics';
 
 const { redis_url } = testServices();
 const { logger } = captureLogger();
@@ -172,6 +175,39 @@ describe('the outbox relay', () => {
     expect(await duplicatedEvents('screening')).toBe(10);
     const again = await screening.getJob(specs[0]!.job_id);
     expect(again?.timestamp).toBe(first?.timestamp);
+  });
+
+  it('reports the rows it published by queue, how long they waited to be published, and its failed runs', async () => {
+    const registry = new Registry();
+    const metrics = createRelayMetrics(registry);
+    await accept([
+      jobs.screenTransfer(uuidv7(), 'req-m1'),
+      jobs.screenTransfer(uuidv7(), 'req-m2'),
+      jobs.advanceTransfer(uuidv7(), 'req-m3'),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await relay({ metrics }).runOnce()).published).toBe(3);
+    expect(await metricSample(registry, 'ledgerline_outbox_published_total', { queue: 'screening' })).toBe(2);
+    expect(await metricSample(registry, 'ledgerline_outbox_published_total', { queue: 'ledger' })).toBe(1);
+    expect(await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_count', { queue: 'screening' })).toBe(2);
+    // The rows were due 50 ms or more before the run: none lands in the 10 ms bucket.
+    expect(await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_bucket', { queue: 'screening', le: '0.01' })).toBe(0);
+    expect(await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_sum', { queue: 'screening' })).toBeGreaterThanOrEqual(0.1);
+    expect(await metricSample(registry, 'ledgerline_outbox_relay_failed_runs_total')).toBe(0);
+
+    // A relay whose database does not exist fails every run, and says so.
+    const missing = new URL(database.url);
+    missing.pathname = `/${database.name}_missing`;
+    const unreachableDb = createPrismaClient({ url: missing.toString(), pool_size_max: 1, statement_timeout_ms: 5_000 });
+    try {
+      await relay({ db: unreachableDb, metrics, poll_interval_ms: 10 }).start();
+      await waitUntil(async () => (await metricSample(registry, 'ledgerline_outbox_relay_failed_runs_total')) >= 1, {
+        what: 'a failed run to be counted',
+      });
+    } finally {
+      await Promise.all(relays.splice(0).map((running) => running.stop()));
+      await unreachableDb.$disconnect();
+    }
   });
 
   it('leaves rows unpublished while Redis is unreachable, and a working relay publishes them later', async () => {

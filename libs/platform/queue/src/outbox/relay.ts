@@ -2,6 +2,7 @@ import { sqlArray, type Database } from '@ledgerline/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createJobProducer, type RawJob } from '../jobs/producer';
+import type { PublishedRow, RelayMetrics } from './relay-metrics';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -23,6 +24,8 @@ export interface OutboxRelayOptions {
   /** How often the relay deletes old published rows. Default 1 minute. */
   cleanup_interval_ms?: number;
   logger: Logger;
+  /** Where the relay reports what it published and its failed runs (`createRelayMetrics`); none when absent. */
+  metrics?: RelayMetrics;
 }
 
 export interface OutboxRunResult {
@@ -56,6 +59,7 @@ interface OutboxRow {
   job_id: string;
   payload: unknown;
   request_id: string | null;
+  due_for_s: number;
 }
 
 const BATCH_SIZE_MAX = 1_000;
@@ -115,15 +119,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
                WHERE published_at IS NULL AND available_at > now()) AS next_available_at`;
     if (!probe?.due) return { published: 0, redis_ready: true, next_available_at: probe?.next_available_at ?? null };
     const published = await options.db.$transaction(
-      async (tx) => {
+      async (tx): Promise<PublishedRow[]> => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, queue, job_name, job_id, payload, request_id
+          SELECT id, queue, job_name, job_id, payload, request_id,
+                 extract(epoch FROM clock_timestamp() - available_at)::float8 AS due_for_s
           FROM outbox_messages
           WHERE published_at IS NULL AND available_at <= now()
           ORDER BY id
           LIMIT ${options.batch_size_max}
           FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
+        if (rows.length === 0) return [];
         const batch: RawJob[] = rows.map((row) => ({
           queue: row.queue,
           job_name: row.job_name,
@@ -140,7 +145,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             'outbox row published',
           );
         }
-        return rows.length;
+        return rows.map(({ queue, due_for_s }) => ({ queue, due_for_s }));
       },
       // READ COMMITTED, the isolation every connection of createPrismaClient starts with.
       {
@@ -148,9 +153,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         timeout: publish_timeout_ms + 10_000,
       },
     );
-    if (published > 0) logger.info({ published }, 'outbox rows published');
+    // Counted once committed: rows of a transaction that failed are published again by a later run.
+    options.metrics?.published(published);
+    if (published.length > 0) logger.info({ published: published.length }, 'outbox rows published');
     // Whatever is left (more due rows, or delayed ones) the next scan finds.
-    return { published, redis_ready: true, next_available_at: null };
+    return { published: published.length, redis_ready: true, next_available_at: null };
   }
 
   async function cleanupOnce(): Promise<number> {
@@ -190,6 +197,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         }
       } catch (error) {
         failures += 1;
+        options.metrics?.runFailed();
         wait_ms = Math.min(options.poll_interval_ms * 2 ** Math.min(failures, 10), FAILURE_BACKOFF_MAX_MS);
         logger.error(
           { err: error, failures, retry_in_ms: wait_ms },

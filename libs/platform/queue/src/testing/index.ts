@@ -5,7 +5,8 @@
  * `@ledgerline/db/testing` as the BullMQ prefix, and {@link deleteQueueKeys} with it after the tests.
  * {@link spawnApp} runs a worker's `main.ts` as its own process, to test configuration errors and
  * shutdown on signals, and {@link expectOneLineConfigError} checks how it refuses a bad configuration.
- * {@link failJobs} puts jobs in the failed set, for tests of operator actions.
+ * {@link failJobs} puts jobs in the failed set, for tests of operator actions. {@link metricSample} reads
+ * one sample of a prom-client registry, {@link samplesOf} every sample of a scraped `/metrics` text.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,6 +20,7 @@ import { createJobProducer } from '../jobs/producer';
 import { createWorker } from '../worker/create-worker';
 
 export { deleteQueueKeys } from './queue-keys';
+export { metricSample, samplesOf } from './metric-sample';
 export { useQueueTestbed, type QueueTestbed } from './queue-testbed';
 
 export interface WaitOptions {

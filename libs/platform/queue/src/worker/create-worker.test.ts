@@ -1,9 +1,10 @@
 import { Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testServices, uniqueQueuePrefix } from '@ledgerline/db/testing';
-import { captureLogger, deleteQueueKeys, waitUntil } from '../testing';
+import { captureLogger, deleteQueueKeys, metricSample, waitUntil } from '../testing';
 import { createProducerConnection, createWorkerConnection } from '../connection/connection';
 import { jobs } from '../jobs/jobs';
 import {
@@ -13,6 +14,7 @@ import {
   type JobProducer,
 } from '../jobs/producer';
 import { createWorker, type JobProcessor } from './create-worker';
+import { createJobMetrics, type JobMetrics } from './job-metrics';
 
 const prefix = uniqueQueuePrefix();
 const { redis_url } = testServices();
@@ -39,15 +41,28 @@ afterAll(async () => {
   await deleteQueueKeys(redis_url, prefix);
 });
 
+/** A registry of its own per test, so every count a test reads is its own. */
+function jobMetrics(): { registry: Registry; metrics: JobMetrics } {
+  const registry = new Registry();
+  return { registry, metrics: createJobMetrics(registry) };
+}
+
+/** How many attempts of `job_name` on `queue` ended with `outcome`, as `/metrics` shows it. */
+function attemptCount(registry: Registry, queue: string, job_name: string, outcome: string): Promise<number> {
+  return metricSample(registry, 'ledgerline_job_attempt_duration_seconds_count', { queue, job_name, outcome });
+}
+
 describe('createWorker', () => {
   it('installs an error listener and logs every job line with the job request_id', async () => {
     const seen: string[] = [];
+    const { registry, metrics } = jobMetrics();
     const worker = createWorker({
       queue: 'screening',
       connection: workerConnection,
       prefix,
       concurrency: 4,
       logger,
+      metrics,
       process: async (job, log) => {
         log.info('screening');
         seen.push((job.data as { transfer_id: string }).transfer_id);
@@ -66,10 +81,15 @@ describe('createWorker', () => {
     expect(jobLines.map((line) => line['msg'])).toEqual(['screening', 'job completed']);
     for (const line of jobLines)
       expect(line).toMatchObject({ request_id: 'req-worker-1', queue: 'screening', attempt: 1 });
+    // The job's attempt and its wait in the queue are on the metrics the operations port serves.
+    expect(await attemptCount(registry, 'screening', 'screen', 'completed')).toBe(1);
+    expect(await attemptCount(registry, 'screening', 'screen', 'failed')).toBe(0);
+    expect(await metricSample(registry, 'ledgerline_job_wait_seconds_count', { queue: 'screening', job_name: 'screen' })).toBe(1);
   });
 
   it('fails a job that throws UnrecoverableError at once, and keeps it for operators', async () => {
     let calls = 0;
+    const { registry, metrics } = jobMetrics();
     workers.push(
       createWorker({
         queue: 'ledger',
@@ -77,6 +97,7 @@ describe('createWorker', () => {
         prefix,
         concurrency: 1,
         logger,
+        metrics,
         process: async () => {
           calls += 1;
           throw new UnrecoverableError('transfer does not exist');
@@ -92,11 +113,14 @@ describe('createWorker', () => {
     expect(calls).toBe(1);
     const failedLine = lines.find((line) => line['job_id'] === spec.job_id && line['final'] === true);
     expect(failedLine).toMatchObject({ level: 50, request_id: 'req-worker-2' });
+    expect(await attemptCount(registry, 'ledger', 'advance', 'failed')).toBe(1);
+    expect(await attemptCount(registry, 'ledger', 'advance', 'retried')).toBe(0);
   });
 
   it('retries a job that throws anything else, with backoff, up to its attempts', async () => {
     const queueName = 'hold-expiry';
     let calls = 0;
+    const { registry, metrics } = jobMetrics();
     workers.push(
       createWorker({
         queue: queueName,
@@ -104,6 +128,7 @@ describe('createWorker', () => {
         prefix,
         concurrency: 1,
         logger,
+        metrics,
         process: async () => {
           calls += 1;
           if (calls < 3) throw new Error('database unavailable');
@@ -128,11 +153,16 @@ describe('createWorker', () => {
       (line) => line['job_id'] === spec.job_id && line['msg'] === 'job attempt failed; it will be retried',
     );
     expect(attempts.map((line) => line['attempt'])).toEqual([1, 2]);
+    expect(await attemptCount(registry, queueName, 'expire-hold', 'retried')).toBe(2);
+    expect(await attemptCount(registry, queueName, 'expire-hold', 'completed')).toBe(1);
+    // The wait is the job's time in line before its first attempt; the retries waited out our backoff.
+    expect(await metricSample(registry, 'ledgerline_job_wait_seconds_count', { queue: queueName, job_name: 'expire-hold' })).toBe(1);
   });
 
   it("hands a dead worker's job to another once its lock runs out", async () => {
     const takenBy: string[] = [];
     // Short lock and look intervals keep the test fast; the defaults are 15 s and 5 s.
+    const { registry, metrics } = jobMetrics();
     const ledgerWorker = (process: JobProcessor) =>
       createWorker({
         queue: 'ledger',
@@ -142,6 +172,7 @@ describe('createWorker', () => {
         logger,
         lock_duration_ms: 1_000,
         stalled_interval_ms: 300,
+        metrics,
         process,
       });
     // Takes the job and never finishes it, like a process killed mid-batch.
@@ -170,6 +201,7 @@ describe('createWorker', () => {
     });
     await queue.close();
     expect(takenBy).toEqual(['dying', 'survivor']);
+    expect(await metricSample(registry, 'ledgerline_jobs_stalled_total', { queue: 'ledger' })).toBe(1);
   });
 
   it('rejects an unbounded concurrency', () => {

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { QueueName } from '../jobs/jobs';
+import type { JobMetrics } from './job-metrics';
 
 /** A job's work. `log` is a child logger that puts the job's queue, id, name and request_id on every line. */
 export type JobProcessor = (job: Job, log: Logger) => Promise<unknown>;
@@ -25,6 +26,8 @@ export interface CreateWorkerOptions {
   stalled_interval_ms?: number;
   /** Default true; tests pass false to start the worker when they are ready. */
   autorun?: boolean;
+  /** Where the worker reports its jobs' waits, durations and stalls (`createJobMetrics`); none when absent. */
+  metrics?: JobMetrics;
 }
 
 const CONCURRENCY_MAX = 1_000;
@@ -59,23 +62,29 @@ export function createWorker(options: CreateWorkerOptions): Worker {
   ) {
     throw new RangeError(`concurrency must be an integer in 1..${CONCURRENCY_MAX}`);
   }
-  const logger = options.logger.child({ queue: options.queue });
+  const { queue, metrics } = options;
+  const logger = options.logger.child({ queue });
   // Failures the processor wrapper already logged; the `failed` listener logs only the others (stalls).
   const logged = new WeakSet<Error>();
 
   const worker = new Worker(
-    options.queue,
+    queue,
     async (job: Job) => {
       const log = jobLogger(logger, job);
+      metrics?.attemptStarted(queue, job);
       const started_at = performance.now();
       try {
         const result = await options.process(job, log);
-        log.info({ duration_ms: Math.round(performance.now() - started_at) }, 'job completed');
+        const duration_ms = performance.now() - started_at;
+        metrics?.attemptFinished(queue, job, 'completed', duration_ms / 1_000);
+        log.info({ duration_ms: Math.round(duration_ms) }, 'job completed');
         return result;
       } catch (error) {
+        const duration_ms = performance.now() - started_at;
         const attempts = job.opts.attempts ?? 1;
         const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
-        const fields = { err: error, duration_ms: Math.round(performance.now() - started_at), final };
+        metrics?.attemptFinished(queue, job, final ? 'failed' : 'retried', duration_ms / 1_000);
+        const fields = { err: error, duration_ms: Math.round(duration_ms), final };
         if (final) log.error(fields, 'job failed; it stays in the failed set for operators');
         else log.warn(fields, 'job attempt failed; it will be retried');
         if (error instanceof Error) logged.add(error);
@@ -94,6 +103,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
     },
   );
   worker.on('error', (error: Error) => logger.error({ err: error }, 'worker error'));
+  if (metrics) worker.on('stalled', () => metrics.jobStalled(queue));
   worker.on('failed', (job: Job | undefined, error: Error) => {
     if (logged.has(error)) return;
     if (job) jobLogger(logger, job).error({ err: error }, 'job failed outside its processor');

@@ -1,0 +1,36 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { testServices } from '@ledgerline/db/testing';
+import { freePort } from '@ledgerline/processes';
+import { createProducerConnection, waitForReady } from './connection';
+
+const logger = pino({ level: 'silent' });
+
+describe('waitForReady', () => {
+  it('resolves true once a new connection has opened, so its first command is not refused', async () => {
+    const connection = createProducerConnection({ url: testServices().redis_url, connection_name: 'test-wait', logger });
+    try {
+      expect(connection.status).not.toBe('ready');
+      expect(await waitForReady(connection, 5_000)).toBe(true);
+      expect(await connection.ping()).toBe('PONG');
+      expect(await waitForReady(connection, 5_000)).toBe(true);
+    } finally {
+      await connection.quit();
+    }
+  });
+
+  it('gives up at the first error of a connection that cannot open, long before its timeout', async () => {
+    const connection = createProducerConnection({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      connection_name: 'test-wait-refused',
+      logger,
+    });
+    try {
+      const started_at = Date.now();
+      expect(await waitForReady(connection, 30_000)).toBe(false);
+      expect(Date.now() - started_at).toBeLessThan(10_000);
+    } finally {
+      connection.disconnect();
+    }
+  });
+});
