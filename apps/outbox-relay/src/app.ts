@@ -33,9 +33,6 @@ export interface OutboxRelayApp {
   close(): Promise<void>;
 }
 
-/** The longest the relay waits for its Redis connection to open before it starts (and waits out an outage). */
-const REDIS_READY_WAIT_MS = 2_000;
-
 /**
  * Wires the relay (a producer connection to Redis and the relay loop) and the
  * audit sealer: both are small background loops over the database, and every deployment runs relays.
@@ -60,7 +57,7 @@ export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<
     metrics: options.metrics,
   });
   // Its first run would otherwise find the connection still opening and warn that Redis is down.
-  await waitForReady(connection, REDIS_READY_WAIT_MS);
+  await waitForReady(connection);
   await relay.start();
   const sealer = startAuditSealer({
     db: options.db,

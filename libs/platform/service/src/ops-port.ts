@@ -6,9 +6,6 @@ import { buildOpsApp } from '@ledgerline/http';
 import { createProducerConnection, waitForReady } from '@ledgerline/queue';
 import { databaseAndRedisChecks } from './readiness-checks';
 
-/** The longest the port waits for its Redis connection before it opens anyway (then not ready). */
-const REDIS_READY_WAIT_MS = 2_000;
-
 export interface OpsPort {
   /** Where it listens (`http://host:port`), or undefined when OPS_PORT is 0 and none was opened. */
   readonly url: string | undefined;
@@ -47,7 +44,7 @@ export async function startOpsPort(options: {
   );
   try {
     // So that the first probe after start is not refused for a connection still opening.
-    await waitForReady(redis, REDIS_READY_WAIT_MS);
+    await waitForReady(redis);
     const url = await app.listen({ host: config.OPS_HOST, port: config.OPS_PORT });
     logger.info({ url }, 'operations port open');
     return {

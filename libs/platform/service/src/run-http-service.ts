@@ -12,7 +12,7 @@ import {
 import type { Database } from '@ledgerline/db';
 import { installGracefulShutdown } from '@ledgerline/http';
 import type { ServiceApp } from '@ledgerline/http';
-import { createProducerConnection } from '@ledgerline/queue';
+import { createProducerConnection, waitForReady } from '@ledgerline/queue';
 import { runServiceMain, serviceDatabase } from './service-main';
 
 /** What every HTTP service's configuration has, whatever else it adds. */
@@ -50,6 +50,8 @@ export function runHttpService<S extends TObject>(
       await redis.quit().catch(() => redis.disconnect());
     });
     installGracefulShutdown(app, { grace_ms: config.SHUTDOWN_GRACE_MS });
+    // So that the first requests and readiness probes do not find Redis "down" while it connects.
+    await waitForReady(redis);
     await app.listen({ host: config.HOST, port: config.PORT });
   });
 }

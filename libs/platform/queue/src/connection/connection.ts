@@ -51,13 +51,17 @@ export function createWorkerConnection(options: RedisConnectionOptions): Redis {
   );
 }
 
+/** How long a starting process waits for its Redis connection before it starts anyway (see waitForReady). */
+const STARTUP_WAIT_MS = 2_000;
+
 /**
  * Resolves once `connection` is ready, at its first error, or after `timeout_ms`, whichever comes
  * first; true when it is ready. A producer connection refuses commands until then (no offline queue),
  * so a process that starts working at once would find Redis "down" for the few milliseconds the
- * connection takes to open, and say so.
+ * connection takes to open, and say so (or refuse its first requests). A process that starts anyway
+ * waits out an outage as it would later on.
  */
-export async function waitForReady(connection: Redis, timeout_ms: number): Promise<boolean> {
+export async function waitForReady(connection: Redis, timeout_ms = STARTUP_WAIT_MS): Promise<boolean> {
   const isReady = () => connection.status === 'ready';
   if (isReady()) return true;
   const waited = new AbortController();
