@@ -2,18 +2,29 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { checkInvariants, createPostingEngine } from '@ledgerline/ledger';
 import { jobs, type JobSpec } from '@ledgerline/queue';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
+import {
+  captureLogger,
+  deleteQueueKeys,
+  metricSample,
+  spawnApp,
+  waitUntil,
+  useQueueTestbed,
+  expectOneLineConfigError,
+} from '@ledgerline/queue/testing';
 import { startLedgerWorker, type LedgerWorker } from './app';
+import { createSweeperMetrics } from './sweeper-metrics';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 const testbed = useQueueTestbed();
 const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
+const registry = new Registry();
 let database: TestDatabase;
 let redis: Redis;
 let ledger: Queue;
@@ -42,6 +53,7 @@ beforeAll(async () => {
     stuck_after_ms: 600_000,
     stuck_sweep_batch_size_max: 100,
     logger,
+    sweeper_metrics: createSweeperMetrics(registry),
   });
   settlement = uuidv7();
   await database.pool.query(`INSERT INTO accounts (id, currency, kind) VALUES ($1, 'USD', 'settlement')`, [
@@ -200,7 +212,10 @@ describe('ledger-worker', () => {
     expect(result?.status).toBe('pending');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await holdExpiry.getJob(`expire-hold-${id}`)).toBeUndefined();
-    expect(await app.sweeper.sweepOnce()).toBeGreaterThanOrEqual(1);
+    const swept = await metricSample(registry, 'ledgerline_expired_holds_swept_total');
+    const changed = await app.sweeper.sweepOnce();
+    expect(changed).toBeGreaterThanOrEqual(1);
+    expect(await metricSample(registry, 'ledgerline_expired_holds_swept_total')).toBe(swept + changed);
     expect(await readTransfer(id)).toEqual({ status: 'voided', status_reason: 'hold_expired' });
     expect(lines).toContainEqual(
       expect.objectContaining({

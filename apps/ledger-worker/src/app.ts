@@ -23,6 +23,7 @@ import {
 import type { Logger } from 'pino';
 import { createHoldExpirySweeper, findPendingHold, type HoldExpirySweeper } from './hold-expiry';
 import { createStuckTransferSweeper, type StuckTransferSweeper } from './stuck-transfers';
+import type { SweeperMetrics } from './sweeper-metrics';
 
 export interface LedgerWorkerOptions {
   /** The caller owns it and disconnects it after `close()`. */
@@ -47,6 +48,8 @@ export interface LedgerWorkerOptions {
   logger: Logger;
   /** Where its workers report their jobs (`createJobMetrics`); none when absent. */
   job_metrics?: JobMetrics;
+  /** Where the sweepers count what they did (`createSweeperMetrics`); none when absent. */
+  sweeper_metrics?: SweeperMetrics;
 }
 
 export interface LedgerWorker {
@@ -112,6 +115,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     interval_ms: options.hold_sweep_interval_ms,
     batch_size_max: options.hold_sweep_batch_size_max,
     logger,
+    metrics: options.sweeper_metrics,
   });
   const stuckSweeper = createStuckTransferSweeper({
     db: options.db,
@@ -120,6 +124,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     stuck_after_ms: options.stuck_after_ms,
     batch_size_max: options.stuck_sweep_batch_size_max,
     logger,
+    metrics: options.sweeper_metrics,
   });
   await Promise.all([ledger.waitUntilReady(), holdExpiry.waitUntilReady()]);
   sweeper.start();

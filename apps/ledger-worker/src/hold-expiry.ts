@@ -2,6 +2,7 @@ import type { Database } from '@ledgerline/db';
 import type { PostingEngine } from '@ledgerline/ledger';
 import type { Logger } from 'pino';
 import { createSweepLoop, type SweepLoop } from './sweep-loop';
+import type { SweeperMetrics } from './sweeper-metrics';
 
 export interface PendingHold {
   hold_expires_at: Date;
@@ -23,6 +24,8 @@ export interface HoldExpirySweeperOptions {
   /** The most expired holds one sweep advances (in engine calls of at most the engine's batch size). */
   batch_size_max: number;
   logger: Logger;
+  /** Where the sweeper counts the holds it voided and its failed sweeps; none when absent. */
+  metrics?: SweeperMetrics;
 }
 
 /** Advances expired pending holds (the engine voids them); `sweepOnce` returns how many changed. */
@@ -60,8 +63,15 @@ export function createHoldExpirySweeper(options: HoldExpirySweeperOptions): Hold
         );
       }
     }
+    options.metrics?.holdsSwept(changed);
     return changed;
   }
 
-  return createSweepLoop({ sweep: sweepOnce, interval_ms: options.interval_ms, logger, failure_message: 'hold expiry sweep failed; the next sweep retries' });
+  return createSweepLoop({
+    sweep: sweepOnce,
+    interval_ms: options.interval_ms,
+    logger,
+    failure_message: 'hold expiry sweep failed; the next sweep retries',
+    on_failure: () => options.metrics?.sweepFailed('hold-expiry'),
+  });
 }

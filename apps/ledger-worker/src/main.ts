@@ -12,6 +12,7 @@ runBackgroundService(
     plans: 'generic',
     async start({ config, db, logger, metrics }) {
       const { startLedgerWorker } = await import('./app');
+      const { createSweeperMetrics } = await import('./sweeper-metrics');
       return startLedgerWorker({
         db,
         redis_url: config.REDIS_URL,
@@ -28,6 +29,7 @@ runBackgroundService(
         stuck_sweep_batch_size_max: config.STUCK_SWEEP_BATCH_SIZE_MAX,
         logger,
         job_metrics: createJobMetrics(metrics),
+        sweeper_metrics: createSweeperMetrics(metrics),
       });
     },
   },

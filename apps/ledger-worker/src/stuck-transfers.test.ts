@@ -1,14 +1,16 @@
 import path from 'node:path';
 import type { Job } from 'bullmq';
+import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@ledgerline/db/testing';
 import { checkInvariants, createPostingEngine } from '@ledgerline/ledger';
 import { createLedgerFixtures, type LedgerFixtures, type TransferOptions } from '@ledgerline/ledger/testing';
 import { createJobProducer, createProducerConnection, jobIds } from '@ledgerline/queue';
-import { captureLogger, spawnApp, useQueueTestbed, waitUntil, type SpawnedApp } from '@ledgerline/queue/testing';
+import { captureLogger, metricSample, spawnApp, useQueueTestbed, waitUntil, type SpawnedApp } from '@ledgerline/queue/testing';
 import { startLedgerWorker, type LedgerWorker } from './app';
 import { createStuckTransferSweeper } from './stuck-transfers';
+import { createSweeperMetrics } from './sweeper-metrics';
 
 // Screening is another app's work: it runs here as that app's own process, as in production.
 const COMPLIANCE_MAIN = path.resolve(import.meta.dirname, '../../compliance-worker/src/main.ts');
@@ -16,6 +18,8 @@ const STUCK_AFTER_MS = 60_000;
 const testbed = useQueueTestbed();
 const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
+const registry = new Registry();
+const requeuedOf = (kind: string) => metricSample(registry, 'ledgerline_stuck_transfer_jobs_requeued_total', { kind });
 let database: TestDatabase;
 let fixtures: LedgerFixtures;
 let app: LedgerWorker | undefined;
@@ -43,6 +47,7 @@ beforeAll(async () => {
     stuck_after_ms: STUCK_AFTER_MS,
     stuck_sweep_batch_size_max: 100,
     logger,
+    sweeper_metrics: createSweeperMetrics(registry),
   });
   compliance = spawnApp(COMPLIANCE_MAIN, {
     DATABASE_URL: database.url,
@@ -128,9 +133,13 @@ describe('stuck transfer sweeper', () => {
       await stuckTransfer({ status: 'received', batch_id }),
     ];
     for (const id of [received, screening, batch_id]) expect(await jobsAbout(id)).toEqual([]);
+    const [screens, batches] = [await requeuedOf('screen'), await requeuedOf('screen-batch')];
 
     const sweep = await worker().stuckSweeper.sweepOnce();
     expect(sweep).toMatchObject({ jobs: 3, by_kind: { screen: 2, 'screen-batch': 1 } });
+    // An operator sees the lost jobs on the worker's /metrics.
+    expect(await requeuedOf('screen')).toBe(screens + 2);
+    expect(await requeuedOf('screen-batch')).toBe(batches + 1);
     for (const id of [received, screening, ...members]) await waitForStatus(id, 'posted');
     for (const id of [received, screening, ...members]) await expectPostedOnce(id, '2.0000');
   }, 60_000);

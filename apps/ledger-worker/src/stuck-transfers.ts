@@ -3,6 +3,7 @@ import { Prisma, type Database } from '@ledgerline/db';
 import { jobs, type HoldActionName, type JobProducer, type JobSpec, type RawJob } from '@ledgerline/queue';
 import type { Logger } from 'pino';
 import { createSweepLoop, type SweepLoop } from './sweep-loop';
+import type { SweeperMetrics } from './sweeper-metrics';
 
 /** The job a stuck transfer waits for; `hold-action` is the `advance` of a requested capture or void. */
 export type StuckTransferJobKind = 'screen' | 'screen-batch' | 'advance' | 'advance-batch' | 'hold-action';
@@ -29,6 +30,8 @@ export interface StuckTransferSweeperOptions {
   logger: Logger;
   /** The wall clock; tests move it to sweep in a later window. */
   clock?: () => Date;
+  /** Where the sweeper counts what it re-queued and its failed sweeps; none when absent. */
+  metrics?: SweeperMetrics;
 }
 
 export type StuckTransferSweeper = SweepLoop<StuckTransferSweep>;
@@ -140,6 +143,7 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     await options.producer.addBulk([...requeued.values()].map(({ job }) => job));
     for (const { kind } of requeued.values()) sweep.by_kind[kind] += 1;
     sweep.jobs = requeued.size;
+    options.metrics?.jobsRequeued(sweep.by_kind);
     logger.info(
       { transfers: stuck.length, jobs: sweep.jobs, ...sweep.by_kind, still_queued: sweep.still_queued, stuck_after_ms: options.stuck_after_ms },
       'stuck transfers re-queued',
@@ -147,7 +151,13 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     return sweep;
   }
 
-  return createSweepLoop({ sweep: sweepOnce, interval_ms: options.interval_ms, logger, failure_message: 'stuck transfer sweep failed; the next sweep retries' });
+  return createSweepLoop({
+    sweep: sweepOnce,
+    interval_ms: options.interval_ms,
+    logger,
+    failure_message: 'stuck transfer sweep failed; the next sweep retries',
+    on_failure: () => options.metrics?.sweepFailed('stuck-transfers'),
+  });
 }
 
 /** Whether any of these jobs is still waiting, running or delayed in the queue. */

@@ -19,6 +19,8 @@ export function createSweepLoop<T>(options: {
   logger: Logger;
   /** The message of the error line of a failed sweep. */
   failure_message: string;
+  /** Called after a failed sweep is logged (its metric). */
+  on_failure?: () => void;
 }): SweepLoop<T> {
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
@@ -29,6 +31,7 @@ export function createSweepLoop<T>(options: {
         await options.sweep();
       } catch (error) {
         options.logger.error({ err: error }, options.failure_message);
+        options.on_failure?.();
       }
       await sleep(options.interval_ms, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
