@@ -1,17 +1,7 @@
 import closeWithGrace from 'close-with-grace';
-import Type from 'typebox';
-import { ConfigError, HttpConfigSchema, LogConfigSchema, loadConfig } from '@ledgerline/config';
+import { ConfigError, loadConfig } from '@ledgerline/config';
 import { buildGatewayApp } from './app';
-
-const GatewayConfigSchema = Type.Object({
-  ...HttpConfigSchema.properties,
-  ...LogConfigSchema.properties,
-  ACCOUNTS_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3001' }),
-  TRANSACTIONS_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3002' }),
-  OPS_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3003' }),
-  COMPLIANCE_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3004' }),
-  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 35_000 }),
-});
+import { GatewayConfigSchema } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);

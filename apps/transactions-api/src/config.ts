@@ -11,6 +11,7 @@ export const TransactionsApiConfigSchema = Type.Object({
   IDEMPOTENCY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 600_000 }),
   /** A hold's lifetime when the request names none (7 days). */
   HOLD_EXPIRES_IN_SECONDS_DEFAULT: Type.Integer({ minimum: 1, maximum: 90 * 86_400, default: 7 * 86_400 }),
+  /** The longest lifetime a request may give a hold (`hold_expires_in_seconds`); longer is a 400. */
   HOLD_EXPIRES_IN_SECONDS_MAX: Type.Integer({ minimum: 1, maximum: 90 * 86_400, default: 30 * 86_400 }),
   /** Upper bound of one accepting transaction (a 1000-transfer batch included). */
   TRANSFER_TRANSACTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 15_000 }),

@@ -20,8 +20,11 @@ export const DEV_ENCRYPTION_KEYS = `${DEV_ENCRYPTION_KEY_ID}:V/AFPuIRPH3LhaEnRi0
  * - ENCRYPTION_ACTIVE_KEY_ID: the key new records are encrypted with.
  */
 export const EncryptionConfigSchema = Type.Object({
+  /** The keyring of customers' personal data, `key_id:base64,key_id:base64` (32-byte keys); the default is a development key, refused under NODE_ENV=production. */
   ENCRYPTION_KEYS: Type.String({ minLength: 1, default: DEV_ENCRYPTION_KEYS }),
+  /** The key new records are encrypted with; it must be in ENCRYPTION_KEYS. */
   ENCRYPTION_ACTIVE_KEY_ID: Type.String({ minLength: 1, maxLength: 64, default: DEV_ENCRYPTION_KEY_ID }),
+  /** `production` refuses the built-in development key (the project's image sets it). */
   NODE_ENV: Type.Optional(Type.String()),
 });
 export type EncryptionConfig = Static<typeof EncryptionConfigSchema>;

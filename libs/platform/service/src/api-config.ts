@@ -18,6 +18,11 @@ export const ApiConfigSchema = Type.Object({
   ...LogConfigSchema.properties,
   ...RateLimitConfigSchema.properties,
   ...AuthConfigSchema.properties,
+  /**
+   * Which proxies' X-Forwarded-For to believe: `false`, `true`, a hop count, or addresses and ranges
+   * (`loopback`, `10.0.0.0/8`, ...). Set it behind the gateway or a load balancer, so that rate limits,
+   * the login lockout and logs see the client's address.
+   */
   TRUST_PROXY: Type.String({ minLength: 1, maxLength: 1_000, default: 'false' }),
 });
 export type ApiConfig = Static<typeof ApiConfigSchema>;

@@ -14,13 +14,17 @@ const COUNTRY_LIST = '^(none|[A-Z]{2}(,[A-Z]{2})*)$';
 export const ComplianceRulesConfigSchema = Type.Object({
   /** A transfer of at least this amount is held for review. */
   COMPLIANCE_LARGE_AMOUNT_MIN: Type.String({ pattern: THRESHOLD_AMOUNT, default: '10000' }),
-  /** Structuring: this many transfers of one customer within the window, each between MIN and MAX, hold. */
+  /** Structuring: the lowest amount of a transfer that counts towards a structuring pattern. */
   COMPLIANCE_STRUCTURING_AMOUNT_MIN: Type.String({ pattern: THRESHOLD_AMOUNT, default: '8000' }),
+  /** Structuring: the highest amount of a transfer that counts (just under the large-amount threshold). */
   COMPLIANCE_STRUCTURING_AMOUNT_MAX: Type.String({ pattern: THRESHOLD_AMOUNT, default: '9999.99' }),
+  /** Structuring: a customer's transfers in that range within the window hold once they number this many. */
   COMPLIANCE_STRUCTURING_TRANSFERS_MIN: Type.Integer({ minimum: 2, maximum: 1_000, default: 3 }),
+  /** Structuring: the window those transfers fall in. */
   COMPLIANCE_STRUCTURING_WINDOW_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 31, default: 24 }),
   /** Velocity: more than this many outgoing transfers from one account within the window hold. */
   COMPLIANCE_VELOCITY_TRANSFERS_MAX: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 20 }),
+  /** Velocity: the window of that count. */
   COMPLIANCE_VELOCITY_WINDOW_MINUTES: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 60 }),
   /**
    * ISO 3166-1 alpha-2 codes, comma-separated; a party from one of them is held. The default is the

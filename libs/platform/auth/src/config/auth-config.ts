@@ -16,13 +16,21 @@ import type { JwtOptions } from '../jwt/jwt-options';
  *   only the issuing service sets them. Tokens carry the kid in their header.
  */
 export const AuthConfigSchema = Type.Object({
+  /** How tokens are signed: `HS256` (a shared secret) or `RS256`/`ES256` (key pairs). */
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('ES256')], { default: 'HS256' }),
+  /** HS256 only: the shared secret, at least 32 bytes. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** RS256/ES256, the issuing service only (accounts-api): the PEM private key (newlines may be written `\n`). */
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** RS256/ES256: every key a token may be signed with, `kid=PEM,kid=PEM`; keep the old one listed while its tokens live. */
   JWT_PUBLIC_KEYS: Type.Optional(Type.String({ minLength: 1 })),
+  /** RS256/ES256, with JWT_PRIVATE_KEY: the key id new tokens carry; it must be in JWT_PUBLIC_KEYS. */
   JWT_ACTIVE_KID: Type.Optional(Type.String({ pattern: TOKEN_KEY_ID_PATTERN })),
+  /** The `iss` claim tokens are issued with and must carry. */
   JWT_ISSUER: Type.String({ minLength: 1, default: 'ledgerline' }),
+  /** The `aud` claim tokens are issued with and must carry. */
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'ledgerline-api' }),
+  /** How long an issued token is valid. */
   JWT_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 900 }),
 });
 export type AuthConfig = Static<typeof AuthConfigSchema>;
@@ -32,11 +40,18 @@ export type AuthConfig = Static<typeof AuthConfigSchema>;
  * are set and the client does not exist) and the lockout of `/v1/auth/token` after failed attempts.
  */
 export const AuthIssuerConfigSchema = Type.Object({
+  /** With BOOTSTRAP_ADMIN_CLIENT_SECRET: an admin API client created at start when it does not exist. */
   BOOTSTRAP_ADMIN_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,128}$' })),
+  /** The bootstrap admin client's secret, 32 to 256 characters. */
   BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
-  // Per client id *and* address (see LoginThrottleOptions): a stranger cannot lock a client out everywhere.
+  /**
+   * Failed `/v1/auth/token` attempts for one client id from one address within the window before that
+   * pair is locked out (per client id *and* address: a stranger cannot lock a client out everywhere).
+   */
   AUTH_FAILURES_MAX_PER_CLIENT: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  /** Failed `/v1/auth/token` attempts from one address, whatever the client id, before it is locked out. */
   AUTH_FAILURES_MAX_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+  /** The window of the failed-attempt counts, and so the length of a lockout. */
   AUTH_LOCKOUT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 900_000 }),
 });
 export type AuthIssuerConfig = Static<typeof AuthIssuerConfigSchema>;
