@@ -1,4 +1,4 @@
-import { createMicroBatcher, type MicroBatcher } from '@ledgerline/batching';
+import { createMicroBatcher, type BatchMetrics, type MicroBatcher } from '@ledgerline/batching';
 import type { EnvelopeCipher } from '@ledgerline/crypto';
 import { isRetryableTransactionError, type Database } from '@ledgerline/db';
 import {
@@ -64,6 +64,8 @@ export interface ComplianceWorkerOptions {
   reports?: Partial<ReportsWorkerSettings>;
   /** Where the screening, sanctions and reports workers report their jobs (`createJobMetrics`); none when absent. */
   job_metrics?: JobMetrics;
+  /** Where the screening batches are reported (`createBatchMetrics`); none when absent. */
+  batch_metrics?: BatchMetrics;
 }
 
 export interface ComplianceWorker {
@@ -112,6 +114,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     split_after: (error) => !isRetryableTransactionError(error),
     on_split: (transfer_ids, error) =>
       logger.warn({ transfers: transfer_ids.length, err: error }, 'screening batch failed; screening its transfers one by one'),
+    ...(options.batch_metrics === undefined ? {} : { on_batch: options.batch_metrics }),
   });
   const worker = createWorker({
     queue: 'screening',

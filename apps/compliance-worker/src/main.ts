@@ -1,4 +1,5 @@
 import { cipherFromConfig, DEV_ENCRYPTION_KEY_ID } from '@ledgerline/crypto';
+import { createBatchMetrics } from '@ledgerline/batching';
 import { createJobMetrics } from '@ledgerline/queue';
 import { runBackgroundService } from '@ledgerline/service';
 import { complianceThresholdsFromConfig } from '@ledgerline/screening';
@@ -29,6 +30,7 @@ runBackgroundService(
         thresholds,
         logger,
         job_metrics: createJobMetrics(metrics),
+        batch_metrics: createBatchMetrics(metrics)('screening'),
         reports: {
           concurrency: config.REPORTS_CONCURRENCY,
           content_bytes_max: config.REPORTS_CONTENT_BYTES_MAX,

@@ -1,3 +1,4 @@
+import type { BatchMetrics } from '@ledgerline/batching';
 import type { Database } from '@ledgerline/db';
 import {
   createAdvanceBatcher,
@@ -50,6 +51,8 @@ export interface LedgerWorkerOptions {
   job_metrics?: JobMetrics;
   /** Where the sweepers count what they did (`createSweeperMetrics`); none when absent. */
   sweeper_metrics?: SweeperMetrics;
+  /** Where the posting batches are reported (`createBatchMetrics`); none when absent. */
+  batch_metrics?: BatchMetrics;
 }
 
 export interface LedgerWorker {
@@ -77,6 +80,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     linger_ms: options.linger_ms,
     ...(options.batches_in_flight_max === undefined ? {} : { batches_in_flight_max: options.batches_in_flight_max }),
     logger,
+    metrics: options.batch_metrics,
   });
   const producerConnection = createProducerConnection({
     url: options.redis_url,

@@ -1,3 +1,4 @@
+import { createBatchMetrics } from '@ledgerline/batching';
 import { createJobMetrics } from '@ledgerline/queue';
 import { runBackgroundService } from '@ledgerline/service';
 import { LedgerWorkerConfigSchema } from './config';
@@ -30,6 +31,7 @@ runBackgroundService(
         logger,
         job_metrics: createJobMetrics(metrics),
         sweeper_metrics: createSweeperMetrics(metrics),
+        batch_metrics: createBatchMetrics(metrics)('ledger'),
       });
     },
   },

@@ -212,10 +212,16 @@ describe('the platform behind one base URL', () => {
     });
     expect(transfer.status).toBe(202);
     expect((await waitForFinal(api, String(transfer.body['id'])))['status']).toBe('posted');
-    const pipelineSamples: Record<string, string> = {
-      'outbox-relay': 'ledgerline_outbox_published_total{queue="screening"}',
-      'compliance-worker': 'ledgerline_job_attempt_duration_seconds_count{queue="screening",job_name="screen",outcome="completed"}',
-      'ledger-worker': 'ledgerline_job_attempt_duration_seconds_count{queue="ledger",job_name="advance",outcome="completed"}',
+    const pipelineSamples: Record<string, string[]> = {
+      'outbox-relay': ['ledgerline_outbox_published_total{queue="screening"}'],
+      'compliance-worker': [
+        'ledgerline_job_attempt_duration_seconds_count{queue="screening",job_name="screen",outcome="completed"}',
+        'ledgerline_batch_duration_seconds_count{batcher="screening",outcome="ok"}',
+      ],
+      'ledger-worker': [
+        'ledgerline_job_attempt_duration_seconds_count{queue="ledger",job_name="advance",outcome="completed"}',
+        'ledgerline_batch_duration_seconds_count{batcher="ledger",outcome="ok"}',
+      ],
     };
     for (const [name, url] of Object.entries(platform.opsUrls)) {
       await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, {
@@ -227,7 +233,7 @@ describe('the platform behind one base URL', () => {
       expect((await fetch(`${url}/healthz`)).status, name).toBe(200);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics, name).toMatch(new RegExp(`^process_resident_memory_bytes\\{service="${name}"\\} \\d+`, 'm'));
-      expect(samplesOf(metrics).get(pipelineSamples[name]!), `${name}: ${pipelineSamples[name]}`).toBeGreaterThanOrEqual(1);
+      for (const sample of pipelineSamples[name]!) expect(samplesOf(metrics).get(sample), `${name}: ${sample}`).toBeGreaterThanOrEqual(1);
     }
     expect(Object.keys(platform.opsUrls).sort()).toEqual(['compliance-worker', 'ledger-worker', 'outbox-relay']);
   });

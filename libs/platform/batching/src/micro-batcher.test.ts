@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createMicroBatcher } from './micro-batcher';
+import { createMicroBatcher, type FinishedBatch } from './micro-batcher';
 
 /** A `run` that records its calls and answers each key upper-cased, failing on demand. */
 function recordingRun(fail: (keys: readonly string[]) => unknown = () => null) {
@@ -16,9 +16,11 @@ function recordingRun(fail: (keys: readonly string[]) => unknown = () => null) {
 describe('micro batcher', () => {
   it('groups concurrent submits into one run after linger_ms, answering each its own result', async () => {
     const { run, calls } = recordingRun();
-    const batcher = createMicroBatcher({ run, batch_size_max: 10, linger_ms: 20 });
+    const batches: FinishedBatch[] = [];
+    const batcher = createMicroBatcher({ run, batch_size_max: 10, linger_ms: 20, on_batch: (batch) => batches.push(batch) });
     expect(await Promise.all(['a', 'b', 'c'].map((key) => batcher.submit(key)))).toEqual(['A', 'B', 'C']);
     expect(calls).toEqual([['a', 'b', 'c']]);
+    expect(batches).toEqual([{ keys: 3, outcome: 'ok', duration_s: expect.any(Number) }]);
     await batcher.close();
   });
 
@@ -77,26 +79,37 @@ describe('micro batcher', () => {
     const { run, calls } = recordingRun((keys) => (keys.includes('bad') ? bad : null));
     const split: Array<readonly string[]> = [];
     const failed: string[] = [];
+    const batches: FinishedBatch[] = [];
     const batcher = createMicroBatcher({
       run,
       batch_size_max: 10,
       linger_ms: 5,
       on_split: (keys) => split.push(keys),
       on_key_failed: (key) => failed.push(key),
+      on_batch: (batch) => batches.push(batch),
     });
     const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((key) => batcher.submit(key)));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(calls).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
     expect({ split, failed }).toEqual({ split: [['a', 'bad', 'c']], failed: ['bad'] });
+    expect(batches.map(({ keys, outcome }) => ({ keys, outcome }))).toEqual([{ keys: 3, outcome: 'split' }]);
     await batcher.close();
   });
 
   it('fails every key without splitting when split_after says the error is not about the data', async () => {
     const { run, calls } = recordingRun(() => new Error('busy'));
-    const batcher = createMicroBatcher({ run, batch_size_max: 10, linger_ms: 5, split_after: () => false });
+    const batches: FinishedBatch[] = [];
+    const batcher = createMicroBatcher({
+      run,
+      batch_size_max: 10,
+      linger_ms: 5,
+      split_after: () => false,
+      on_batch: (batch) => batches.push(batch),
+    });
     const outcomes = await Promise.allSettled(['a', 'b'].map((key) => batcher.submit(key)));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toEqual([['a', 'b']]);
+    expect(batches.map(({ keys, outcome }) => ({ keys, outcome }))).toEqual([{ keys: 2, outcome: 'failed' }]);
     await batcher.close();
   });
 

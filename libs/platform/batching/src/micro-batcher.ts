@@ -24,6 +24,16 @@ export interface MicroBatcherOptions<R> {
   on_split?: (keys: readonly string[], error: unknown) => void;
   /** Told when a key run alone failed (to log it). */
   on_key_failed?: (key: string, error: unknown) => void;
+  /** Told when a batch is answered (its metrics): how many keys, how it went, and how long it took, splits included. */
+  on_batch?: (batch: FinishedBatch) => void;
+}
+
+/** A batch once every key in it has its answer. */
+export interface FinishedBatch {
+  keys: number;
+  /** `ok`: one run answered every key; `split`: it failed and ran again key by key; `failed`: every key failed. */
+  outcome: 'ok' | 'split' | 'failed';
+  duration_s: number;
 }
 
 export interface MicroBatcher<R> {
@@ -90,13 +100,18 @@ export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBat
   /** Never rejects: every outcome, success or failure, goes to the waiters. */
   async function runBatch(batch: Map<string, Array<Waiter<R>>>): Promise<void> {
     const keys = [...batch.keys()];
+    const started_at = performance.now();
+    const finished = (outcome: FinishedBatch['outcome']) =>
+      options.on_batch?.({ keys: keys.length, outcome, duration_s: (performance.now() - started_at) / 1_000 });
     try {
       const results = await options.run(keys);
       assert.equal(results.length, keys.length, 'run answered a different number of results than keys');
       results.forEach((result, index) => settle(batch.get(keys[index]!), result));
+      finished('ok');
     } catch (error) {
       if (keys.length === 1 || !split_after(error)) {
         for (const waiters of batch.values()) fail(waiters, error);
+        finished('failed');
         return;
       }
       options.on_split?.(keys, error);
@@ -110,6 +125,7 @@ export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBat
           fail(batch.get(key), keyError);
         }
       }
+      finished('split');
     }
   }
 

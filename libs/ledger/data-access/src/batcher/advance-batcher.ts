@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createMicroBatcher, type MicroBatcher } from '@ledgerline/batching';
+import { createMicroBatcher, type BatchMetrics, type MicroBatcher } from '@ledgerline/batching';
 import { isRetryableTransactionError } from '@ledgerline/db';
 import { SILENT_LOGGER, type LedgerLogger } from '../logger';
 import type { AdvanceResult, PostingEngine } from '../posting-engine/posting-engine';
@@ -17,6 +17,8 @@ export interface AdvanceBatcherOptions {
    */
   batches_in_flight_max?: number;
   logger?: LedgerLogger;
+  /** Where each posted batch is reported (`createBatchMetrics`); none when absent. */
+  metrics?: BatchMetrics;
 }
 
 export type AdvanceBatcher = MicroBatcher<AdvanceResult>;
@@ -45,6 +47,7 @@ export function createAdvanceBatcher(options: AdvanceBatcherOptions): AdvanceBat
     on_split: (ids, error) =>
       logger.warn({ transfers: ids.length, error: describe(error) }, 'ledger batch failed; advancing its transfers one by one'),
     on_key_failed: (id, error) => logger.error({ transfer_id: id, error: describe(error) }, 'ledger advance failed'),
+    ...(options.metrics === undefined ? {} : { on_batch: options.metrics }),
   });
 }
 
