@@ -114,7 +114,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     split_after: (error) => !isRetryableTransactionError(error),
     on_split: (transfer_ids, error) =>
       logger.warn({ transfers: transfer_ids.length, err: error }, 'screening batch failed; screening its transfers one by one'),
-    ...(options.batch_metrics === undefined ? {} : { on_batch: options.batch_metrics }),
+    on_batch: options.batch_metrics,
   });
   const worker = createWorker({
     queue: 'screening',

@@ -23,7 +23,7 @@ async function openPort(redis_url: string, service = 'ledger-worker', registry?:
     config: { OPS_HOST: '127.0.0.1', OPS_PORT: await freePort(), REDIS_URL: redis_url, QUEUE_PREFIX: 'unused' },
     db: database.db,
     logger,
-    ...(registry === undefined ? {} : { registry }),
+    registry,
   });
 }
 

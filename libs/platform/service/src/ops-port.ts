@@ -36,7 +36,7 @@ export async function startOpsPort(options: {
     service_name: options.service_name,
     logger,
     readiness_checks: databaseAndRedisChecks(db, redis),
-    ...(options.registry === undefined ? {} : { registry: options.registry }),
+    registry: options.registry,
   });
   const closeRedis = () => redis.quit().then(
     () => undefined,

@@ -47,7 +47,7 @@ export function createAdvanceBatcher(options: AdvanceBatcherOptions): AdvanceBat
     on_split: (ids, error) =>
       logger.warn({ transfers: ids.length, error: describe(error) }, 'ledger batch failed; advancing its transfers one by one'),
     on_key_failed: (id, error) => logger.error({ transfer_id: id, error: describe(error) }, 'ledger advance failed'),
-    ...(options.metrics === undefined ? {} : { on_batch: options.metrics }),
+    on_batch: options.metrics,
   });
 }
 
