@@ -40,9 +40,10 @@ export function createHoldExpirySweeper(options: HoldExpirySweeperOptions): Hold
   const logger = options.logger.child({ component: 'hold-expiry-sweeper' });
 
   async function sweepOnce(): Promise<number> {
+    // `phase = 'pending'` (the phase of that one status) is the predicate of the partial index of open holds.
     const expired = await options.db.$queryRaw<Array<{ id: string; request_id: string | null }>>`
       SELECT id::text, request_id FROM transfers
-      WHERE status = 'pending' AND hold_expires_at <= now()
+      WHERE phase = 'pending' AND status = 'pending' AND hold_expires_at <= now()
       ORDER BY hold_expires_at, id
       LIMIT ${options.batch_size_max}`;
     const request_ids = new Map(expired.map((row) => [row.id, row.request_id ?? 'unknown']));

@@ -47,16 +47,20 @@ interface StuckRow {
 
 /**
  * The sweep's one statement: up to `batch_size_max` transfers of each waiting status last changed before
- * `cutoff`. One branch per status, so each reads its own range of the `(status, id)` index, and a status
- * with many stuck transfers (screening while the compliance worker is down) cannot starve the others.
+ * `cutoff`. One branch per status, each reading the range of its phase in the `(phase, id)` index (status
+ * itself is never indexed, so that screening's status changes stay HOT updates; received, screening and
+ * approved share the phase `in_flight` and are told apart on the row), so a status with many stuck
+ * transfers (screening while the compliance worker is down) cannot starve the others of their LIMIT.
  * Each status is written into the statement, not bound: the worker's client runs generic plans, and only
- * a literal lets the planner match the pending branch to its partial index. Exported for its plan test.
+ * a literal (folded through the immutable `transfer_phase`) lets the planner match the pending branch to
+ * its partial index. Exported for its plan test.
  */
 export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): Prisma.Sql {
   const before = cutoff.toISOString();
   const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
     (SELECT id, status, hold_action, request_id, batch_id FROM transfers
-     WHERE status = ${Prisma.raw(`'${status}'`)}::transfer_status ${also}
+     WHERE phase = transfer_phase(${Prisma.raw(`'${status}'`)}::transfer_status)
+       AND status = ${Prisma.raw(`'${status}'`)}::transfer_status ${also}
        AND id < uuidv7_lower_bound(${before}::timestamptz) AND updated_at < ${before}::timestamptz
      ORDER BY id
      LIMIT ${batch_size_max})`;
@@ -91,7 +95,7 @@ export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): P
  *   neither is swept.
  *
  * The engine's advance is a state machine under row locks, so a repeated advance posts nothing twice.
- * The query reads one range of the `(status, id)` index per status, cut off at the ids minted before the
+ * The query reads one range of the `(phase, id)` index per status, cut off at the ids minted before the
  * threshold (UUIDv7, so id order is creation order, and a row is never updated before it was created):
  * a healthy system, whose transfers waiting for screening or the ledger are all younger, reads no rows
  * there and sends nothing to Redis. The pending branch reads the partial index of holds with a

@@ -18,7 +18,7 @@ interface StatusRow {
 
 /**
  * What waits in the database, for the ops API's metrics: two statements, each on an index (the
- * `(status, id)` range of every waiting status; the outbox's partial index of unpublished rows). In a
+ * `(phase, id)` range of every waiting status's phase; the outbox's partial index of unpublished rows). In a
  * healthy platform both read a handful of rows: transfers pass through screening and the ledger within a
  * second and the relay publishes within its poll. Open holds (`pending`) are the exception: they can be
  * many and old by design, and are counted all the same.
@@ -29,7 +29,8 @@ export async function readPipelineBacklog(db: Database): Promise<PipelineBacklog
       SELECT status::text AS status, count(*)::int AS count,
              EXTRACT(EPOCH FROM clock_timestamp() - min(updated_at))::float8 AS oldest_unchanged_seconds
       FROM transfers
-      WHERE status = ANY(${[...WAITING_STATUSES]}::transfer_status[])
+      WHERE phase = ANY(ARRAY(SELECT DISTINCT transfer_phase(s) FROM unnest(${[...WAITING_STATUSES]}::transfer_status[]) AS s))
+        AND status = ANY(${[...WAITING_STATUSES]}::transfer_status[])
       GROUP BY status`,
     db.$queryRaw<Array<{ due: number; oldest_due_seconds: number | null }>>`
       SELECT count(*)::int AS due,

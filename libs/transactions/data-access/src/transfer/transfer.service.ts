@@ -632,9 +632,10 @@ export function createTransferService(options: TransferServiceOptions): Transfer
             ),
           };
         }
-        // A rejected reversal moved nothing back: it does not stand in the way of another.
+        // A rejected reversal moved nothing back: it does not stand in the way of another. (`phase`, not
+        // `status`: the phase is what the partial unique index of reversals names.)
         const [existing] = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id::text AS id FROM transfers WHERE reverses_transfer_id = ${row.id}::uuid AND status <> 'rejected'`;
+          SELECT id::text AS id FROM transfers WHERE reverses_transfer_id = ${row.id}::uuid AND phase <> 'rejected'`;
         if (existing !== undefined) {
           return {
             ok: false,
@@ -688,8 +689,12 @@ export function createTransferService(options: TransferServiceOptions): Transfer
           ? { ok: true, value: { data: [], next_cursor: null } }
           : refuse('not_found', `Account ${account_id} not found.`);
       }
+      // The phase condition is what reaches the (phase, id) index (status itself is never indexed, see
+      // the migration `hot_status_changes`); within a phase, the status is checked on the row.
       const status =
-        query.status === undefined ? Prisma.empty : Prisma.sql`AND status = ${query.status}::transfer_status`;
+        query.status === undefined
+          ? Prisma.empty
+          : Prisma.sql`AND phase = transfer_phase(${query.status}::transfer_status) AND status = ${query.status}::transfer_status`;
       const fetch = limit + 1;
       // Keyset pagination, newest first. Each branch walks an (account, id) or primary-key index from the
       // cursor downwards and stops after `limit + 1` rows, so every page costs the same however deep.
