@@ -57,13 +57,15 @@ interface StuckRow {
  */
 export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): Prisma.Sql {
   const before = cutoff.toISOString();
-  const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
+  const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => {
+    const literal = Prisma.raw(`'${status}'::transfer_status`);
+    return Prisma.sql`
     (SELECT id, status, hold_action, request_id, batch_id FROM transfers
-     WHERE phase = transfer_phase(${Prisma.raw(`'${status}'`)}::transfer_status)
-       AND status = ${Prisma.raw(`'${status}'`)}::transfer_status ${also}
+     WHERE phase = transfer_phase(${literal}) AND status = ${literal} ${also}
        AND id < uuidv7_lower_bound(${before}::timestamptz) AND updated_at < ${before}::timestamptz
      ORDER BY id
      LIMIT ${batch_size_max})`;
+  };
   return Prisma.sql`
     SELECT t.id::text AS id, t.status::text AS status, t.hold_action::text AS hold_action, t.request_id,
            CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id
