@@ -24,6 +24,21 @@ describe('micro batcher', () => {
     await batcher.close();
   });
 
+  it('with linger_ms 0, batches what was submitted in one turn of the event loop, without waiting for a timer', async () => {
+    // Timers never fire here unless advanced: a batcher that waited for one would never answer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { run, calls } = recordingRun();
+      const batcher = createMicroBatcher({ run, batch_size_max: 10, linger_ms: 0 });
+      expect(await Promise.all([batcher.submit('a'), batcher.submit('b')])).toEqual(['A', 'B']);
+      expect(await batcher.submit('c')).toBe('C');
+      expect(calls).toEqual([['a', 'b'], ['c']]);
+      await batcher.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('flushes as soon as batch_size_max keys wait', async () => {
     const { run, calls } = recordingRun();
     const batcher = createMicroBatcher({ run, batch_size_max: 2, linger_ms: 60_000 });

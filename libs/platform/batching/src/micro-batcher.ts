@@ -5,7 +5,11 @@ export interface MicroBatcherOptions<R> {
   run(keys: string[]): Promise<R[]>;
   /** Flush as soon as this many distinct keys wait. */
   batch_size_max: number;
-  /** Flush this long after the first key of a batch arrived, however few wait. */
+  /**
+   * Flush this long after the first key of a batch arrived, however few wait. 0 flushes once the
+   * current turn of the event loop is over (`setImmediate`): the keys of every request read in the same
+   * turn share a batch, and none waits for a cancelScheduledFlush (Node's shortest is 1 ms).
+   */
   linger_ms: number;
   /**
    * Batches run at once (default 2). While that many are in flight, new keys gather into the next
@@ -63,7 +67,18 @@ export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBat
   let waiting = new Map<string, Array<Waiter<R>>>();
   /** Full batches waiting for a free slot, oldest first. */
   const full: Array<Map<string, Array<Waiter<R>>>> = [];
-  let timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending flush; null when none is pending. */
+  let cancelScheduledFlush: (() => void) | null = null;
+  const schedule =
+    options.linger_ms === 0
+      ? (): (() => void) => {
+          const immediate = setImmediate(flush);
+          return () => clearImmediate(immediate);
+        }
+      : (): (() => void) => {
+          const timeout = setTimeout(flush, options.linger_ms);
+          return () => clearTimeout(timeout);
+        };
   let closed = false;
   const inFlight = new Set<Promise<void>>();
 
@@ -80,10 +95,8 @@ export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBat
 
   /** Starts the waiting batch now if a slot is free; a full one that cannot start yet is set aside. */
   function flush(): void {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
+    cancelScheduledFlush?.();
+    cancelScheduledFlush = null;
     if (waiting.size === 0) return;
     if (inFlight.size >= batches_in_flight_max) {
       if (waiting.size >= options.batch_size_max) {
@@ -137,14 +150,14 @@ export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBat
         if (waiters === undefined) waiting.set(key, [{ resolve, reject }]);
         else waiters.push({ resolve, reject });
         if (waiting.size >= options.batch_size_max) flush();
-        else timer ??= setTimeout(flush, options.linger_ms);
+        else cancelScheduledFlush ??= schedule();
       });
     },
 
     async close() {
       closed = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      cancelScheduledFlush?.();
+      cancelScheduledFlush = null;
       // Everything still waiting runs now, slots or not: close() must not leave a submit unanswered.
       for (const batch of [...full.splice(0), waiting]) if (batch.size > 0) start(batch);
       waiting = new Map();

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessScopeFor, ALL_ACCESS } from '../access/access-scope';
 import { createAccountService, type Account, type AccountService } from './account.service';
 
@@ -210,6 +210,40 @@ describe('balance', () => {
     });
     expect(balance?.as_of).toBeInstanceOf(Date);
     expect(await accounts.balance(account.id, { kind: 'none' })).toBeNull();
+  });
+
+  it('answers concurrent reads of many accounts, each its own, with one statement between them', async () => {
+    const customerId = await insertCustomer();
+    const owned = await Promise.all([open(customerId), open(customerId, { currency: 'JPY' })]);
+    const foreign = await open(await insertCustomer());
+    await setBalances(owned[0]!.id, { posted_credits: '10.25' });
+    await setBalances(owned[1]!.id, { posted_credits: '700' });
+    await setBalances(foreign.id, { posted_credits: '3' });
+    const customer = accessScopeFor({ role: 'customer', customer_id: customerId });
+    const statements = vi.spyOn(database.db, '$queryRaw');
+    try {
+      const reads = await Promise.all([
+        accounts.balance(owned[0]!.id, customer),
+        accounts.balance(owned[1]!.id.toUpperCase(), customer),
+        accounts.balance(foreign.id, customer), // another customer's: not found in this scope
+        accounts.balance(foreign.id, ALL_ACCESS), // the same row, read for a caller who may see it
+        accounts.balance(uuidv7(), ALL_ACCESS), // no such account
+        accounts.balance(owned[0]!.id, customer),
+      ]);
+      expect(reads.map((read) => read?.posted ?? null)).toEqual(['10.25', '700', null, '3.00', null, '10.25']);
+      expect(statements).toHaveBeenCalledTimes(1);
+    } finally {
+      statements.mockRestore();
+    }
+  });
+
+  it('sees a change committed before the read was asked for', async () => {
+    const account = await open(await insertCustomer());
+    for (const credits of ['1', '2', '3']) {
+      await setBalances(account.id, { posted_credits: credits });
+      const [first, second] = await Promise.all([accounts.balance(account.id, ALL_ACCESS), accounts.balance(account.id, ALL_ACCESS)]);
+      expect([first?.posted, second?.posted]).toEqual([`${credits}.00`, `${credits}.00`]);
+    }
   });
 });
 

@@ -90,6 +90,11 @@ describe('posting engine statements', () => {
         transferIds.map(() => new Date().toISOString()),
         nulls,
         transferIds.map(() => 'approved'),
+        zeros,
+        zeros,
+        zeros,
+        zeros,
+        zeros,
       ]),
     ).toEqual([]);
   });

@@ -176,8 +176,11 @@ export async function insertEntries(tx: Tx, entries: readonly JournalEntryDraft[
 //
 // Accounts and transfers are written by one statement: the transaction's round trips are what a small
 // batch (the pipeline's usual one) pays for, each a wake-up of this process and of a Postgres backend.
-// Neither update changes a foreign key, so no constraint check runs between them. The outer select
-// always returns one row, with the count of transfers moved, also when no account changed.
+// Neither update changes a foreign key, so no constraint check runs between them.
+//
+// The stored totals are compared with the domain's in Postgres (`agrees`, on the updated row) and only
+// the counts come back: one row, however many accounts moved, instead of every updated account's five
+// totals as text for the engine to parse into Decimals and compare.
 export const UPDATE_ACCOUNTS_AND_TRANSFERS_SQL = `
   WITH moved_accounts AS (
     UPDATE accounts AS a
@@ -188,12 +191,16 @@ export const UPDATE_ACCOUNTS_AND_TRANSFERS_SQL = `
            last_entry_sequence = a.last_entry_sequence + d.entries,
            version = a.version + 1,
            updated_at = $8::timestamptz
-      FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[], $7::bigint[])
-           AS d(id, posted_debits, posted_credits, pending_debits, pending_credits, entries, version)
+      FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[], $7::bigint[],
+                  $15::numeric[], $16::numeric[], $17::numeric[], $18::numeric[], $19::bigint[])
+           AS d(id, posted_debits, posted_credits, pending_debits, pending_credits, entries, version,
+                posted_debits_after, posted_credits_after, pending_debits_after, pending_credits_after,
+                last_entry_sequence_after)
      WHERE a.id = ANY($1::uuid[]) AND a.id = d.id AND a.version = d.version
-    RETURNING a.id::text AS id, a.posted_debits::text AS posted_debits, a.posted_credits::text AS posted_credits,
-              a.pending_debits::text AS pending_debits, a.pending_credits::text AS pending_credits,
-              a.last_entry_sequence::text AS last_entry_sequence),
+    RETURNING a.id,
+              a.posted_debits = d.posted_debits_after AND a.posted_credits = d.posted_credits_after
+                AND a.pending_debits = d.pending_debits_after AND a.pending_credits = d.pending_credits_after
+                AND a.last_entry_sequence = d.last_entry_sequence_after AS agrees),
   moved_transfers AS (
     UPDATE transfers AS t
        SET status = u.status,
@@ -205,35 +212,27 @@ export const UPDATE_ACCOUNTS_AND_TRANSFERS_SQL = `
            AS u(id, status, status_reason, posted_at, captured_amount, from_status)
      WHERE t.id = ANY($9::uuid[]) AND t.id = u.id AND t.status = u.from_status
     RETURNING t.id)
-  SELECT (SELECT count(*) FROM moved_transfers)::text AS transfers_moved, m.*
-    FROM (SELECT 1) AS one
-    LEFT JOIN moved_accounts AS m ON true`;
+  SELECT (SELECT count(*) FROM moved_transfers)::integer AS transfers_moved,
+         (SELECT count(*) FROM moved_accounts)::integer AS accounts_moved,
+         (SELECT string_agg(id::text, ', ' ORDER BY id) FROM moved_accounts WHERE NOT agrees) AS accounts_disagreeing`;
 
-interface AccountTotalsRow {
-  id: string;
-  posted_debits: string;
-  posted_credits: string;
-  pending_debits: string;
-  pending_credits: string;
-  last_entry_sequence: string;
-}
-
-/** A row of the write statement: one per changed account, or a single one of nulls when none changed. */
-type WrittenRow = { transfers_moved: string } & { [K in keyof AccountTotalsRow]: AccountTotalsRow[K] | null };
-
-function isAccountRow(row: WrittenRow): row is WrittenRow & AccountTotalsRow {
-  return row.id !== null;
+/** The write statement's one row: what it changed, and the accounts whose stored totals are not the domain's. */
+interface WrittenCounts {
+  transfers_moved: number;
+  accounts_moved: number;
+  /** Ids, comma-separated; null when every account agrees. */
+  accounts_disagreeing: string | null;
 }
 
 /**
  * Writes the advance's outcome in one statement:
  * - each changed account once. The row gets the *differences* the domain computed, applied by Postgres
- *   to the locked row, and the resulting totals come back; the caller asserts they equal the domain's
- *   totals, so a disagreement between the in-memory model and the stored row aborts the transaction.
+ *   to the locked row, and Postgres compares the resulting totals with the domain's; any disagreement
+ *   between the in-memory model and the stored row throws here, which rolls the transaction back.
  *   `version` must still be the one read under the lock.
  * - each changed transfer's new status. The `status = from_status` guard makes the update conditional,
- *   as every status change in Ledgerline is; under our row lock it always matches, and the caller
- *   asserts that it did (`transfers_moved`).
+ *   as every status change in Ledgerline is; under our row lock it always matches.
+ * Both counts are asserted: a row that did not match its guard aborts the transaction too.
  */
 export async function updateAccountsAndTransfers(
   tx: Tx,
@@ -241,14 +240,13 @@ export async function updateAccountsAndTransfers(
   after: readonly AccountState[],
   transfers: readonly TransferUpdate[],
   now: Date,
-): Promise<{ accounts: AccountTotalsRow[]; transfers_moved: number }> {
-  if (after.length === 0 && transfers.length === 0) return { accounts: [], transfers_moved: 0 };
+): Promise<void> {
+  if (after.length === 0 && transfers.length === 0) return;
   const previous = new Map(before.map((account) => [account.id, account]));
   const deltas = after.map((account) => {
     const old = previous.get(account.id);
     assert.ok(old !== undefined);
     return {
-      id: account.id,
       posted_debits: account.posted_debits.minus(old.posted_debits).toFixed(),
       posted_credits: account.posted_credits.minus(old.posted_credits).toFixed(),
       pending_debits: account.pending_debits.minus(old.pending_debits).toFixed(),
@@ -257,9 +255,9 @@ export async function updateAccountsAndTransfers(
       version: old.version.toString(),
     };
   });
-  const rows = await tx.$queryRawUnsafe<WrittenRow[]>(
+  const [written] = await tx.$queryRawUnsafe<WrittenCounts[]>(
     UPDATE_ACCOUNTS_AND_TRANSFERS_SQL,
-    sqlArray(deltas.map((delta) => delta.id)),
+    sqlArray(after.map((account) => account.id)),
     sqlArray(deltas.map((delta) => delta.posted_debits)),
     sqlArray(deltas.map((delta) => delta.posted_credits)),
     sqlArray(deltas.map((delta) => delta.pending_debits)),
@@ -273,13 +271,18 @@ export async function updateAccountsAndTransfers(
     sqlArray(transfers.map((update) => update.posted_at?.toISOString() ?? null)),
     sqlArray(transfers.map((update) => update.captured_amount?.toFixed() ?? null)),
     sqlArray(transfers.map((update) => update.from_status)),
+    sqlArray(after.map((account) => account.posted_debits.toFixed())),
+    sqlArray(after.map((account) => account.posted_credits.toFixed())),
+    sqlArray(after.map((account) => account.pending_debits.toFixed())),
+    sqlArray(after.map((account) => account.pending_credits.toFixed())),
+    sqlArray(after.map((account) => account.last_entry_sequence.toString())),
   );
-  const [first] = rows;
-  assert.ok(first !== undefined, 'the write statement returns at least one row');
-  return {
-    accounts: rows.filter(isAccountRow),
-    transfers_moved: Number(first.transfers_moved),
-  };
+  assert.ok(written !== undefined, 'the write statement returns one row');
+  if (written.accounts_disagreeing !== null) {
+    assert.fail(`stored totals disagree with the posting computation: accounts ${written.accounts_disagreeing}`);
+  }
+  assert.equal(written.accounts_moved, after.length, 'an account changed under our lock');
+  assert.equal(written.transfers_moved, transfers.length, 'a transfer changed status under our lock');
 }
 
 function toTransferState(row: TransferRow): LockedTransfer {

@@ -455,6 +455,34 @@ describe('posting engine: exactly once', () => {
     ).rejects.toMatchObject({ code: '23505', constraint: 'journal_entries_transfer_id_direction_key' });
   });
 
+  it('posts nothing when the stored totals would not come out as the computation says', async () => {
+    const source = await fixtures.fundedAccount('100.00');
+    const destination = await fixtures.account();
+    const transfer = await fixtures.transfer({ source_account_id: source, destination_account_id: destination, amount: '10.00' });
+    const before = await fixtures.readAccount(destination);
+    // A writer the engine does not know about skims a cent off every change to the destination's row.
+    await database.pool.query(`
+      CREATE FUNCTION test_skim() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.id = '${destination}'::uuid THEN NEW.posted_credits := NEW.posted_credits - 0.01; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_skim BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION test_skim();`);
+    try {
+      await expect(engine.advance([transfer])).rejects.toThrow(`stored totals disagree with the posting computation: accounts ${destination}`);
+    } finally {
+      await database.pool.query('DROP TRIGGER test_skim ON accounts; DROP FUNCTION test_skim();');
+    }
+    expect(await fixtures.readTransfer(transfer)).toMatchObject({ status: 'approved' });
+    expect(await fixtures.readAccount(destination)).toEqual(before);
+    expect(await fixtures.entriesOf({ transfer_id: transfer })).toEqual([]);
+    // With the skimming gone, the same transfer posts exactly once.
+    expect(await engine.advance([transfer])).toEqual([
+      { transfer_id: transfer, status: 'posted', status_reason: null, changed: true },
+    ]);
+    expect(await fixtures.readAccount(destination)).toMatchObject({ posted: '10.0000' });
+  });
+
   it('runs a constant number of statements per batch, whatever its size', async () => {
     const counted = countingDatabase(database);
     const countingEngine = createPostingEngine({ db: counted.db, batch_size_max: 200 });
