@@ -1,5 +1,6 @@
 import { createAccountService, createCustomerService } from '@ledgerline/accounts';
 import { authRoutes, createApiClientService } from '@ledgerline/auth';
+import { createBatchMetrics } from '@ledgerline/batching';
 import type { EnvelopeCipher } from '@ledgerline/crypto';
 import type { ServiceApp } from '@ledgerline/http';
 import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
@@ -34,6 +35,7 @@ export async function buildAccountsApp(options: AccountsAppOptions): Promise<Ser
     login_throttle: options.login_throttle,
   });
   await app.register(customerRoutes, { customers: createCustomerService({ db, cipher: options.cipher }) });
-  await app.register(accountRoutes, { accounts: createAccountService({ db }) });
+  const balance_batch_metrics = createBatchMetrics(app.metrics.registry)('balance');
+  await app.register(accountRoutes, { accounts: createAccountService({ db, balance_batch_metrics }) });
   return app;
 }

@@ -298,6 +298,27 @@ describe('GET /v1/accounts/:id/balance', () => {
     expect(fetched.json().balance).toEqual({ posted: '200.50', pending_debits: '20.00', pending_credits: '5.00', available: '280.50' });
   });
 
+  it('reports its shared lookups on /metrics, one key per account in each', async () => {
+    const account = await openAccount(await createCustomer());
+    const lookups = async () => {
+      const text = (await t.app.inject({ url: '/metrics' })).body;
+      const count = /^ledgerline_batch_keys_count\{[^}]*batcher="balance"[^}]*\} (\d+)$/m.exec(text);
+      const keys = /^ledgerline_batch_keys_sum\{[^}]*batcher="balance"[^}]*\} (\d+)$/m.exec(text);
+      return { lookups: Number(count?.[1] ?? 0), keys: Number(keys?.[1] ?? 0) };
+    };
+    const before = await lookups();
+    const reads = await Promise.all(
+      Array.from({ length: 5 }, () => t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('service') })),
+    );
+    expect(reads.map((read) => read.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    const after = await lookups();
+    // Five reads of one account: however they fell into lookups, no lookup asked for the account twice.
+    const made = after.lookups - before.lookups;
+    expect(made).toBeGreaterThanOrEqual(1);
+    expect(made).toBeLessThanOrEqual(5);
+    expect(after.keys - before.keys).toBe(made);
+  });
+
   it('is not found for another customer and rejects a malformed as_of', async () => {
     const account = await openAccount(await createCustomer());
     const stranger = await t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('customer', await createCustomer()) });

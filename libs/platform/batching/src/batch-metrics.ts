@@ -10,15 +10,15 @@ const DURATION_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 /**
  * The batches of a process's micro-batchers, on `registry`, labelled with `batcher` (`ledger`,
- * `screening`): `ledgerline_batch_keys{batcher}` (how many jobs' transfers one batch carried: how well
+ * `screening`, `balance`): `ledgerline_batch_keys{batcher}` (how many keys one batch carried: how well
  * the linger and the batches in flight gather under the load) and
- * `ledgerline_batch_duration_seconds{batcher,outcome}` (one engine or screening call, its splits
+ * `ledgerline_batch_duration_seconds{batcher,outcome}` (one engine, screening or lookup call, its splits
  * included). Returns one reporter per batcher name; call once per registry.
  */
 export function createBatchMetrics(registry: Registry): (batcher: string) => BatchMetrics {
   const size = new Histogram({
     name: 'ledgerline_batch_keys',
-    help: 'Keys (transfers) in one micro-batch.',
+    help: 'Keys (transfers; accounts for balance lookups) in one micro-batch.',
     labelNames: ['batcher'] as const,
     buckets: SIZE_BUCKETS,
     registers: [registry],

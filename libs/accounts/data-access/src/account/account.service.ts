@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { BatchMetrics } from '@ledgerline/batching';
 import { newRowId, Prisma, type Database } from '@ledgerline/db';
 import { formatAmount, isCurrency, parseNonNegativeAmount, type CurrencyCode } from '@ledgerline/money';
 import { validate as isUuid } from 'uuid';
@@ -108,12 +109,14 @@ export interface AccountService {
 
 export interface AccountServiceDependencies {
   db: Database;
+  /** Where the shared balance lookups are reported (`createBatchMetrics`, batcher `balance`); none when absent. */
+  balance_batch_metrics?: BatchMetrics | undefined;
 }
 
 type AccountRow = Prisma.AccountModel;
 
 
-export function createAccountService({ db }: AccountServiceDependencies): AccountService {
+export function createAccountService({ db, balance_batch_metrics }: AccountServiceDependencies): AccountService {
   async function findVisible(id: string, scope: AccessScope): Promise<AccountRow | null> {
     if (!isUuid(id) || scope.kind === 'none') return null;
     return db.account.findFirst({
@@ -121,7 +124,7 @@ export function createAccountService({ db }: AccountServiceDependencies): Accoun
     });
   }
 
-  const balanceRows = createBalanceRowReader(db);
+  const balanceRows = createBalanceRowReader(db, balance_batch_metrics);
 
   /** The balance columns of an account visible in `scope` (the hot read path: every balance read and statement page). */
   async function findVisibleBalance(id: string, scope: AccessScope): Promise<BalanceRow | null> {

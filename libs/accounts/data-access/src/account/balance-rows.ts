@@ -1,5 +1,5 @@
 import { sqlArray, type Database } from '@ledgerline/db';
-import { createMicroBatcher, type MicroBatcher } from '@ledgerline/batching';
+import { createMicroBatcher, type BatchMetrics, type MicroBatcher } from '@ledgerline/batching';
 import type { BalanceColumns } from './balance';
 
 /** What the read paths (balance, statement) need of an account: NUMERIC columns as exact text. */
@@ -22,9 +22,11 @@ const ACCOUNTS_PER_READ_MAX = 256;
  * read's snapshot is taken after it starts, so it sees every change committed before the request
  * arrived (a client that saw its transfer posted then sees it in the balance). `linger_ms: 0` waits for
  * nothing but the end of the event loop's current turn. Ids must be lower-case UUIDs (checked by the caller).
+ * `batch_metrics` is told each statement's size and duration (accounts-api's `/metrics`).
  */
-export function createBalanceRowReader(db: Database): MicroBatcher<BalanceRow | null> {
+export function createBalanceRowReader(db: Database, batch_metrics?: BatchMetrics): MicroBatcher<BalanceRow | null> {
   return createMicroBatcher<BalanceRow | null>({
+    on_batch: batch_metrics,
     batch_size_max: ACCOUNTS_PER_READ_MAX,
     linger_ms: 0,
     // A failed read is about the moment (the database unreachable), not about one id: all its lookups fail.
