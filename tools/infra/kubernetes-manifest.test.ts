@@ -41,7 +41,9 @@ interface NetworkPolicy {
 }
 
 const MANIFEST = path.join(import.meta.dirname, '../../infra/k8s/ledgerline.yaml');
-const documents = parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((document) => document.toJS() as { kind: string });
+const documents = parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map(
+  (document) => document.toJS() as { kind: string },
+);
 const deployments = documents.filter((document): document is Deployment => document.kind === 'Deployment');
 const policies = documents.filter((document): document is NetworkPolicy => document.kind === 'NetworkPolicy');
 /** The gateway serves no /metrics of its own (it answers the path with a 404 problem). */
@@ -57,7 +59,10 @@ function selects(policy: NetworkPolicy, labels: Record<string, string>): boolean
   const { matchLabels = {}, matchExpressions = [] } = policy.spec.podSelector;
   return (
     Object.entries(matchLabels).every(([key, value]) => labels[key] === value) &&
-    matchExpressions.every((expression) => expression.operator === 'In' && expression.values.includes(labels[expression.key] ?? ''))
+    matchExpressions.every(
+      (expression) =>
+        expression.operator === 'In' && expression.values.includes(labels[expression.key] ?? ''),
+    )
   );
 }
 
@@ -71,16 +76,23 @@ function monitoringMayReach(deployment: Deployment, port: ContainerPort): boolea
           (rule.from ?? []).some(
             (peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring',
           ) &&
-          (rule.ports === undefined || rule.ports.some((allowed) => allowed.port === port.containerPort || allowed.port === port.name)),
+          (rule.ports === undefined ||
+            rule.ports.some((allowed) => allowed.port === port.containerPort || allowed.port === port.name)),
       ),
     );
 }
 
 describe('the Kubernetes manifest, for Prometheus', () => {
   it('has the seven processes that serve /metrics', () => {
-    expect(scraped.map((deployment) => deployment.metadata.name).sort()).toEqual(
-      ['accounts-api', 'compliance-api', 'compliance-worker', 'ledger-worker', 'ops-api', 'outbox-relay', 'transactions-api'],
-    );
+    expect(scraped.map((deployment) => deployment.metadata.name).sort()).toEqual([
+      'accounts-api',
+      'compliance-api',
+      'compliance-worker',
+      'ledger-worker',
+      'ops-api',
+      'outbox-relay',
+      'transactions-api',
+    ]);
   });
 
   it.each(scraped.map((deployment) => [deployment.metadata.name, deployment] as const))(
@@ -91,7 +103,9 @@ describe('the Kubernetes manifest, for Prometheus', () => {
       expect(container).toBeDefined();
       expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' });
       expect(annotations['prometheus.io/port']).toBe(metricsPortOf(container!));
-      const port = (container!.ports ?? []).find((declared) => String(declared.containerPort) === annotations['prometheus.io/port']);
+      const port = (container!.ports ?? []).find(
+        (declared) => String(declared.containerPort) === annotations['prometheus.io/port'],
+      );
       expect(port, 'the annotated port is a declared container port').toBeDefined();
       expect(monitoringMayReach(deployment, port!)).toBe(true);
     },

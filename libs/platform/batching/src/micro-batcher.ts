@@ -8,7 +8,7 @@ export interface MicroBatcherOptions<R> {
   /**
    * Flush this long after the first key of a batch arrived, however few wait. 0 flushes once the
    * current turn of the event loop is over (`setImmediate`): the keys of every request read in the same
-   * turn share a batch, and none waits for a cancelScheduledFlush (Node's shortest is 1 ms).
+   * turn share a batch, and none waits for a timer (Node's shortest is 1 ms).
    */
   linger_ms: number;
   /**

@@ -115,7 +115,6 @@ export interface AccountServiceDependencies {
 
 type AccountRow = Prisma.AccountModel;
 
-
 export function createAccountService({ db, balance_batch_metrics }: AccountServiceDependencies): AccountService {
   async function findVisible(id: string, scope: AccessScope): Promise<AccountRow | null> {
     if (!isUuid(id) || scope.kind === 'none') return null;

@@ -24,7 +24,10 @@ const ACCOUNTS_PER_READ_MAX = 256;
  * nothing but the end of the event loop's current turn. Ids must be lower-case UUIDs (checked by the caller).
  * `batch_metrics` is told each statement's size and duration (accounts-api's `/metrics`).
  */
-export function createBalanceRowReader(db: Database, batch_metrics?: BatchMetrics): MicroBatcher<BalanceRow | null> {
+export function createBalanceRowReader(
+  db: Database,
+  batch_metrics?: BatchMetrics,
+): MicroBatcher<BalanceRow | null> {
   return createMicroBatcher<BalanceRow | null>({
     on_batch: batch_metrics,
     batch_size_max: ACCOUNTS_PER_READ_MAX,

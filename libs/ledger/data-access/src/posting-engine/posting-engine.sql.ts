@@ -279,7 +279,9 @@ export async function updateAccountsAndTransfers(
   );
   assert.ok(written !== undefined, 'the write statement returns one row');
   if (written.accounts_disagreeing !== null) {
-    assert.fail(`stored totals disagree with the posting computation: accounts ${written.accounts_disagreeing}`);
+    assert.fail(
+      `stored totals disagree with the posting computation: accounts ${written.accounts_disagreeing}`,
+    );
   }
   assert.equal(written.accounts_moved, after.length, 'an account changed under our lock');
   assert.equal(written.transfers_moved, transfers.length, 'a transfer changed status under our lock');
