@@ -1,5 +1,5 @@
 import type { JobState, Queue } from 'bullmq';
-import { Prisma, type Database } from '@ledgerline/db';
+import { Prisma, transferStatusIs, type Database } from '@ledgerline/db';
 import { jobs, type HoldActionName, type JobProducer, type JobSpec, type RawJob } from '@ledgerline/queue';
 import type { Logger } from 'pino';
 import { createSweepLoop, type SweepLoop } from './sweep-loop';
@@ -57,15 +57,12 @@ interface StuckRow {
  */
 export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): Prisma.Sql {
   const before = cutoff.toISOString();
-  const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => {
-    const literal = Prisma.raw(`'${status}'::transfer_status`);
-    return Prisma.sql`
+  const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
     (SELECT id, status, hold_action, request_id, batch_id FROM transfers
-     WHERE phase = transfer_phase(${literal}) AND status = ${literal} ${also}
+     WHERE ${transferStatusIs(Prisma.raw(`'${status}'::transfer_status`))} ${also}
        AND id < uuidv7_lower_bound(${before}::timestamptz) AND updated_at < ${before}::timestamptz
      ORDER BY id
      LIMIT ${batch_size_max})`;
-  };
   return Prisma.sql`
     SELECT t.id::text AS id, t.status::text AS status, t.hold_action::text AS hold_action, t.request_id,
            CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id

@@ -1,4 +1,4 @@
-import type { Database } from '@ledgerline/db';
+import { Prisma, transferStatusIn, type Database } from '@ledgerline/db';
 
 /** The statuses in which a transfer waits for something: a job, an officer, or its client (a hold). */
 export const WAITING_STATUSES = ['received', 'screening', 'held', 'approved', 'pending'] as const;
@@ -24,14 +24,12 @@ interface StatusRow {
  * many and old by design, and are counted all the same.
  */
 export async function readPipelineBacklog(db: Database): Promise<PipelineBacklog> {
-  const waiting = [...WAITING_STATUSES];
   const [rows, outbox] = await Promise.all([
     db.$queryRaw<StatusRow[]>`
       SELECT status::text AS status, count(*)::int AS count,
              EXTRACT(EPOCH FROM clock_timestamp() - min(updated_at))::float8 AS oldest_unchanged_seconds
       FROM transfers
-      WHERE phase = ANY(ARRAY(SELECT transfer_phase(s) FROM unnest(${waiting}::transfer_status[]) AS s))
-        AND status = ANY(${waiting}::transfer_status[])
+      WHERE ${transferStatusIn(Prisma.sql`${[...WAITING_STATUSES]}::transfer_status[]`)}
       GROUP BY status`,
     db.$queryRaw<Array<{ due: number; oldest_due_seconds: number | null }>>`
       SELECT count(*)::int AS due,

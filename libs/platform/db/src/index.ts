@@ -14,4 +14,5 @@ export {
 } from './transaction-retry';
 export { newRowId } from './row-ids';
 export { sqlArray } from './sql-array/sql-array';
+export { transferStatusIn, transferStatusIs } from './transfer-status';
 export * from './generated/client';

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newRowId, Prisma, sqlArray, sqlStateOf, withTransactionRetry, type Database } from '@ledgerline/db';
+import {
+  newRowId,
+  Prisma,
+  sqlArray,
+  sqlStateOf,
+  transferStatusIs,
+  withTransactionRetry,
+  type Database,
+} from '@ledgerline/db';
 import { Decimal, type CurrencyCode } from '@ledgerline/money';
 import { createAccountService, type AccountService } from '@ledgerline/accounts';
 import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, outboxInsert, type OutboxMessage } from '@ledgerline/queue';
@@ -689,12 +697,9 @@ export function createTransferService(options: TransferServiceOptions): Transfer
           ? { ok: true, value: { data: [], next_cursor: null } }
           : refuse('not_found', `Account ${account_id} not found.`);
       }
-      // The phase condition is what reaches the (phase, id) index (status itself is never indexed, see
-      // the migration `hot_status_changes`); within a phase, the status is checked on the row.
+      // Through the (phase, id) index: status itself is never indexed (see `transferStatusIs`).
       const status =
-        query.status === undefined
-          ? Prisma.empty
-          : Prisma.sql`AND phase = transfer_phase(${query.status}::transfer_status) AND status = ${query.status}::transfer_status`;
+        query.status === undefined ? Prisma.empty : Prisma.sql`AND ${transferStatusIs(Prisma.sql`${query.status}::transfer_status`)}`;
       const fetch = limit + 1;
       // Keyset pagination, newest first. Each branch walks an (account, id) or primary-key index from the
       // cursor downwards and stops after `limit + 1` rows, so every page costs the same however deep.
