@@ -185,6 +185,28 @@ describe('POST /v1/transfers', () => {
   });
 });
 
+describe('shared accept statements', () => {
+  it('writes concurrent accepts together and reports each statement on /metrics', async () => {
+    const statements = async () => {
+      const text = (await context.app.inject({ url: '/metrics' })).body;
+      const count = /^ledgerline_batch_keys_count\{[^}]*batcher="accept"[^}]*\} (\d+)$/m.exec(text);
+      const keys = /^ledgerline_batch_keys_sum\{[^}]*batcher="accept"[^}]*\} (\d+)$/m.exec(text);
+      return { statements: Number(count?.[1] ?? 0), accepts: Number(keys?.[1] ?? 0) };
+    };
+    expect((await post(context, '/v1/transfers', transferBody())).statusCode).toBe(202);
+    const before = await statements();
+    const rowsBefore = await writtenRows(context.database.pool);
+    const responses = await Promise.all(Array.from({ length: 10 }, () => post(context, '/v1/transfers', transferBody())));
+    expect(responses.map((response) => response.statusCode)).toEqual(Array.from({ length: 10 }, () => 202));
+    const after = await statements();
+    expect(after.accepts - before.accepts).toBe(10);
+    expect(after.statements - before.statements).toBeLessThan(10);
+    const rowsAfter = await writtenRows(context.database.pool);
+    expect(rowsAfter.transfers - rowsBefore.transfers).toBe(10);
+    expect(new Set(responses.map((response) => (response.json() as { id: string }).id)).size).toBe(10);
+  });
+});
+
 describe('authorization', () => {
   it('needs a valid bearer token', async () => {
     const anonymous = await context.app.inject({

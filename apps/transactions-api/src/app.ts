@@ -1,3 +1,4 @@
+import { createBatchMetrics } from '@ledgerline/batching';
 import type { Database } from '@ledgerline/db';
 import type { ServiceApp } from '@ledgerline/http';
 import { buildApiApp, type ApiAppOptions } from '@ledgerline/service';
@@ -50,6 +51,7 @@ export async function buildTransactionsApp(options: TransactionsAppOptions): Pro
     createTransferService({
       db: options.db,
       logger: { warn: (object, message) => app.log.warn(object, message) },
+      accept_batch_metrics: createBatchMetrics(app.metrics.registry)('accept'),
       ...options.transfer_options,
     });
 

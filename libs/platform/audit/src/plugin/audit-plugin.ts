@@ -38,7 +38,7 @@ export function auditEntryOf(request: FastifyRequest, status_code: number): Audi
 /**
  * The INSERT of one audit record, to embed in the transaction (or the statement) of the change it
  * describes. `when` is an SQL condition the record is written under (always, by default), e.g. "this
- * statement claimed the idempotency key" (see `runIdempotentStatement`).
+ * statement claimed the idempotency key" (see `runIdempotentStatements`).
  */
 export function auditInsert(entry: AuditEntry, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
   return Prisma.sql`

@@ -147,13 +147,24 @@ export interface RawQueryClient {
   $queryRaw: Prisma.TransactionClient['$queryRaw'];
 }
 
+/** One request for {@link runIdempotentStatements}: its key, its response, and the writes of its work. */
+export interface IdempotentStatement {
+  scope: Omit<IdempotencyScope, 'alongside'>;
+  /** Rendered before the work, from values the caller chose itself (it is stored as the key's response). */
+  response: StoredResponse;
+  /** Gets the guard condition ("this request claimed its key") and returns the work's statements. */
+  writes: (claimed: Prisma.Sql) => readonly Prisma.Sql[];
+}
+
 /**
- * Does a request's work in ONE statement, outside any interactive transaction, with the same exactly-once
- * promise as {@link runIdempotent}: the response is known before the work (the caller rendered it from
- * values it chose itself), so the statement claims the key by inserting the stored response, and every
- * write of the work is a data-modifying CTE guarded by "this statement claimed the key". One round trip,
- * one implicit transaction: either the key, the work and its response all commit, or nothing does.
+ * Does requests' work in ONE statement, outside any interactive transaction, with the same exactly-once
+ * promise as {@link runIdempotent}: each response is known before its work, so the statement claims each
+ * key by inserting its stored response, and every write of a request's work is a data-modifying CTE
+ * guarded by "this statement claimed that request's key". One round trip, one implicit transaction for
+ * all of them: either every claimed key, its work and its response commit, or nothing does (the caller
+ * may then run each request alone; a retry after a commit it did not see finds its key and replays).
  *
+ * Per request, as for one request alone:
  * - The same `pg_try_advisory_xact_lock` as {@link runIdempotent} is taken first (a MATERIALIZED CTE,
  *   evaluated once, before the insert that reads it), so a request with the same key running on either
  *   path makes this one answer `idempotency_request_in_progress` instead of racing it.
@@ -162,40 +173,69 @@ export interface RawQueryClient {
  * - An expired row is replaced in place (DO UPDATE ... WHERE expired), as the other path deletes it.
  * - A live row means the key was used: it is read in a second statement (a new snapshot that sees it)
  *   and replayed, or refused when the request differs.
+ * Two requests with the same (client, key) never share a statement (advisory locks are re-entrant within
+ * a transaction, so both would claim): the later one answers `idempotency_request_in_progress`, as it
+ * would if the earlier one held the lock in another statement.
  *
- * `writes` gets the guard condition and returns the work's statements (INSERT ... SELECT ... WHERE guard).
- * Returns `undefined` in the rare case that the live row vanished before it could be read (purged at
- * expiry); the caller simply runs the request again.
+ * Answers one outcome per request, in order; `undefined` in the rare case that a live row vanished before
+ * it could be read (purged at expiry): the caller simply runs that request again.
  */
-export async function runIdempotentStatement<F>(
+export async function runIdempotentStatements<F>(
   db: RawQueryClient,
-  scope: Omit<IdempotencyScope, 'alongside'>,
-  response: StoredResponse,
-  writes: (claimed: Prisma.Sql) => readonly Prisma.Sql[],
-): Promise<IdempotencyOutcome<F> | undefined> {
-  assert.ok(scope.ttl_seconds >= IDEMPOTENCY_TTL_SECONDS_MIN, 'idempotency keys must be kept at least 24 h');
-  const lockKey = advisoryLockKey(scope.client_id, scope.key).toString();
-  const claimed = Prisma.sql`EXISTS (SELECT FROM claimed)`;
-  const work = writes(claimed).map((write, index) => Prisma.sql`, ${Prisma.raw(`work_${index}`)} AS (${write})`);
-  const [outcome] = await db.$queryRaw<Array<{ acquired: boolean; claimed: boolean }>>`
-    WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS acquired),
-    claimed AS (
+  requests: readonly IdempotentStatement[],
+): Promise<Array<IdempotencyOutcome<F> | undefined>> {
+  const outcomes = new Array<IdempotencyOutcome<F> | undefined>(requests.length);
+  const keysInStatement = new Set<string>();
+  const parts: Prisma.Sql[] = [];
+  const answers: Prisma.Sql[] = [];
+  requests.forEach(({ scope, response, writes }, position) => {
+    assert.ok(scope.ttl_seconds >= IDEMPOTENCY_TTL_SECONDS_MIN, 'idempotency keys must be kept at least 24 h');
+    const lockKey = advisoryLockKey(scope.client_id, scope.key).toString();
+    if (keysInStatement.has(lockKey)) {
+      outcomes[position] = { ok: false, conflict: 'idempotency_request_in_progress' };
+      return;
+    }
+    keysInStatement.add(lockKey);
+    const lock = Prisma.raw(`lock_${position}`);
+    const claimedBy = Prisma.raw(`claimed_${position}`);
+    const claimed = Prisma.sql`EXISTS (SELECT FROM ${claimedBy})`;
+    parts.push(Prisma.sql`
+    ${lock} AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS acquired),
+    ${claimedBy} AS (
       INSERT INTO idempotency_keys AS k
         (client_id, key, request_hash, response_status, response_body, response_headers, expires_at)
       SELECT ${scope.client_id}, ${scope.key}, ${scope.request_hash}, ${response.status}::integer, ${response.body},
              ${JSON.stringify(response.headers)}::jsonb, now() + make_interval(secs => ${scope.ttl_seconds})
-      FROM lock WHERE lock.acquired
+      FROM ${lock} WHERE ${lock}.acquired
       ON CONFLICT (client_id, key) DO UPDATE
         SET request_hash = excluded.request_hash, response_status = excluded.response_status,
             response_body = excluded.response_body, response_headers = excluded.response_headers,
             created_at = now(), expires_at = excluded.expires_at
         WHERE k.expires_at <= now()
-      RETURNING 1)
-    ${Prisma.join(work, '')}
-    SELECT (SELECT acquired FROM lock) AS acquired, ${claimed} AS claimed`;
-  assert.ok(outcome !== undefined);
-  if (!outcome.acquired) return { ok: false, conflict: 'idempotency_request_in_progress' };
-  if (outcome.claimed) return { ok: true, replayed: false, response };
+      RETURNING 1)`);
+    writes(claimed).forEach((write, index) => parts.push(Prisma.sql`${Prisma.raw(`work_${position}_${index}`)} AS (${write})`));
+    answers.push(Prisma.sql`SELECT ${position}::integer AS position, (SELECT acquired FROM ${lock}) AS acquired, ${claimed} AS claimed`);
+  });
+  if (answers.length === 0) return outcomes;
+  const rows = await db.$queryRaw<Array<{ position: number; acquired: boolean; claimed: boolean }>>`
+    WITH ${Prisma.join(parts, ',')}
+    ${Prisma.join(answers, ' UNION ALL ')}`;
+  assert.equal(rows.length, answers.length);
+  for (const { position, acquired, claimed } of rows) {
+    const request = requests[position];
+    assert.ok(request !== undefined && outcomes[position] === undefined);
+    if (!acquired) outcomes[position] = { ok: false, conflict: 'idempotency_request_in_progress' };
+    else if (claimed) outcomes[position] = { ok: true, replayed: false, response: request.response };
+    else outcomes[position] = await replayStored(db, request.scope);
+  }
+  return outcomes;
+}
+
+/** The live row of a key another request used, replayed or refused; `undefined` when it is gone. */
+async function replayStored<F>(
+  db: RawQueryClient,
+  scope: Omit<IdempotencyScope, 'alongside'>,
+): Promise<IdempotencyOutcome<F> | undefined> {
   const [stored] = await db.$queryRaw<StoredRow[]>`
     SELECT request_hash, response_status, response_body, response_headers
     FROM idempotency_keys

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
+import type { FinishedBatch } from '@ledgerline/batching';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { forceStatus, seedAccount, seedCustomer, writtenRows } from '../testing/seed';
 import { advisoryLockKey } from '../idempotency/idempotency';
@@ -385,6 +386,130 @@ describe('idempotency', () => {
     );
     const second = bodyOf(await createTransfer(serviceCaller, transferBody({ amount: '1.00' }), key));
     expect(second.id).not.toBe(first.id);
+  });
+});
+
+describe('shared accept statements', () => {
+  /** A service of its own whose accept statements report their sizes. */
+  function observedService(): { service: TransferService; batches: FinishedBatch[] } {
+    const batches: FinishedBatch[] = [];
+    return {
+      service: createTransferService({ db: database.db, accept_batch_metrics: (batch) => batches.push(batch) }),
+      batches,
+    };
+  }
+
+  function accept(on: TransferService, body: Record<string, unknown>, key: string = randomUUID()) {
+    return on.createTransfer(command(serviceCaller, '/v1/transfers', body, key), body as never);
+  }
+
+  it('writes concurrent accepts together, each with its own transfer, job, key and response', async () => {
+    const { service: shared, batches } = observedService();
+    bodyOf(await accept(shared, transferBody())); // the parties' facts are cached from here on
+    batches.length = 0;
+    const before = await writtenRows(database.pool);
+    const keys = Array.from({ length: 40 }, () => randomUUID());
+    const results = await Promise.all(keys.map((key, index) => accept(shared, transferBody({ amount: `${index + 1}.00` }), key)));
+
+    expect(batches.reduce((sum, batch) => sum + batch.keys, 0)).toBe(40);
+    expect(Math.max(...batches.map((batch) => batch.keys))).toBeGreaterThan(1);
+    expect(Math.max(...batches.map((batch) => batch.keys))).toBeLessThanOrEqual(32);
+    const transfers = results.map(bodyOf);
+    expect(transfers.map((transfer) => transfer.amount)).toEqual(keys.map((_key, index) => `${index + 1}.00`));
+    expect(await writtenRows(database.pool)).toEqual({
+      ...before,
+      transfers: before.transfers + 40,
+      outbox: before.outbox + 40,
+      idempotency: before.idempotency + 40,
+    });
+    // Each key answers its own transfer on a retry.
+    const retried = await Promise.all(keys.map((key, index) => accept(shared, transferBody({ amount: `${index + 1}.00` }), key)));
+    expect(retried.map((result) => result.ok && result.replayed)).toEqual(keys.map(() => true));
+    expect(retried.map(bodyOf).map((transfer) => transfer.id)).toEqual(transfers.map((transfer) => transfer.id));
+    const { rows } = await database.pool.query<{ job_id: string }>(
+      `SELECT job_id FROM outbox_messages WHERE job_id = ANY($1::text[])`,
+      [transfers.map((transfer) => `screen-${transfer.id}`)],
+    );
+    expect(rows).toHaveLength(40);
+  });
+
+  it('answers each request of one statement for itself: fresh, replayed, reused and in progress', async () => {
+    const { service: shared, batches } = observedService();
+    const usedKey = randomUUID();
+    const used = await accept(shared, transferBody({ amount: '3.00' }), usedKey);
+    const heldKey = randomUUID();
+    const holder = await database.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+        advisoryLockKey(serviceCaller.client_id, heldKey).toString(),
+      ]);
+      batches.length = 0;
+      const before = await writtenRows(database.pool);
+      const [fresh, replayed, reused, held] = await Promise.all([
+        accept(shared, transferBody({ amount: '4.00' })),
+        accept(shared, transferBody({ amount: '3.00' }), usedKey),
+        accept(shared, transferBody({ amount: '5.00' }), usedKey),
+        accept(shared, transferBody({ amount: '6.00' }), heldKey),
+      ]);
+      expect(batches.map((batch) => batch.keys)).toEqual([4]);
+      expect(bodyOf(fresh!).amount).toBe('4.00');
+      expect(replayed).toMatchObject({ ok: true, replayed: true });
+      expect(replayed!.ok && replayed!.response).toEqual(used.ok && used.response);
+      // The two requests with usedKey are in one statement: the later one is told the key is busy.
+      expect(reused).toMatchObject({ ok: false, error: 'idempotency_request_in_progress' });
+      expect(held).toMatchObject({ ok: false, error: 'idempotency_request_in_progress' });
+      expect(await writtenRows(database.pool)).toEqual({
+        ...before,
+        transfers: before.transfers + 1,
+        outbox: before.outbox + 1,
+        idempotency: before.idempotency + 1,
+      });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(await accept(shared, transferBody({ amount: '5.00' }), usedKey)).toMatchObject({
+      ok: false,
+      error: 'idempotency_key_reused',
+    });
+  });
+
+  it('runs a statement one accept breaks again accept by accept: only that one fails, and it leaves nothing', async () => {
+    const { service: shared, batches } = observedService();
+    bodyOf(await accept(shared, transferBody()));
+    await database.pool.query(`
+      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.description = 'poison' THEN RAISE EXCEPTION 'poisoned transfer'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT ON transfers FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+    const poisonKey = randomUUID();
+    try {
+      batches.length = 0;
+      const before = await writtenRows(database.pool);
+      const results = await Promise.allSettled([
+        accept(shared, transferBody({ amount: '1.00' })),
+        accept(shared, transferBody({ amount: '2.00', description: 'poison' }), poisonKey),
+        accept(shared, transferBody({ amount: '3.00' })),
+      ]);
+      expect(batches).toMatchObject([{ keys: 3, outcome: 'split' }]);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await writtenRows(database.pool)).toEqual({
+        ...before,
+        transfers: before.transfers + 2,
+        outbox: before.outbox + 2,
+        idempotency: before.idempotency + 2,
+      });
+    } finally {
+      await database.pool.query('DROP TRIGGER refuse_poison ON transfers; DROP FUNCTION refuse_poison();');
+    }
+    // Nothing of the failed accept was kept: its key does the work on a retry.
+    expect(await accept(shared, transferBody({ amount: '2.00', description: 'poison' }), poisonKey)).toMatchObject({
+      ok: true,
+      replayed: false,
+    });
   });
 });
 

@@ -11,12 +11,12 @@ import {
 } from '@ledgerline/db';
 import { Decimal, type CurrencyCode } from '@ledgerline/money';
 import { createAccountService, type AccountService } from '@ledgerline/accounts';
+import type { BatchMetrics } from '@ledgerline/batching';
 import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, outboxInsert, type OutboxMessage } from '@ledgerline/queue';
 import {
   IDEMPOTENCY_TTL_SECONDS_MIN,
   requestHash,
   runIdempotent,
-  runIdempotentStatement,
   type IdempotencyOutcome,
   type IdempotencyScope,
   type StoredResponse,
@@ -55,6 +55,7 @@ import {
 } from './transfer.validation';
 import { TRANSFER_COLUMNS, toTransferView, type TransferRow } from './transfer.view';
 import { newTransferInsert, newTransferRow, type NewTransfer } from './new-transfer';
+import { createAcceptStatements } from './accept-statements';
 
 export interface TransferServiceLogger {
   warn(object: object, message: string): void;
@@ -74,6 +75,8 @@ export interface TransferServiceOptions {
   transaction_timeout_ms?: number;
   /** The longest pause between two reads while waiting for a final status. */
   wait_poll_interval_ms_max?: number;
+  /** Where the shared accept statements are reported (`createBatchMetrics`); none when absent. */
+  accept_batch_metrics?: BatchMetrics;
 }
 
 /** Accepting transfers (with idempotency and the outbox), hold commands, reversals and transfer queries. */
@@ -155,6 +158,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   assert.ok(transaction_timeout_ms > 0 && transaction_timeout_ms <= 120_000);
   assert.ok(wait_poll_interval_ms_max >= 10 && wait_poll_interval_ms_max <= 5_000);
   const accountFacts = cachedAccountFacts((ids) => readAccountFacts(db, ids));
+  const acceptStatements = createAcceptStatements(db, options.accept_batch_metrics);
 
   /**
    * The one path every money-moving request takes: one READ COMMITTED transaction holding the
@@ -210,8 +214,8 @@ export function createTransferService(options: TransferServiceOptions): Transfer
    *
    * The common case takes ONE statement and no interactive transaction: the parties are checked against
    * cached account facts (immutable, see `cachedAccountFacts`), the response is rendered from the row
-   * built here, and `runIdempotentStatement` claims the key and writes the row, its jobs and its audit
-   * record together. A refusal is not answered from the cache: it is decided on the transactional path,
+   * built here, and one statement claims the key and writes the row, its jobs and its audit record
+   * together (shared with the accepts that arrived meanwhile, see `createAcceptStatements`). A refusal is not answered from the cache: it is decided on the transactional path,
    * under the key's lock and after its lookup, so a replay or a reused key still wins over a refusal
    * exactly as for every other command, and refusals write nothing.
    */
@@ -241,16 +245,15 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     const messages = [jobs.screenTransfer(row.id, command.request_id), ...holdExpiryJobs(command, row)];
     const origin = { client_id: command.caller.client_id, request_id: command.request_id };
     const { audit_record } = command;
-    const scope = idempotencyScope(command);
-    // Retried like a transaction: a failed statement left nothing, and a retry after an unseen commit
-    // finds its own key and replays.
-    const outcome = await withTransactionRetry(() =>
-      runIdempotentStatement<TransferFailure>(db, scope, response, (claimed) => [
+    const outcome = await acceptStatements.submit({
+      scope: idempotencyScope(command),
+      response,
+      writes: (claimed) => [
         newTransferInsert(row, origin, claimed),
         outboxInsert(messages, claimed),
         ...(audit_record === undefined ? [] : [audit_record(response.status, claimed)]),
-      ]),
-    );
+      ],
+    });
     return outcome === undefined ? undefined : commandResultOf(outcome);
   }
 

@@ -1,0 +1,64 @@
+import { isTransientDatabaseError, newRowId, withTransactionRetry, type Database } from '@ledgerline/db';
+import { createMicroBatcher, type BatchMetrics } from '@ledgerline/batching';
+import {
+  runIdempotentStatements,
+  type IdempotencyOutcome,
+  type IdempotentStatement,
+} from '../idempotency/idempotency';
+import type { TransferFailure } from './transfer.types';
+
+/** The most accepts one statement carries; more waiting start the next statement. */
+export const ACCEPTS_PER_STATEMENT_MAX = 32;
+
+export type AcceptOutcome = IdempotencyOutcome<TransferFailure> | undefined;
+
+export interface AcceptStatements {
+  /** Runs one accept's statement together with the accepts submitted meanwhile. */
+  submit(request: IdempotentStatement): Promise<AcceptOutcome>;
+}
+
+/**
+ * Sends concurrent one-statement accepts to Postgres together: every accept that arrives while the
+ * previous statements run goes out in the next one (`runIdempotentStatements`, the platform's
+ * micro-batcher with no linger). Under load an accept then pays a fraction of a round trip, of Prisma's
+ * per-statement work and of a commit; alone it waits for nothing but the end of the event loop's turn.
+ *
+ * Exactly once is the statement's (each request's writes are guarded by its own claimed key, and the
+ * statement is one implicit transaction). A statement that fails commits nothing, so its accepts are
+ * then run one by one, each alone in a statement of its own, and only the one at fault fails; a retry
+ * after a commit nobody saw finds its key and replays. Faults of the moment (the database unreachable)
+ * fail every accept of the statement at once instead: running them one by one would only fail slower.
+ * Each request is answered only once its statement committed, so an accepted transfer is durable.
+ */
+export function createAcceptStatements(db: Database, batch_metrics?: BatchMetrics): AcceptStatements {
+  /** The requests of the submits still waiting for their answer, by a key unique to each submit. */
+  const submitted = new Map<string, IdempotentStatement>();
+  const batcher = createMicroBatcher<AcceptOutcome>({
+    on_batch: batch_metrics,
+    batch_size_max: ACCEPTS_PER_STATEMENT_MAX,
+    linger_ms: 0,
+    split_after: (error) => !isTransientDatabaseError(error),
+    run: (keys) =>
+      withTransactionRetry(() =>
+        runIdempotentStatements<TransferFailure>(
+          db,
+          keys.map((key) => {
+            const request = submitted.get(key);
+            if (request === undefined) throw new Error('an accept was answered before its statement ran');
+            return request;
+          }),
+        ),
+      ),
+  });
+  return {
+    async submit(request) {
+      const key = newRowId();
+      submitted.set(key, request);
+      try {
+        return await batcher.submit(key);
+      } finally {
+        submitted.delete(key);
+      }
+    },
+  };
+}
