@@ -37,6 +37,8 @@ const STALL_TIMEOUT_S = 120;
 const SEED_CHUNK = 50_000;
 /** Jobs per BullMQ addBulk (one MULTI): short enough not to hold up the worker's own Redis commands. */
 const ADD_BULK_SIZE = 1_000;
+/** The compliance worker's screening batch (its default `batch_size_max`): the transfers of one set job. */
+const SCREENING_BATCH_SIZE = 100;
 /** Points of the RSS curve kept in results.json. */
 const CURVE_POINTS = 20;
 const PROGRESS_LOGS = 10;
@@ -232,7 +234,7 @@ interface Chunk {
 }
 
 /**
- * Adds `advance` jobs for the seeded transfers in id order, `enqueue_chunk` at a time, and follows them
+ * Adds `advance-set` jobs for the seeded transfers in id order, `enqueue_chunk` at a time, and follows them
  * in SQL: chunks are counted oldest first, and a chunk whose transfers are all final is retired.
  */
 function ledgerFeeder(
@@ -265,11 +267,16 @@ function ledgerFeeder(
         const ids = rows.map((row) => row.id);
         if (ids.length < size) throw new Error(`ran out of seeded transfers after ${added + ids.length}`);
         for (let start = 0; start < ids.length; start += ADD_BULK_SIZE) {
-          // As the compliance worker adds an approved transfer's job: queue `ledger`, job `advance`,
-          // payload { transfer_id, request_id }, job id `advance-<transfer id>`, the queue's job options.
-          await producer.addBulk(
-            ids.slice(start, start + ADD_BULK_SIZE).map((id) => jobs.advanceTransfer(id, randomUUID())),
-          );
+          // As the compliance worker hands a screening batch's approved transfers to the ledger: one
+          // `advance-set` job per batch of SCREENING_BATCH_SIZE, payload { transfers: [{ transfer_id,
+          // request_id }] }, the queue's job options.
+          const slice = ids.slice(start, start + ADD_BULK_SIZE);
+          const sets = [];
+          for (let set = 0; set < slice.length; set += SCREENING_BATCH_SIZE) {
+            const transfers = slice.slice(set, set + SCREENING_BATCH_SIZE).map((transfer_id) => ({ transfer_id, request_id: randomUUID() }));
+            sets.push(jobs.advanceSet(transfers));
+          }
+          await producer.addBulk(sets);
         }
         cursor = ids[ids.length - 1] as string;
         added += ids.length;

@@ -148,10 +148,10 @@ describe('compliance-worker', () => {
     for (const id of transfer_ids) expect(await statusOf(id)).toBe('approved');
   });
 
-  it('screens transfers queued together, each with its own ledger job; a missing one fails alone', async () => {
+  it('screens transfers queued together and hands them to the ledger in set jobs; a missing one fails alone', async () => {
     const transfer_ids = await Promise.all(Array.from({ length: 20 }, () => insertTransfer()));
     const missing = uuidv7();
-    const specs = [...transfer_ids, missing].map((id) => jobs.screenTransfer(id, 'req-many'));
+    const specs = [...transfer_ids, missing].map((id) => jobs.screenTransfer(id, `req-${id}`));
     await screening.addBulk(
       specs.map((spec) => ({
         name: spec.job_name,
@@ -159,12 +159,46 @@ describe('compliance-worker', () => {
         opts: { jobId: spec.job_id, attempts: 3, backoff: { type: 'fixed', delay: 10 } },
       })),
     );
+    await waitUntil(async () => (await screening.getJobState(`screen-${missing}`)) === 'failed');
     for (const id of transfer_ids) {
-      await waitUntil(() => ledger.getJob(`advance-${id}`), { what: `the ledger job of ${id}` });
+      await waitUntil(async () => (await screening.getJobState(`screen-${id}`)) === 'completed', { what: `the screening of ${id}` });
       expect(await statusOf(id)).toBe('approved');
     }
-    await waitUntil(async () => (await screening.getJobState(`screen-${missing}`)) === 'failed');
-    expect(await ledger.getJob(`advance-${missing}`)).toBeUndefined();
+    // Every approved transfer is carried by exactly one ledger job, with its own request id; the jobs of
+    // one screening batch travel as one `advance-set`.
+    const carriers = new Map<string, Array<{ job_name: string; request_id: string }>>();
+    for (const job of await ledger.getJobs(['waiting', 'delayed', 'prioritized'])) {
+      const data = job.data as { transfer_id?: string; request_id?: string; transfers?: Array<{ transfer_id: string; request_id: string }> };
+      const carried = data.transfers ?? [{ transfer_id: data.transfer_id ?? '', request_id: data.request_id ?? '' }];
+      for (const { transfer_id, request_id } of carried) {
+        carriers.set(transfer_id, [...(carriers.get(transfer_id) ?? []), { job_name: job.name, request_id }]);
+      }
+    }
+    for (const id of transfer_ids) expect(carriers.get(id)?.map((carrier) => carrier.request_id)).toEqual([`req-${id}`]);
+    const names = transfer_ids.flatMap((id) => carriers.get(id)?.map((carrier) => carrier.job_name) ?? []);
+    expect(names).toContain('advance-set');
+    expect(carriers.has(missing)).toBe(false);
+  });
+
+  it('screens every transfer of a screen-set job, each logged with its request id; a missing one fails the set after the others', async () => {
+    const transfer_ids = await Promise.all(Array.from({ length: 3 }, () => insertTransfer()));
+    const missing = uuidv7();
+    const spec = jobs.screenSet([...transfer_ids, missing].map((id) => ({ transfer_id: id, request_id: `req-set-${id}` })));
+    await add(spec);
+    await waitUntil(async () => (await screening.getJobState(spec.job_id)) === 'failed', { what: 'the set job to fail' });
+    const job = await screening.getJob(spec.job_id);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toContain(missing);
+    for (const id of transfer_ids) expect(await statusOf(id)).toBe('approved');
+    const carried = (await ledger.getJobs(['waiting'])).flatMap((ledgerJob) => {
+      const data = ledgerJob.data as { transfer_id?: string; transfers?: Array<{ transfer_id: string }> };
+      return data.transfers?.map((transfer) => transfer.transfer_id) ?? [data.transfer_id];
+    });
+    for (const id of transfer_ids) expect(carried.filter((carriedId) => carriedId === id)).toHaveLength(1);
+    const screened = lines.filter((line) => line['job_id'] === spec.job_id && line['msg'] === 'transfer screened');
+    expect(screened.map((line) => [line['transfer_id'], line['request_id']]).sort()).toEqual(
+      [...transfer_ids, missing].map((id) => [id, `req-set-${id}`]).sort(),
+    );
   });
 
   it('fails a job for a transfer that does not exist at once, without retries', async () => {

@@ -2,13 +2,16 @@ import { createMicroBatcher, type BatchMetrics, type MicroBatcher } from '@ledge
 import type { EnvelopeCipher } from '@ledgerline/crypto';
 import { isRetryableTransactionError, type Database } from '@ledgerline/db';
 import {
+  combineTransferJobs,
   createJobProducer,
   createProducerConnection,
   createWorker,
   createWorkerConnection,
   jobs,
+  forEachTransferOfSet,
   readBatchJobData,
   readTransferJobData,
+  readTransferSetJobData,
   UnrecoverableError,
   type Job,
   gatherJobAdds,
@@ -103,8 +106,9 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     logger,
   });
   const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
-  // A screening batch resumes all its jobs at once; their ledger jobs go to Redis in one round trip.
-  const ledgerJobs = gatherJobAdds(producer);
+  // A screening batch resumes all its jobs at once; the transfers it approved go to the ledger as one
+  // `advance-set` job, added in one round trip (see combineTransferJobs).
+  const ledgerJobs = gatherJobAdds(producer, { combine: combineTransferJobs });
   const batching = options.batching ?? { batch_size_max: 100, linger_ms: 2, batches_in_flight_max: 2 };
   const batcher = createMicroBatcher({
     run: (transfer_ids) => screening.screenMany(transfer_ids),
@@ -184,19 +188,15 @@ export async function processScreeningJob(
   switch (job.name) {
     case 'screen': {
       const { transfer_id, request_id } = readTransferJobData(job.data);
-      const result = await dependencies.batcher.submit(transfer_id);
-      log.info(
-        { transfer_id, outcome: result.outcome, decided_now: result.decided_now, rules: ruleNames(result) },
-        'transfer screened',
+      return screenOne(dependencies, transfer_id, request_id, log);
+    }
+    case 'screen-set': {
+      // Each transfer as its own `screen` job would go; the batcher may screen them in different batches.
+      const { transfers } = readTransferSetJobData(job.data);
+      const outcomes = await forEachTransferOfSet(transfers, ({ transfer_id, request_id }) =>
+        screenOne(dependencies, transfer_id, request_id, log.child({ request_id })),
       );
-      if (result.outcome === 'not_found')
-        throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
-      // Another delivery is deciding it right now: the retry (the job's backoff) reads its decision.
-      if (result.outcome === 'in_progress')
-        throw new Error(`transfer ${transfer_id} is being screened by another delivery`);
-      if (result.outcome === 'approved')
-        await dependencies.ledgerJobs.add(jobs.advanceTransfer(transfer_id, request_id));
-      return result.outcome;
+      return [...new Set(outcomes)].sort().join(',');
     }
     case 'screen-batch': {
       const { batch_id, request_id } = readBatchJobData(job.data);
@@ -213,6 +213,28 @@ export async function processScreeningJob(
     default:
       throw new UnrecoverableError(`the screening queue has no job named ${JSON.stringify(job.name)}`);
   }
+}
+
+/**
+ * Screens one transfer (with whatever else is being screened meanwhile) and, once approved, hands it to the
+ * ledger; `log` carries the transfer's request id. Throws what must fail or retry the job: a transfer that does not exist can never succeed, one
+ * another delivery is deciding right now is read again by the job's retry.
+ */
+async function screenOne(
+  dependencies: ScreeningJobDependencies,
+  transfer_id: string,
+  request_id: string,
+  log: Logger,
+): Promise<ScreenResult['outcome']> {
+  const result = await dependencies.batcher.submit(transfer_id);
+  log.info(
+    { transfer_id, outcome: result.outcome, decided_now: result.decided_now, rules: ruleNames(result) },
+    'transfer screened',
+  );
+  if (result.outcome === 'not_found') throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
+  if (result.outcome === 'in_progress') throw new Error(`transfer ${transfer_id} is being screened by another delivery`);
+  if (result.outcome === 'approved') await dependencies.ledgerJobs.add(jobs.advanceTransfer(transfer_id, request_id));
+  return result.outcome;
 }
 
 /** Only the names of the rules that matched: a hit's detail may one day quote personal data. */

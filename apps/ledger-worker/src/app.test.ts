@@ -177,6 +177,65 @@ describe('ledger-worker', () => {
     expect(batches.length).toBeGreaterThan(0);
   });
 
+  it('advances every transfer of an advance-set job once, each logged with its own request id', async () => {
+    const empty = await account();
+    // The hold's own source, so that the hold reserves nothing of the account other tests read.
+    const holder = await account();
+    const deposit = await transfer({ kind: 'deposit', source: settlement, destination: holder, amount: '5.00' });
+    await add(jobs.advanceTransfer(deposit, 'req-deposit-holder'));
+    await waitForStatus(deposit, 'posted');
+    const posted = await transfer({ amount: '2.00' });
+    const rejected = await transfer({ source: empty, amount: '2.00' });
+    const hold = await transfer({ source: holder, amount: '3.00', hold_expires_at: new Date(Date.now() + 3_600_000) });
+    const spec = jobs.advanceSet([
+      { transfer_id: posted, request_id: 'req-set-1' },
+      { transfer_id: rejected, request_id: 'req-set-2' },
+      { transfer_id: hold, request_id: 'req-set-3' },
+    ]);
+    await add(spec);
+    await waitUntil(async () => (await ledger.getJobState(spec.job_id)) === 'completed', { what: 'the set job' });
+    expect((await ledger.getJob(spec.job_id))?.returnvalue).toBe('pending,posted,rejected');
+    expect((await readTransfer(posted)).status).toBe('posted');
+    expect(await readTransfer(rejected)).toEqual({ status: 'rejected', status_reason: 'insufficient_funds' });
+    expect((await readTransfer(hold)).status).toBe('pending');
+    expect((await holdExpiry.getJob(`expire-hold-${hold}`))?.data).toEqual({ transfer_id: hold, request_id: 'req-set-3' });
+    const advanced = lines.filter((line) => line['job_id'] === spec.job_id && line['msg'] === 'transfer advanced');
+    expect(advanced.map((line) => [line['transfer_id'], line['request_id']]).sort()).toEqual(
+      [
+        [posted, 'req-set-1'],
+        [rejected, 'req-set-2'],
+        [hold, 'req-set-3'],
+      ].sort(),
+    );
+    const completed = lines.find((line) => line['job_id'] === spec.job_id && line['msg'] === 'job completed');
+    expect(completed).toBeDefined();
+    expect(completed).not.toHaveProperty('request_id');
+
+    // Delivered again (a retry after a lost acknowledgement, say): nothing moves twice.
+    await add({ ...spec, job_id: `${spec.job_id}-again` });
+    await waitUntil(async () => (await ledger.getJobState(`${spec.job_id}-again`)) === 'completed');
+    const { rows } = await database.pool.query(
+      'SELECT count(*)::int AS count FROM journal_entries WHERE transfer_id = ANY($1::uuid[])',
+      [[posted, rejected, hold]],
+    );
+    expect(rows[0].count).toBe(2);
+  });
+
+  it('advances the rest of a set that names a transfer that does not exist, then fails it without retries', async () => {
+    const id = await transfer({ amount: '1.25' });
+    const missing = uuidv7();
+    const spec = jobs.advanceSet([
+      { transfer_id: id, request_id: 'req-set-ok' },
+      { transfer_id: missing, request_id: 'req-set-missing' },
+    ]);
+    await add(spec);
+    await waitUntil(async () => (await ledger.getJobState(spec.job_id)) === 'failed', { what: 'the set job to fail' });
+    const job = await ledger.getJob(spec.job_id);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toContain(missing);
+    expect((await readTransfer(id)).status).toBe('posted');
+  });
+
   it('rejects a transfer the source cannot cover, with the reason', async () => {
     const empty = await account();
     const id = await transfer({ source: empty, amount: '5.00' });

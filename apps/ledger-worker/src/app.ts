@@ -14,6 +14,8 @@ import {
   createWorkerConnection,
   readBatchJobData,
   readTransferJobData,
+  readTransferSetJobData,
+  forEachTransferOfSet,
   scheduleHoldExpiry,
   UnrecoverableError,
   type Job,
@@ -66,7 +68,8 @@ export interface LedgerWorker {
 
 /**
  * The `ledger` queue and hold expiry. Each `advance` job submits its transfer to the micro-batcher, so
- * the jobs in flight at one moment are posted in one database transaction; `advance-batch` jobs post an
+ * the jobs in flight at one moment are posted in one database transaction, and an `advance-set` job (the
+ * transfers one screening batch approved) submits each of its transfers; `advance-batch` jobs post an
  * atomic batch in one engine call. A transfer that becomes a pending hold gets a delayed `hold-expiry`
  * job at its `hold_expires_at`, and a sweeper voids any expired hold such a job missed. Another sweeper
  * re-queues the job of any transfer that waited too long for screening or the ledger (a lost job).
@@ -176,6 +179,19 @@ async function processLedgerJob(dependencies: LedgerJobDependencies, job: Job, l
       // before scheduling, and scheduling again is a no-op.
       if (result.status === 'pending') await scheduleExpiry(dependencies, transfer_id, request_id, log);
       return result.status;
+    }
+    case 'advance-set': {
+      // Each transfer as its own `advance` job would go; the batcher may post them in different batches.
+      const { transfers } = readTransferSetJobData(job.data);
+      const results = await forEachTransferOfSet(transfers, async ({ transfer_id, request_id }) => {
+        const result = await dependencies.batcher.submit(transfer_id);
+        const transferLog = log.child({ request_id });
+        logResult(transferLog, result);
+        if (result.status === 'not_found') throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
+        if (result.status === 'pending') await scheduleExpiry(dependencies, transfer_id, request_id, transferLog);
+        return result;
+      });
+      return summarize(results);
     }
     case 'advance-batch': {
       const { batch_id, request_id } = readBatchJobData(job.data);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@ledgerline/db/testing';
 import { checkInvariants, createPostingEngine } from '@ledgerline/ledger';
 import { createLedgerFixtures, type LedgerFixtures, type TransferOptions } from '@ledgerline/ledger/testing';
-import { createJobProducer, createProducerConnection, jobIds } from '@ledgerline/queue';
+import { createJobProducer, createProducerConnection, jobIds, jobs } from '@ledgerline/queue';
 import { captureLogger, metricSample, spawnApp, useQueueTestbed, waitUntil, type SpawnedApp } from '@ledgerline/queue/testing';
 import { startLedgerWorker, type LedgerWorker } from './app';
 import { createStuckTransferSweeper } from './stuck-transfers';
@@ -200,6 +200,33 @@ describe('stuck transfer sweeper', () => {
     expect(await jobsAbout(hold)).toEqual([]);
     expect(requeueLines()).toHaveLength(logged);
   });
+
+  it.each([
+    { status: 'received', queue: 'screening', kind: 'screen', setOf: jobs.screenSet },
+    { status: 'approved', queue: 'ledger', kind: 'advance', setOf: jobs.advanceSet },
+  ] as const)(
+    'leaves a $status transfer alone while a set job stamped by its last change waits, and re-queues it once none does',
+    async ({ status, queue, kind, setOf }) => {
+      const id = await stuckTransfer({ status });
+      const { rows } = await database.pool.query<{ updated_at: Date }>('SELECT updated_at FROM transfers WHERE id = $1', [id]);
+      const changed_at = rows[0]!.updated_at.getTime();
+      // The set job that carries it, added a moment after that change, waits out a retry's backoff.
+      const set = setOf([
+        { transfer_id: id, request_id: 'req-set' },
+        { transfer_id: uuidv7(), request_id: 'req-other' },
+      ]);
+      const jobs_queue = testbed.queue(queue);
+      await jobs_queue.add(set.job_name, set.payload, { jobId: set.job_id, delay: 600_000, timestamp: changed_at + 1_000 });
+      expect(await worker().stuckSweeper.sweepOnce()).toMatchObject({ jobs: 0, still_queued: 1 });
+      expect(await jobsAbout(id)).toEqual([]);
+
+      // The set job is lost (a failover to a lagging replica, say): the transfer is re-queued on its own.
+      await (await jobs_queue.getJob(set.job_id))?.remove();
+      expect(await worker().stuckSweeper.sweepOnce()).toMatchObject({ jobs: 1, by_kind: { [kind]: 1 } });
+      await waitForStatus(id, 'posted');
+      await expectPostedOnce(id, '2.0000');
+    },
+  );
 
   it('never posts twice, however many sweepers re-queue a transfer at once', async () => {
     const payer = await fixtures.fundedAccount('20.00');

@@ -16,6 +16,15 @@ export interface StuckTransferSweep {
   still_queued: number;
 }
 
+/**
+ * How much later than a transfer's last change a set job added for it may be stamped (another process's
+ * clock): the time to add it, and the clocks' disagreement. See {@link mayHoldSetJob}.
+ */
+const SET_JOB_STAMP_MARGIN_MS = 10_000;
+
+/** The jobs that may travel in a set job (`screen-set`, `advance-set`; see `combineTransferJobs`). */
+const SET_KINDS: ReadonlySet<StuckTransferJobKind> = new Set(['screen', 'advance']);
+
 /** Job states in which the work is still to come: adding the job again would only make a duplicate. */
 const QUEUED_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -43,6 +52,7 @@ interface StuckRow {
   request_id: string | null;
   /** Set when the transfer belongs to an atomic batch, which screening and the ledger take as one. */
   atomic_batch_id: string | null;
+  updated_at: Date;
 }
 
 /**
@@ -58,14 +68,14 @@ interface StuckRow {
 export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): Prisma.Sql {
   const before = cutoff.toISOString();
   const waiting = (status: StuckRow['status'], also: Prisma.Sql = Prisma.empty) => Prisma.sql`
-    (SELECT id, status, hold_action, request_id, batch_id FROM transfers
+    (SELECT id, status, hold_action, request_id, batch_id, updated_at FROM transfers
      WHERE ${transferStatusIs(Prisma.raw(`'${status}'::transfer_status`))} ${also}
        AND id < uuidv7_lower_bound(${before}::timestamptz) AND updated_at < ${before}::timestamptz
      ORDER BY id
      LIMIT ${batch_size_max})`;
   return Prisma.sql`
     SELECT t.id::text AS id, t.status::text AS status, t.hold_action::text AS hold_action, t.request_id,
-           CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id
+           CASE WHEN b.atomic THEN t.batch_id::text END AS atomic_batch_id, t.updated_at
     FROM (${Prisma.join(
       [
         waiting('received'),
@@ -89,6 +99,8 @@ export function stuckTransfersStatement(cutoff: Date, batch_size_max: number): P
  *   Claims and decisions are conditional updates, so a screen job for a decided transfer changes nothing
  *   (at most it re-adds the ledger job of an approved one).
  * - `approved` waits for the ledger: `advance`, or `advance-batch` for an atomic batch.
+ * - A plain `screen` or `advance` may have travelled in a set job, whose id names no transfer: see
+ *   {@link mayHoldSetJob}.
  * - `pending` with a requested capture or void waits for the ledger: `advance`. A pending hold without
  *   one waits for its client or its expiry (the hold-expiry sweeper), and `held` waits for an officer:
  *   neither is swept.
@@ -119,11 +131,11 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     if (stuck.length === 0) return sweep;
 
     // Members of one atomic batch share one job.
-    const candidates = new Map<string, { kind: StuckTransferJobKind; spec: JobSpec; job: RawJob }>();
+    const candidates = new Map<string, { kind: StuckTransferJobKind; spec: JobSpec; job: RawJob; updated_at: Date }>();
     for (const row of stuck) {
       const { kind, spec } = jobFor(row);
       const job_id = requeueJobId(spec, now, options.stuck_after_ms);
-      candidates.set(job_id, { kind, spec, job: { ...spec, job_id } });
+      candidates.set(job_id, { kind, spec, job: { ...spec, job_id }, updated_at: row.updated_at });
     }
     // A transfer can also wait long because its queue is backlogged or paused: then its job is there,
     // and one more would only grow the backlog an operator is looking at.
@@ -132,12 +144,22 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     for (const name of new Set([...candidates.values()].map(({ spec }) => spec.queue))) {
       if (await options.producer.queue(name).isPaused()) pausedQueues.add(name);
     }
+    // Plain screens and advances may travel in set jobs, whose ids name no transfer: one look per queue.
+    const setHolders = new Map<string, (changed_at: Date) => boolean>();
+    for (const { kind, spec } of candidates.values()) {
+      if (SET_KINDS.has(kind) && !pausedQueues.has(spec.queue) && !setHolders.has(spec.queue))
+        setHolders.set(spec.queue, await mayHoldSetJob(options.producer.queue(spec.queue)));
+    }
     const requeued = new Map<string, { kind: StuckTransferJobKind; job: RawJob }>();
     await Promise.all(
       [...candidates].map(async ([job_id, candidate]) => {
         const { queue } = candidate.spec;
         const previous = requeueJobId(candidate.spec, new Date(now.getTime() - options.stuck_after_ms), options.stuck_after_ms);
-        if (pausedQueues.has(queue) || (await hasQueuedJob(options.producer.queue(queue), [candidate.spec.job_id, previous]))) {
+        if (
+          pausedQueues.has(queue) ||
+          (SET_KINDS.has(candidate.kind) && setHolders.get(queue)?.(candidate.updated_at) === true) ||
+          (await hasQueuedJob(options.producer.queue(queue), [candidate.spec.job_id, previous]))
+        ) {
           sweep.still_queued += 1;
         } else requeued.set(job_id, candidate);
       }),
@@ -161,6 +183,22 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     failure_message: 'stuck transfer sweep failed; the next sweep retries',
     on_failure: () => options.metrics?.sweepFailed('stuck-transfers'),
   });
+}
+
+/**
+ * Whether a stuck transfer's set job (`screen-set` from the relay, `advance-set` from screening; their ids
+ * name no transfer) may still be in `queue`: such a job is added right after the change that left the
+ * transfer waiting (its acceptance, its approval), and a queue is first in, first out, so while the queue
+ * holds a job stamped before that change (plus a margin), the transfer's job may be among them; once
+ * every queued job is younger, its job is gone (lost or failed) and the transfer is re-queued on its own.
+ * Read once per sweep and queue: the oldest job waiting and running, and the first due of the delayed
+ * (retries, a job's backoff). A set job added long after the change (a relay that was cut off from Redis,
+ * a redelivered screening job) can make the sweep add one job too many: it then finds its work done.
+ */
+async function mayHoldSetJob(queue: Queue): Promise<(approved_at: Date) => boolean> {
+  const oldest = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 0, true);
+  const stamped = Math.min(...oldest.map((job) => job.timestamp).filter(Number.isFinite));
+  return (changed_at) => stamped <= changed_at.getTime() + SET_JOB_STAMP_MARGIN_MS;
 }
 
 /** Whether any of these jobs is still waiting, running or delayed in the queue. */

@@ -1,6 +1,7 @@
 import { startAuditSealer, type AuditSealer } from '@ledgerline/audit';
 import type { Database } from '@ledgerline/db';
 import {
+  combineTransferJobs,
   createOutboxRelay,
   createProducerConnection,
   waitForReady,
@@ -55,6 +56,8 @@ export async function startOutboxRelay(options: OutboxRelayAppOptions): Promise<
     cleanup_interval_ms: options.cleanup_interval_ms,
     logger: options.logger,
     metrics: options.metrics,
+    // The transfers of one run reach screening as one job (a job costs Redis and the worker per job).
+    combine: combineTransferJobs,
   });
   // Its first run would otherwise find the connection still opening and warn that Redis is down.
   await waitForReady(connection);

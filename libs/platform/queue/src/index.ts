@@ -7,10 +7,10 @@
  * and a worker ({@link createWorker}) processes it at least once. Code already outside a transaction
  * (a worker adding the next job) adds directly with a {@link JobProducer}; re-adding is harmless.
  *
- * Queues: `screening` (`screen`, `screen-batch`), `ledger` (`advance`, `advance-batch`),
+ * Queues: `screening` (`screen`, `screen-set`, `screen-batch`), `ledger` (`advance`, `advance-set`, `advance-batch`),
  * `hold-expiry` (`expire-hold`, delayed to a hold's `hold_expires_at`), `sanctions` (`screen-customer`,
  * `rescreen-customers`) and `reports` (`run-report`). Payloads carry ids only: `{ transfer_id,
- * request_id }`, `{ batch_id, request_id }`, `{ customer_id, request_id }`, `{ list_version,
+ * request_id }` (a list of them for the set jobs), `{ batch_id, request_id }`, `{ customer_id, request_id }`, `{ list_version,
  * request_id }` or `{ report_id, request_id }`.
  *
  * Operators steer the queues through {@link createQueueAdmin}: each queue's counts, pausing and
@@ -25,6 +25,7 @@ export {
   isValidJobId,
   assertJobId,
   readTransferJobData,
+  readTransferSetJobData,
   readBatchJobData,
   readCustomerJobData,
   readSanctionsListJobData,
@@ -34,6 +35,8 @@ export {
   type JobSpec,
   type JobCatalog,
   type TransferJobData,
+  type TransferSetJobData,
+  TRANSFER_SET_SIZE_MAX,
   type BatchJobData,
   type CustomerJobData,
   type SanctionsListJobData,
@@ -52,6 +55,7 @@ export {
   type HoldExpiry,
 } from './jobs/producer';
 export { gatherJobAdds, type GatheredJobAdds, type GatheredJobAddsOptions } from './jobs/gathered-adds';
+export { combineTransferJobs, forEachTransferOfSet } from './jobs/transfer-sets';
 export {
   createProducerConnection,
   createWorkerConnection,

@@ -7,7 +7,8 @@ import { testServices, uniqueQueuePrefix } from '@ledgerline/db/testing';
 import { captureLogger, deleteQueueKeys } from '../testing';
 import { createProducerConnection } from '../connection/connection';
 import { gatherJobAdds } from './gathered-adds';
-import { jobs } from './jobs';
+import { jobs, TRANSFER_SET_SIZE_MAX } from './jobs';
+import { combineTransferJobs } from './transfer-sets';
 import { createJobProducer, type JobProducer } from './producer';
 
 const prefix = uniqueQueuePrefix();
@@ -96,5 +97,21 @@ describe('gatherJobAdds', () => {
     await waiting;
     expect(await ledger.getJob(`advance-${id}`)).toBeDefined();
     await expect(adds.add(jobs.advanceTransfer(uuidv7(), 'r'))).rejects.toThrow(/closed/);
+  });
+});
+
+describe('gatherJobAdds with combineTransferJobs', () => {
+  it('lets concurrent callers resume once the one set job carrying their transfers is in Redis', async () => {
+    const adds = gatherJobAdds(producer, { combine: combineTransferJobs });
+    // A full set, far above the 4 KiB every other job is held to.
+    const transferIds = Array.from({ length: TRANSFER_SET_SIZE_MAX }, () => uuidv7());
+    bulkSizes.length = 0;
+    await Promise.all(transferIds.map((id) => adds.add(jobs.advanceTransfer(id, `request-${id}`))));
+    expect(bulkSizes).toEqual([1]);
+    const set = jobs.advanceSet(transferIds.map((id) => ({ transfer_id: id, request_id: `request-${id}` })));
+    expect(Buffer.byteLength(JSON.stringify(set.payload))).toBeGreaterThan(4_096);
+    expect((await ledger.getJob(set.job_id))?.data).toEqual(set.payload);
+    for (const id of transferIds) expect(await ledger.getJob(`advance-${id}`)).toBeUndefined();
+    await adds.close();
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createMicroBatcher } from '@ledgerline/batching';
 import type { JobSpec } from './jobs';
+import type { RawJob } from './producer';
 import type { JobProducer } from './producer';
 
 export interface GatheredJobAdds {
@@ -19,6 +20,11 @@ export interface GatheredJobAddsOptions {
    * loop, which is how a batch's callers resume when their batch settles).
    */
   linger_ms?: number;
+  /**
+   * Rewrites the jobs of one `addBulk` before they go (e.g. `combineTransferJobs`); as they are when
+   * absent. Every caller's job must still be done by what is added.
+   */
+  combine?: (specs: readonly RawJob[]) => RawJob[];
 }
 
 /**
@@ -41,7 +47,7 @@ export function gatherJobAdds(producer: JobProducer, options: GatheredJobAddsOpt
         waiting.delete(key);
         return spec;
       });
-      await producer.addBulk(specs);
+      await producer.addBulk(options.combine === undefined ? specs : options.combine(specs));
       return keys.map(() => undefined);
     },
     batch_size_max: JOBS_PER_ADD_BULK_MAX,

@@ -34,7 +34,18 @@ export const JOB_OPTIONS: Readonly<Record<QueueName, Readonly<DefaultJobOptions>
   reports: { ...COMMON, attempts: 3, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 } },
 };
 
-/** The options of a queue's jobs; a queue the catalog does not know gets the common options. */
-export function jobOptionsFor(queue: string): Readonly<DefaultJobOptions> {
-  return (JOB_OPTIONS as Record<string, DefaultJobOptions>)[queue] ?? COMMON;
+/**
+ * The payload limit of a set job (`screen-set`, `advance-set`): ids only still, but up to
+ * TRANSFER_SET_SIZE_MAX of them, and the sets are cut to stay within it (`combineTransferJobs`).
+ */
+export const SET_JOB_SIZE_LIMIT = 65_536;
+const SET_JOB_NAMES: ReadonlySet<string> = new Set(['screen-set', 'advance-set']);
+
+/**
+ * The options of a queue's jobs (of one job name, when given: set jobs may be larger); a queue the
+ * catalog does not know gets the common options.
+ */
+export function jobOptionsFor(queue: string, job_name?: string): Readonly<DefaultJobOptions> {
+  const options = (JOB_OPTIONS as Record<string, DefaultJobOptions>)[queue] ?? COMMON;
+  return job_name !== undefined && SET_JOB_NAMES.has(job_name) ? { ...options, sizeLimit: SET_JOB_SIZE_LIMIT } : options;
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
+import { SET_JOB_SIZE_LIMIT } from './job-options';
 
 /** The queues of the platform. A queue name is also part of every Redis key of that queue. */
 export const QUEUE_NAMES = ['screening', 'ledger', 'hold-expiry', 'sanctions', 'reports'] as const;
@@ -9,6 +11,18 @@ export interface TransferJobData {
   transfer_id: string;
   request_id: string;
 }
+
+/**
+ * The payload of a job about several independent transfers (`screen-set`: those one outbox relay run
+ * published; `advance-set`: those one screening batch approved): each is handled as its own `screen` or
+ * `advance` job would be, they merely travel together.
+ */
+export interface TransferSetJobData {
+  transfers: TransferJobData[];
+}
+
+/** The most transfers one set job carries: one posting batch's worth (LEDGER_BATCH_SIZE_MAX's default). */
+export const TRANSFER_SET_SIZE_MAX = 256;
 
 /** The payload of every job about an atomic batch. */
 export interface BatchJobData {
@@ -37,8 +51,8 @@ export interface ReportJobData {
 
 /** Every job the platform runs, by queue and job name, with its payload. */
 export interface JobCatalog {
-  screening: { screen: TransferJobData; 'screen-batch': BatchJobData };
-  ledger: { advance: TransferJobData; 'advance-batch': BatchJobData };
+  screening: { screen: TransferJobData; 'screen-set': TransferSetJobData; 'screen-batch': BatchJobData };
+  ledger: { advance: TransferJobData; 'advance-set': TransferSetJobData; 'advance-batch': BatchJobData };
   'hold-expiry': { 'expire-hold': TransferJobData };
   sanctions: { 'screen-customer': CustomerJobData; 'rescreen-customers': SanctionsListJobData };
   reports: { 'run-report': ReportJobData };
@@ -109,6 +123,10 @@ export const jobIds = {
     assertJobId(`advance-${assertUuid('transfer_id', transfer_id)}${hold_action ? `-${hold_action}` : ''}`),
   advanceBatch: (batch_id: string): string =>
     assertJobId(`advance-batch-${assertUuid('batch_id', batch_id)}`),
+  /** The same set of transfers, in any order, is the same job: its id is a digest of the sorted ids. */
+  screenSet: (transfer_ids: readonly string[]): string => assertJobId(`screen-set-${setDigest(transfer_ids)}`),
+  /** As {@link jobIds.screenSet}. */
+  advanceSet: (transfer_ids: readonly string[]): string => assertJobId(`advance-set-${setDigest(transfer_ids)}`),
   expireHold: (transfer_id: string): string =>
     assertJobId(`expire-hold-${assertUuid('transfer_id', transfer_id)}`),
   screenCustomer: (customer_id: string): string =>
@@ -117,6 +135,26 @@ export const jobIds = {
     assertJobId(`rescreen-customers-v${assertListVersion(list_version)}`),
   runReport: (report_id: string): string => assertJobId(`run-report-${assertUuid('report_id', report_id)}`),
 };
+
+/** 128 bits of SHA-256 over the sorted, validated ids. */
+function setDigest(transfer_ids: readonly string[]): string {
+  const sorted = transfer_ids.map((id) => assertUuid('transfer_id', id)).sort();
+  return createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 32);
+}
+
+function setData(transfers: readonly TransferJobData[]): TransferSetJobData {
+  if (transfers.length === 0 || transfers.length > TRANSFER_SET_SIZE_MAX)
+    throw new RangeError(`a set job carries 1 to ${TRANSFER_SET_SIZE_MAX} transfers`);
+  const data = { transfers: transfers.map(({ transfer_id, request_id }) => transferData(transfer_id, request_id)) };
+  if (Buffer.byteLength(JSON.stringify(data)) > SET_JOB_SIZE_LIMIT)
+    throw new RangeError(`a set job's payload is at most ${SET_JOB_SIZE_LIMIT} bytes`);
+  return data;
+}
+
+/** What one transfer adds to a set job's payload, in bytes (its JSON and a comma). */
+export function setEntryBytes(transfer: TransferJobData): number {
+  return Buffer.byteLength(JSON.stringify(transfer)) + 1;
+}
 
 function transferData(transfer_id: string, request_id: string): TransferJobData {
   return { transfer_id: assertUuid('transfer_id', transfer_id), request_id: assertRequestId(request_id) };
@@ -135,6 +173,16 @@ export const jobs = {
     job_id: jobIds.screenTransfer(transfer_id),
     payload: transferData(transfer_id, request_id),
   }),
+  /** Screen several independent transfers (those one relay run published), each as its `screen` job would. */
+  screenSet: (transfers: readonly TransferJobData[]): JobSpec<'screening'> => {
+    const payload = setData(transfers);
+    return {
+      queue: 'screening',
+      job_name: 'screen-set',
+      job_id: jobIds.screenSet(payload.transfers.map(({ transfer_id }) => transfer_id)),
+      payload,
+    };
+  },
   /** Screen every transfer of an atomic batch together. */
   screenBatch: (batch_id: string, request_id: string): JobSpec<'screening'> => ({
     queue: 'screening',
@@ -156,6 +204,19 @@ export const jobs = {
     job_id: jobIds.advanceTransfer(transfer_id, hold_action),
     payload: transferData(transfer_id, request_id),
   }),
+  /**
+   * Advance several independent transfers (those one screening batch approved), each as its `advance`
+   * job would, in one job: a job costs Redis and both workers the same whatever it carries.
+   */
+  advanceSet: (transfers: readonly TransferJobData[]): JobSpec<'ledger'> => {
+    const payload = setData(transfers);
+    return {
+      queue: 'ledger',
+      job_name: 'advance-set',
+      job_id: jobIds.advanceSet(payload.transfers.map(({ transfer_id }) => transfer_id)),
+      payload,
+    };
+  },
   /** Post or reject every transfer of an atomic batch in one engine call. */
   advanceBatch: (batch_id: string, request_id: string): JobSpec<'ledger'> => ({
     queue: 'ledger',
@@ -206,6 +267,15 @@ export function readTransferJobData(data: unknown): TransferJobData {
     transfer_id: candidate.transfer_id.toLowerCase(),
     request_id: readRequestId(candidate.request_id),
   };
+}
+
+/** Reads a `screen-set` or `advance-set` job's payload in a worker; see {@link readTransferJobData}. */
+export function readTransferSetJobData(data: unknown): TransferSetJobData {
+  const transfers = (data as Partial<TransferSetJobData> | null)?.transfers;
+  if (!Array.isArray(transfers) || transfers.length === 0 || transfers.length > TRANSFER_SET_SIZE_MAX) {
+    throw new UnrecoverableError(`job payload has no list of 1 to ${TRANSFER_SET_SIZE_MAX} transfers`);
+  }
+  return { transfers: transfers.map((transfer: unknown) => readTransferJobData(transfer)) };
 }
 
 /** Reads an atomic batch job's payload in a worker; see {@link readTransferJobData}. */

@@ -57,7 +57,7 @@ export function createJobProducer(options: JobProducerOptions): JobProducer {
     async add(spec, addOptions = {}) {
       const delay_ms = Math.max(0, Math.round(addOptions.delay_ms ?? 0));
       await queueFor(spec.queue).add(spec.job_name, spec.payload, {
-        ...jobOptionsFor(spec.queue),
+        ...jobOptionsFor(spec.queue, spec.job_name),
         jobId: assertJobId(spec.job_id),
         delay: delay_ms,
       });
@@ -75,7 +75,7 @@ export function createJobProducer(options: JobProducerOptions): JobProducer {
             group.map((job) => ({
               name: job.job_name,
               data: job.payload,
-              opts: { ...jobOptionsFor(name), jobId: assertJobId(job.job_id) },
+              opts: { ...jobOptionsFor(name, job.job_name), jobId: assertJobId(job.job_id) },
             })),
           ),
         ),

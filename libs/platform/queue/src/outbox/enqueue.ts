@@ -62,7 +62,7 @@ export function outboxInsert(messages: readonly OutboxMessage[], when: Prisma.Sq
         ${sqlArray(messages.map((message) => message.job_name))}::varchar[],
         ${sqlArray(messages.map((message) => message.job_id))}::varchar[],
         ${sqlArray(messages.map((message) => JSON.stringify(message.payload)))}::jsonb[],
-        ${sqlArray(messages.map((message) => message.payload.request_id))}::varchar[],
+        ${sqlArray(messages.map((message) => ('request_id' in message.payload ? message.payload.request_id : null)))}::varchar[],
         ${sqlArray(messages.map((message) => message.available_at?.toISOString() ?? null))}::timestamptz[]
       ) WITH ORDINALITY AS m(queue, job_name, job_id, payload, request_id, available_at, position)
       WHERE ${when}

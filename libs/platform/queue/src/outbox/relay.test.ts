@@ -14,6 +14,7 @@ import {
 import { captureLogger, deleteQueueKeys, metricSample, waitUntil } from '../testing';
 import { createProducerConnection } from '../connection/connection';
 import { jobs, type JobSpec, type QueueName } from '../jobs/jobs';
+import { combineTransferJobs } from '../jobs/transfer-sets';
 import { enqueueOutbox } from './enqueue';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay';
 import { createRelayMetrics } from './relay-metrics';
@@ -175,6 +176,30 @@ describe('the outbox relay', () => {
     expect(await duplicatedEvents('screening')).toBe(10);
     const again = await screening.getJob(specs[0]!.job_id);
     expect(again?.timestamp).toBe(first?.timestamp);
+  });
+
+  it('with combineTransferJobs, publishes the screens of one run as one screen-set, once however often it runs', async () => {
+    const transfer_ids = Array.from({ length: 12 }, () => uuidv7());
+    const capture = jobs.advanceTransfer(uuidv7(), 'req-capture', 'capture');
+    await accept([...transfer_ids.map((id) => jobs.screenTransfer(id, `req-${id}`)), capture]);
+    // The relay dies between publishing and marking, then publishes the same rows again.
+    await database.pool.query(`
+      CREATE FUNCTION crash_before_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'relay killed before marking'; END; $$;
+      CREATE TRIGGER crash_before_mark BEFORE UPDATE ON outbox_messages FOR EACH ROW EXECUTE FUNCTION crash_before_mark();`);
+    try {
+      await expect(relay({ combine: combineTransferJobs }).runOnce()).rejects.toThrow(/relay killed before marking/);
+    } finally {
+      await database.pool.query('DROP TRIGGER crash_before_mark ON outbox_messages; DROP FUNCTION crash_before_mark();');
+    }
+    expect(await relay({ combine: combineTransferJobs }).runOnce()).toMatchObject({ published: 13 });
+    expect(await unpublishedCount()).toBe(0);
+
+    const waiting = await queue('screening').getJobs(['waiting']);
+    expect(waiting.map((job) => job.name)).toEqual(['screen-set']);
+    expect(waiting[0]?.data).toEqual(jobs.screenSet(transfer_ids.map((id) => ({ transfer_id: id, request_id: `req-${id}` }))).payload);
+    // A capture's advance keeps its own job.
+    expect((await queue('ledger').getJob(capture.job_id))?.data).toEqual(capture.payload);
   });
 
   it('reports the rows it published by queue, how long they waited to be published, and its failed runs', async () => {

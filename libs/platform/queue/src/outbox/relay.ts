@@ -26,6 +26,11 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** Where the relay reports what it published and its failed runs (`createRelayMetrics`); none when absent. */
   metrics?: RelayMetrics;
+  /**
+   * Rewrites the jobs of one run before they are added (`combineTransferJobs`: the transfers' `screen`
+   * jobs as one `screen-set`); as the rows say when absent. Every row's job must still be done by what is added.
+   */
+  combine?: (jobs: readonly RawJob[]) => RawJob[];
 }
 
 export interface OutboxRunResult {
@@ -135,7 +140,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           job_id: row.job_id,
           payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
         }));
-        await withTimeout(producer.addBulk(batch), publish_timeout_ms, 'publishing outbox rows to Redis');
+        const jobs = options.combine === undefined ? batch : options.combine(batch);
+        await withTimeout(producer.addBulk(jobs), publish_timeout_ms, 'publishing outbox rows to Redis');
         await tx.$executeRaw`
           UPDATE outbox_messages SET published_at = now()
           WHERE id = ANY(${sqlArray(rows.map((row) => row.id.toString()))}::bigint[])`;
