@@ -273,7 +273,9 @@ function ledgerFeeder(
           const slice = ids.slice(start, start + ADD_BULK_SIZE);
           const sets = [];
           for (let set = 0; set < slice.length; set += SCREENING_BATCH_SIZE) {
-            const transfers = slice.slice(set, set + SCREENING_BATCH_SIZE).map((transfer_id) => ({ transfer_id, request_id: randomUUID() }));
+            const transfers = slice
+              .slice(set, set + SCREENING_BATCH_SIZE)
+              .map((transfer_id) => ({ transfer_id, request_id: randomUUID() }));
             sets.push(jobs.advanceSet(transfers));
           }
           await producer.addBulk(sets);

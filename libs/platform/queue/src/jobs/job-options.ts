@@ -47,5 +47,7 @@ const SET_JOB_NAMES: ReadonlySet<string> = new Set(['screen-set', 'advance-set']
  */
 export function jobOptionsFor(queue: string, job_name?: string): Readonly<DefaultJobOptions> {
   const options = (JOB_OPTIONS as Record<string, DefaultJobOptions>)[queue] ?? COMMON;
-  return job_name !== undefined && SET_JOB_NAMES.has(job_name) ? { ...options, sizeLimit: SET_JOB_SIZE_LIMIT } : options;
+  return job_name !== undefined && SET_JOB_NAMES.has(job_name)
+    ? { ...options, sizeLimit: SET_JOB_SIZE_LIMIT }
+    : options;
 }

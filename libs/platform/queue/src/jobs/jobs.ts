@@ -151,6 +151,22 @@ function setData(transfers: readonly TransferJobData[]): TransferSetJobData {
   return data;
 }
 
+/** A set job of `queue`: its payload checked, its id the digest of its transfers. */
+function setJob<Q extends 'screening' | 'ledger'>(
+  queue: Q,
+  job_name: Q extends 'screening' ? 'screen-set' : 'advance-set',
+  idOf: (transfer_ids: readonly string[]) => string,
+  transfers: readonly TransferJobData[],
+): JobSpec<Q> {
+  const payload = setData(transfers);
+  return {
+    queue,
+    job_name,
+    job_id: idOf(payload.transfers.map(({ transfer_id }) => transfer_id)),
+    payload,
+  } as JobSpec<Q>;
+}
+
 /** What one transfer adds to a set job's payload, in bytes (its JSON and a comma). */
 export function setEntryBytes(transfer: TransferJobData): number {
   return Buffer.byteLength(JSON.stringify(transfer)) + 1;
@@ -174,15 +190,8 @@ export const jobs = {
     payload: transferData(transfer_id, request_id),
   }),
   /** Screen several independent transfers (those one relay run published), each as its `screen` job would. */
-  screenSet: (transfers: readonly TransferJobData[]): JobSpec<'screening'> => {
-    const payload = setData(transfers);
-    return {
-      queue: 'screening',
-      job_name: 'screen-set',
-      job_id: jobIds.screenSet(payload.transfers.map(({ transfer_id }) => transfer_id)),
-      payload,
-    };
-  },
+  screenSet: (transfers: readonly TransferJobData[]): JobSpec<'screening'> =>
+    setJob('screening', 'screen-set', jobIds.screenSet, transfers),
   /** Screen every transfer of an atomic batch together. */
   screenBatch: (batch_id: string, request_id: string): JobSpec<'screening'> => ({
     queue: 'screening',
@@ -208,15 +217,8 @@ export const jobs = {
    * Advance several independent transfers (those one screening batch approved), each as its `advance`
    * job would, in one job: a job costs Redis and both workers the same whatever it carries.
    */
-  advanceSet: (transfers: readonly TransferJobData[]): JobSpec<'ledger'> => {
-    const payload = setData(transfers);
-    return {
-      queue: 'ledger',
-      job_name: 'advance-set',
-      job_id: jobIds.advanceSet(payload.transfers.map(({ transfer_id }) => transfer_id)),
-      payload,
-    };
-  },
+  advanceSet: (transfers: readonly TransferJobData[]): JobSpec<'ledger'> =>
+    setJob('ledger', 'advance-set', jobIds.advanceSet, transfers),
   /** Post or reject every transfer of an atomic batch in one engine call. */
   advanceBatch: (batch_id: string, request_id: string): JobSpec<'ledger'> => ({
     queue: 'ledger',

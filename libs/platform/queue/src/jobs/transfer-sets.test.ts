@@ -30,7 +30,9 @@ describe('combineTransferJobs', () => {
       ['ledger', 'advance-set'],
       ['ledger', 'advance-set'],
     ]);
-    expect(transfersOf(sets[0]!)).toEqual(screened.map((id) => ({ transfer_id: id, request_id: `request-${id}` })));
+    expect(transfersOf(sets[0]!)).toEqual(
+      screened.map((id) => ({ transfer_id: id, request_id: `request-${id}` })),
+    );
     expect([...transfersOf(sets[1]!), ...transfersOf(sets[2]!)]).toEqual(
       advanced.map((id) => ({ transfer_id: id, request_id: `request-${id}` })),
     );
@@ -40,10 +42,16 @@ describe('combineTransferJobs', () => {
   it('cuts sets to the set job size limit', () => {
     // Request ids of the longest allowed length, all escaped in JSON: the largest a transfer's entry gets.
     const request_id = '\u0001'.repeat(128);
-    const transfers = Array.from({ length: TRANSFER_SET_SIZE_MAX }, () => ({ transfer_id: uuidv7(), request_id }));
-    const sets = combineTransferJobs(transfers.map(({ transfer_id }) => jobs.advanceTransfer(transfer_id, request_id)));
+    const transfers = Array.from({ length: TRANSFER_SET_SIZE_MAX }, () => ({
+      transfer_id: uuidv7(),
+      request_id,
+    }));
+    const sets = combineTransferJobs(
+      transfers.map(({ transfer_id }) => jobs.advanceTransfer(transfer_id, request_id)),
+    );
     expect(sets.length).toBeGreaterThan(1);
-    for (const set of sets) expect(Buffer.byteLength(JSON.stringify(set.payload))).toBeLessThanOrEqual(SET_JOB_SIZE_LIMIT);
+    for (const set of sets)
+      expect(Buffer.byteLength(JSON.stringify(set.payload))).toBeLessThanOrEqual(SET_JOB_SIZE_LIMIT);
     expect(sets.flatMap(transfersOf)).toEqual(transfers);
     expect(() => jobs.advanceSet(transfers)).toThrow(RangeError);
   });
@@ -90,6 +98,8 @@ describe('forEachTransferOfSet', () => {
       return transfer_id;
     });
     await expect(failing).rejects.toBeInstanceOf(UnrecoverableError);
-    await expect(failing).rejects.toThrow(`transfer ${first} does not exist; transfer ${third} does not exist`);
+    await expect(failing).rejects.toThrow(
+      `transfer ${first} does not exist; transfer ${third} does not exist`,
+    );
   });
 });

@@ -1,12 +1,22 @@
 import { UnrecoverableError } from 'bullmq';
 import { SET_JOB_SIZE_LIMIT } from './job-options';
-import { jobIds, jobs, setEntryBytes, TRANSFER_SET_SIZE_MAX, type JobSpec, type TransferJobData } from './jobs';
+import {
+  jobIds,
+  jobs,
+  setEntryBytes,
+  TRANSFER_SET_SIZE_MAX,
+  type JobSpec,
+  type TransferJobData,
+} from './jobs';
 import type { RawJob } from './producer';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The set job of each per-transfer job that may travel in one. */
-const SET_OF: Record<string, { plainId: (transfer_id: string) => string; set: (transfers: TransferJobData[]) => JobSpec }> = {
+const SET_OF: Record<
+  string,
+  { plainId: (transfer_id: string) => string; set: (transfers: TransferJobData[]) => JobSpec }
+> = {
   screen: { plainId: jobIds.screenTransfer, set: jobs.screenSet },
   advance: { plainId: (transfer_id) => jobIds.advanceTransfer(transfer_id), set: jobs.advanceSet },
 };
@@ -15,10 +25,14 @@ const SET_OF: Record<string, { plainId: (transfer_id: string) => string; set: (t
 function plainTransferOf(job: RawJob): TransferJobData | undefined {
   const kind = SET_OF[job.job_name];
   const payload = job.payload as Partial<TransferJobData> | null;
-  if (kind === undefined || typeof payload?.transfer_id !== 'string' || !UUID.test(payload.transfer_id)) return undefined;
+  if (kind === undefined || typeof payload?.transfer_id !== 'string' || !UUID.test(payload.transfer_id))
+    return undefined;
   // A capture's or void's advance (`advance-<id>-capture`) keeps its own job and id.
   if (job.job_id !== kind.plainId(payload.transfer_id)) return undefined;
-  return { transfer_id: payload.transfer_id, request_id: typeof payload.request_id === 'string' ? payload.request_id : 'unknown' };
+  return {
+    transfer_id: payload.transfer_id,
+    request_id: typeof payload.request_id === 'string' ? payload.request_id : 'unknown',
+  };
 }
 
 /**
@@ -41,7 +55,9 @@ export function combineTransferJobs(specs: readonly RawJob[]): RawJob[] {
   for (const [job_name, transfers] of plain) {
     const kind = SET_OF[job_name]!;
     if (transfers.length === 1) {
-      combined.push(...specs.filter((spec) => spec.job_name === job_name && plainTransferOf(spec) !== undefined));
+      combined.push(
+        ...specs.filter((spec) => spec.job_name === job_name && plainTransferOf(spec) !== undefined),
+      );
       continue;
     }
     for (const chunk of setsOf(transfers)) combined.push(kind.set(chunk));
@@ -81,7 +97,9 @@ export async function forEachTransferOfSet<R>(
   work: (transfer: TransferJobData) => Promise<R>,
 ): Promise<R[]> {
   const settled = await Promise.allSettled(transfers.map((transfer) => work(transfer)));
-  const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  const failures = settled.flatMap((outcome) =>
+    outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
+  );
   const passing = failures.find((failure) => !(failure instanceof UnrecoverableError));
   if (passing !== undefined) throw passing;
   if (failures.length > 0)

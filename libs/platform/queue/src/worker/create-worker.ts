@@ -117,7 +117,11 @@ export function jobLogger(logger: Logger, job: Job): Logger {
   const data = job.data as { request_id?: unknown; transfers?: unknown } | null;
   // A job of several transfers (`advance-set`) has no request of its own: its lines name each transfer's.
   const request_id =
-    typeof data?.request_id === 'string' ? data.request_id : Array.isArray(data?.transfers) ? undefined : 'unknown';
+    typeof data?.request_id === 'string'
+      ? data.request_id
+      : Array.isArray(data?.transfers)
+        ? undefined
+        : 'unknown';
   return logger.child({
     job_id: job.id,
     job_name: job.name,

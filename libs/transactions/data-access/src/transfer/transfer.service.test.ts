@@ -39,6 +39,21 @@ afterAll(async () => {
   await database.drop();
 });
 
+/** Runs `work` while another transaction holds the idempotency lock of (client, key), as a request in progress does. */
+async function whileKeyHeld(client_id: string, key: string, work: () => Promise<void>): Promise<void> {
+  const holder = await database.pool.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+      advisoryLockKey(client_id, key).toString(),
+    ]);
+    await work();
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+}
+
 function command(caller: Caller, path: string, body: unknown, key: string = randomUUID()): MoneyCommand {
   return {
     caller,
@@ -299,23 +314,18 @@ describe('idempotency', () => {
 
   it('answers 409 in progress while another transaction holds the key, and writes nothing', async () => {
     const key = randomUUID();
-    const holder = await database.pool.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [
-        advisoryLockKey(serviceCaller.client_id, key).toString(),
-      ]);
+    await whileKeyHeld(serviceCaller.client_id, key, async () => {
       const before = await writtenRows(database.pool);
       expect(await createTransfer(serviceCaller, transferBody(), key)).toMatchObject({
         ok: false,
         error: 'idempotency_request_in_progress',
       });
       expect(await writtenRows(database.pool)).toEqual(before);
-    } finally {
-      await holder.query('ROLLBACK');
-      holder.release();
-    }
-    expect(await createTransfer(serviceCaller, transferBody(), key)).toMatchObject({ ok: true, replayed: false });
+    });
+    expect(await createTransfer(serviceCaller, transferBody(), key)).toMatchObject({
+      ok: true,
+      replayed: false,
+    });
   });
 
   it('refuses a key a batch used, for a single transfer, even one naming an unknown account', async () => {
@@ -341,7 +351,10 @@ describe('idempotency', () => {
     const other = createTransferService({ db: database.db });
     const before = await writtenRows(database.pool);
     const body = transferBody();
-    const retried = await other.createTransfer(command(serviceCaller, '/v1/transfers', body, key), body as never);
+    const retried = await other.createTransfer(
+      command(serviceCaller, '/v1/transfers', body, key),
+      body as never,
+    );
     expect(retried).toMatchObject({ ok: true, replayed: true });
     expect(retried.ok && retried.response).toEqual(fresh.ok && fresh.response);
     expect(await writtenRows(database.pool)).toEqual(before);
@@ -394,9 +407,25 @@ describe('shared accept statements', () => {
   function observedService(): { service: TransferService; batches: FinishedBatch[] } {
     const batches: FinishedBatch[] = [];
     return {
-      service: createTransferService({ db: database.db, accept_batch_metrics: (batch) => batches.push(batch) }),
+      service: createTransferService({
+        db: database.db,
+        accept_batch_metrics: (batch) => batches.push(batch),
+      }),
       batches,
     };
+  }
+
+  /** Exactly `count` accepts were written since `before`: a transfer, its job and its key each. */
+  async function expectAccepted(
+    before: Awaited<ReturnType<typeof writtenRows>>,
+    count: number,
+  ): Promise<void> {
+    expect(await writtenRows(database.pool)).toEqual({
+      ...before,
+      transfers: before.transfers + count,
+      outbox: before.outbox + count,
+      idempotency: before.idempotency + count,
+    });
   }
 
   function accept(on: TransferService, body: Record<string, unknown>, key: string = randomUUID()) {
@@ -409,23 +438,26 @@ describe('shared accept statements', () => {
     batches.length = 0;
     const before = await writtenRows(database.pool);
     const keys = Array.from({ length: 40 }, () => randomUUID());
-    const results = await Promise.all(keys.map((key, index) => accept(shared, transferBody({ amount: `${index + 1}.00` }), key)));
+    const results = await Promise.all(
+      keys.map((key, index) => accept(shared, transferBody({ amount: `${index + 1}.00` }), key)),
+    );
 
     expect(batches.reduce((sum, batch) => sum + batch.keys, 0)).toBe(40);
     expect(Math.max(...batches.map((batch) => batch.keys))).toBeGreaterThan(1);
     expect(Math.max(...batches.map((batch) => batch.keys))).toBeLessThanOrEqual(32);
     const transfers = results.map(bodyOf);
-    expect(transfers.map((transfer) => transfer.amount)).toEqual(keys.map((_key, index) => `${index + 1}.00`));
-    expect(await writtenRows(database.pool)).toEqual({
-      ...before,
-      transfers: before.transfers + 40,
-      outbox: before.outbox + 40,
-      idempotency: before.idempotency + 40,
-    });
+    expect(transfers.map((transfer) => transfer.amount)).toEqual(
+      keys.map((_key, index) => `${index + 1}.00`),
+    );
+    await expectAccepted(before, 40);
     // Each key answers its own transfer on a retry.
-    const retried = await Promise.all(keys.map((key, index) => accept(shared, transferBody({ amount: `${index + 1}.00` }), key)));
+    const retried = await Promise.all(
+      keys.map((key, index) => accept(shared, transferBody({ amount: `${index + 1}.00` }), key)),
+    );
     expect(retried.map((result) => result.ok && result.replayed)).toEqual(keys.map(() => true));
-    expect(retried.map(bodyOf).map((transfer) => transfer.id)).toEqual(transfers.map((transfer) => transfer.id));
+    expect(retried.map(bodyOf).map((transfer) => transfer.id)).toEqual(
+      transfers.map((transfer) => transfer.id),
+    );
     const { rows } = await database.pool.query<{ job_id: string }>(
       `SELECT job_id FROM outbox_messages WHERE job_id = ANY($1::text[])`,
       [transfers.map((transfer) => `screen-${transfer.id}`)],
@@ -438,12 +470,7 @@ describe('shared accept statements', () => {
     const usedKey = randomUUID();
     const used = await accept(shared, transferBody({ amount: '3.00' }), usedKey);
     const heldKey = randomUUID();
-    const holder = await database.pool.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [
-        advisoryLockKey(serviceCaller.client_id, heldKey).toString(),
-      ]);
+    await whileKeyHeld(serviceCaller.client_id, heldKey, async () => {
       batches.length = 0;
       const before = await writtenRows(database.pool);
       const [fresh, replayed, reused, held] = await Promise.all([
@@ -459,16 +486,8 @@ describe('shared accept statements', () => {
       // The two requests with usedKey are in one statement: the later one is told the key is busy.
       expect(reused).toMatchObject({ ok: false, error: 'idempotency_request_in_progress' });
       expect(held).toMatchObject({ ok: false, error: 'idempotency_request_in_progress' });
-      expect(await writtenRows(database.pool)).toEqual({
-        ...before,
-        transfers: before.transfers + 1,
-        outbox: before.outbox + 1,
-        idempotency: before.idempotency + 1,
-      });
-    } finally {
-      await holder.query('ROLLBACK');
-      holder.release();
-    }
+      await expectAccepted(before, 1);
+    });
     expect(await accept(shared, transferBody({ amount: '5.00' }), usedKey)).toMatchObject({
       ok: false,
       error: 'idempotency_key_reused',
@@ -496,17 +515,14 @@ describe('shared accept statements', () => {
       ]);
       expect(batches).toMatchObject([{ keys: 3, outcome: 'split' }]);
       expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      expect(await writtenRows(database.pool)).toEqual({
-        ...before,
-        transfers: before.transfers + 2,
-        outbox: before.outbox + 2,
-        idempotency: before.idempotency + 2,
-      });
+      await expectAccepted(before, 2);
     } finally {
       await database.pool.query('DROP TRIGGER refuse_poison ON transfers; DROP FUNCTION refuse_poison();');
     }
     // Nothing of the failed accept was kept: its key does the work on a retry.
-    expect(await accept(shared, transferBody({ amount: '2.00', description: 'poison' }), poisonKey)).toMatchObject({
+    expect(
+      await accept(shared, transferBody({ amount: '2.00', description: 'poison' }), poisonKey),
+    ).toMatchObject({
       ok: true,
       replayed: false,
     });
