@@ -20,7 +20,7 @@ import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './
 import { createRelayMetrics } from './relay-metrics';
 
 const { redis_url } = testServices();
-const { logger } = captureLogger();
+const { logger, lines } = captureLogger();
 let database: TestDatabase;
 let connection: Redis;
 let prefix: string;
@@ -200,6 +200,39 @@ describe('the outbox relay', () => {
     expect(waiting[0]?.data).toEqual(jobs.screenSet(transfer_ids.map((id) => ({ transfer_id: id, request_id: `req-${id}` }))).payload);
     // A capture's advance keeps its own job.
     expect((await queue('ledger').getJob(capture.job_id))?.data).toEqual(capture.payload);
+  });
+
+  it('tries a row whose job the queue refuses again a minute later, and publishes the rows behind it meanwhile', async () => {
+    const registry = new Registry();
+    const metrics = createRelayMetrics(registry);
+    const before = jobs.screenTransfer(uuidv7(), 'req-before');
+    await accept([before]);
+    // A job BullMQ refuses for what it is: over the 4 KiB payload limit every plain job has.
+    const { rows } = await database.pool.query<{ id: string }>(
+      `INSERT INTO outbox_messages (queue, job_name, job_id, payload, request_id)
+       VALUES ('hold-expiry', 'expire-hold', $1, $2::jsonb, 'req-refused') RETURNING id::text`,
+      [`expire-hold-${uuidv7()}`, JSON.stringify({ transfer_id: uuidv7(), request_id: 'req-refused', note: 'x'.repeat(5_000) })],
+    );
+    const after = [jobs.screenTransfer(uuidv7(), 'req-after'), jobs.advanceTransfer(uuidv7(), 'req-after')];
+    await accept(after);
+    const errors = lines.length;
+
+    expect(await relay({ metrics }).runOnce()).toMatchObject({ published: 3, redis_ready: true });
+    for (const spec of [before, ...after]) expect(await queue(spec.queue).getJob(spec.job_id)).toBeDefined();
+    const { rows: parked } = await database.pool.query<{ published: boolean; retry_in_s: number }>(
+      `SELECT published_at IS NOT NULL AS published, extract(epoch FROM available_at - now())::float8 AS retry_in_s
+         FROM outbox_messages WHERE id = $1`,
+      [rows[0]!.id],
+    );
+    expect(parked[0]).toMatchObject({ published: false });
+    expect(parked[0]!.retry_in_s).toBeGreaterThan(50);
+    expect(await metricSample(registry, 'ledgerline_outbox_refused_total', { queue: 'hold-expiry' })).toBe(1);
+    expect(lines.slice(errors).filter((line) => line['level'] === 50)).toEqual([
+      expect.objectContaining({ job_id: expect.stringMatching(/^expire-hold-/), request_id: 'req-refused' }),
+    ]);
+    // Not due again yet: the next runs publish nothing and log nothing.
+    expect((await relay({ metrics }).runOnce()).published).toBe(0);
+    expect(lines.slice(errors).filter((line) => line['level'] === 50)).toHaveLength(1);
   });
 
   it('reports the rows it published by queue, how long they waited to be published, and its failed runs', async () => {

@@ -2,6 +2,7 @@ import { sqlArray, type Database } from '@ledgerline/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createJobProducer, type RawJob } from '../jobs/producer';
+import { isTransientRedisError } from '../connection/redis-errors';
 import type { PublishedRow, RelayMetrics } from './relay-metrics';
 
 export interface OutboxRelayOptions {
@@ -71,6 +72,8 @@ const BATCH_SIZE_MAX = 1_000;
 const CLEANUP_BATCH_SIZE = 1_000;
 const CLEANUP_ROUNDS_MAX = 100;
 const FAILURE_BACKOFF_MAX_MS = 30_000;
+/** How long a row whose job the queue refused waits before it is tried again. */
+const REFUSED_ROW_RETRY_MS = 60_000;
 
 /**
  * Builds the outbox relay.
@@ -107,6 +110,34 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let loop: Promise<void> | undefined;
   let redis_down_logged = false;
 
+  /**
+   * Adds one run's jobs (combined, when the relay combines) and answers the rows' jobs the queue refused,
+   * with why. A failed add is tried again job by job, uncombined: when some jobs go and others do not,
+   * the others are refused for what they are (BullMQ's own checks, such as its size limit) and must not
+   * hold up the rest, which would otherwise fail with them on every run. When none goes, the fault is the
+   * moment's (Redis), not the jobs': the run fails and is retried as a whole.
+   */
+  async function publish(batch: RawJob[]): Promise<Map<string, unknown>> {
+    const jobs = options.combine === undefined ? batch : options.combine(batch);
+    try {
+      await withTimeout(producer.addBulk(jobs), publish_timeout_ms, 'publishing outbox rows to Redis');
+      return new Map();
+    } catch (error) {
+      if (batch.length === 1 || isTransientRedisError(error) || options.connection.status !== 'ready') throw error;
+      const refused = new Map<string, unknown>();
+      for (const job of batch) {
+        try {
+          await withTimeout(producer.addBulk([job]), publish_timeout_ms, 'publishing an outbox row to Redis');
+        } catch (jobError) {
+          if (isTransientRedisError(jobError)) throw jobError;
+          refused.set(job.job_id, jobError);
+        }
+      }
+      if (refused.size === batch.length) throw error;
+      return refused;
+    }
+  }
+
   async function runOnce(): Promise<OutboxRunResult> {
     // With the offline queue disabled, commands fail fast, but BullMQ waits for the connection before
     // sending any; checking first keeps a relay cut off from Redis from holding row locks while it waits.
@@ -140,18 +171,32 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           job_id: row.job_id,
           payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
         }));
-        const jobs = options.combine === undefined ? batch : options.combine(batch);
-        await withTimeout(producer.addBulk(jobs), publish_timeout_ms, 'publishing outbox rows to Redis');
+        const refused = await publish(batch);
+        const sent = rows.filter((row) => !refused.has(row.job_id));
         await tx.$executeRaw`
           UPDATE outbox_messages SET published_at = now()
-          WHERE id = ANY(${sqlArray(rows.map((row) => row.id.toString()))}::bigint[])`;
-        for (const row of rows) {
+          WHERE id = ANY(${sqlArray(sent.map((row) => row.id.toString()))}::bigint[])`;
+        if (refused.size > 0) {
+          const parked = rows.filter((row) => refused.has(row.job_id));
+          // Due again later, so that the rows behind it flow and its error is not logged on every poll.
+          await tx.$executeRaw`
+            UPDATE outbox_messages SET available_at = now() + ${REFUSED_ROW_RETRY_MS}::double precision * interval '1 millisecond'
+            WHERE id = ANY(${sqlArray(parked.map((row) => row.id.toString()))}::bigint[])`;
+          for (const row of parked) {
+            logger.error(
+              { request_id: row.request_id ?? 'unknown', queue: row.queue, job_id: row.job_id, err: refused.get(row.job_id), retry_in_ms: REFUSED_ROW_RETRY_MS },
+              'outbox row refused by the queue; it is tried again later and the rows behind it go on',
+            );
+          }
+          options.metrics?.refused(parked.map(({ queue }) => ({ queue })));
+        }
+        for (const row of sent) {
           logger.debug(
             { request_id: row.request_id ?? 'unknown', queue: row.queue, job_id: row.job_id },
             'outbox row published',
           );
         }
-        return rows.map(({ queue, due_for_s }) => ({ queue, due_for_s }));
+        return sent.map(({ queue, due_for_s }) => ({ queue, due_for_s }));
       },
       // READ COMMITTED, the isolation every connection of createPrismaClient starts with.
       {
