@@ -216,9 +216,10 @@ export async function processScreeningJob(
 }
 
 /**
- * Screens one transfer (with whatever else is being screened meanwhile) and, once approved, hands it to the
- * ledger; `log` carries the transfer's request id. Throws what must fail or retry the job: a transfer that does not exist can never succeed, one
- * another delivery is deciding right now is read again by the job's retry.
+ * Screens one transfer (with whatever else is being screened meanwhile) and, once approved, hands it to
+ * the ledger; `log` carries the transfer's request id. Throws what must fail or retry the job: a transfer
+ * that does not exist can never succeed, one another delivery is deciding right now is read again by the
+ * job's retry.
  */
 async function screenOne(
   dependencies: ScreeningJobDependencies,

@@ -171,26 +171,14 @@ async function processLedgerJob(dependencies: LedgerJobDependencies, job: Job, l
   switch (job.name) {
     case 'advance': {
       const { transfer_id, request_id } = readTransferJobData(job.data);
-      const result = await dependencies.batcher.submit(transfer_id);
-      logResult(log, result);
-      if (result.status === 'not_found')
-        throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
-      // Also on a redelivery that finds the hold already pending: the first delivery may have died
-      // before scheduling, and scheduling again is a no-op.
-      if (result.status === 'pending') await scheduleExpiry(dependencies, transfer_id, request_id, log);
-      return result.status;
+      return (await advanceOne(dependencies, transfer_id, request_id, log)).status;
     }
     case 'advance-set': {
       // Each transfer as its own `advance` job would go; the batcher may post them in different batches.
       const { transfers } = readTransferSetJobData(job.data);
-      const results = await forEachTransferOfSet(transfers, async ({ transfer_id, request_id }) => {
-        const result = await dependencies.batcher.submit(transfer_id);
-        const transferLog = log.child({ request_id });
-        logResult(transferLog, result);
-        if (result.status === 'not_found') throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
-        if (result.status === 'pending') await scheduleExpiry(dependencies, transfer_id, request_id, transferLog);
-        return result;
-      });
+      const results = await forEachTransferOfSet(transfers, ({ transfer_id, request_id }) =>
+        advanceOne(dependencies, transfer_id, request_id, log.child({ request_id })),
+      );
       return summarize(results);
     }
     case 'advance-batch': {
@@ -211,6 +199,26 @@ async function processLedgerJob(dependencies: LedgerJobDependencies, job: Job, l
     default:
       throw new UnrecoverableError(`the ledger queue has no job named ${JSON.stringify(job.name)}`);
   }
+}
+
+/**
+ * Advances one transfer (with whatever else is being advanced meanwhile) and schedules the expiry of a
+ * hold it made pending; `log` carries the transfer's request id. A transfer that does not exist can never
+ * succeed: the job fails without retries.
+ */
+async function advanceOne(
+  dependencies: LedgerJobDependencies,
+  transfer_id: string,
+  request_id: string,
+  log: Logger,
+): Promise<AdvanceResult> {
+  const result = await dependencies.batcher.submit(transfer_id);
+  logResult(log, result);
+  if (result.status === 'not_found') throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
+  // Also on a redelivery that finds the hold already pending: the first delivery may have died
+  // before scheduling, and scheduling again is a no-op.
+  if (result.status === 'pending') await scheduleExpiry(dependencies, transfer_id, request_id, log);
+  return result;
 }
 
 async function processHoldExpiryJob(

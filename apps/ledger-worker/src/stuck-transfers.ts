@@ -195,7 +195,7 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
  * (retries, a job's backoff). A set job added long after the change (a relay that was cut off from Redis,
  * a redelivered screening job) can make the sweep add one job too many: it then finds its work done.
  */
-async function mayHoldSetJob(queue: Queue): Promise<(approved_at: Date) => boolean> {
+async function mayHoldSetJob(queue: Queue): Promise<(changed_at: Date) => boolean> {
   const oldest = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 0, true);
   const stamped = Math.min(...oldest.map((job) => job.timestamp).filter(Number.isFinite));
   return (changed_at) => stamped <= changed_at.getTime() + SET_JOB_STAMP_MARGIN_MS;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createMicroBatcher } from '@ledgerline/batching';
 import type { JobSpec } from './jobs';
-import type { RawJob } from './producer';
-import type { JobProducer } from './producer';
+import type { JobProducer, RawJob } from './producer';
 
 export interface GatheredJobAdds {
   /** Adds one job together with those added meanwhile; resolves once Redis holds it. */

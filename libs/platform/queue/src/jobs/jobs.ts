@@ -77,6 +77,11 @@ export const JOB_ID_LENGTH_MAX = 200;
 export const REQUEST_ID_LENGTH_MAX = 128;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `value` is a UUID (any case), as every id in a payload must be. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
 /**
  * BullMQ uses `:` to build its Redis keys and treats an all-digit id as one of its own counters, so a
  * custom job id must avoid both. The length matches `outbox_messages.job_id`.

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { SET_JOB_SIZE_LIMIT } from './job-options';
 import {
+  isUuid,
   jobIds,
   jobs,
   setEntryBytes,
@@ -9,8 +10,6 @@ import {
   type TransferJobData,
 } from './jobs';
 import type { RawJob } from './producer';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The set job of each per-transfer job that may travel in one. */
 const SET_OF: Record<
@@ -25,8 +24,7 @@ const SET_OF: Record<
 function plainTransferOf(job: RawJob): TransferJobData | undefined {
   const kind = SET_OF[job.job_name];
   const payload = job.payload as Partial<TransferJobData> | null;
-  if (kind === undefined || typeof payload?.transfer_id !== 'string' || !UUID.test(payload.transfer_id))
-    return undefined;
+  if (kind === undefined || !isUuid(payload?.transfer_id)) return undefined;
   // A capture's or void's advance (`advance-<id>-capture`) keeps its own job and id.
   if (job.job_id !== kind.plainId(payload.transfer_id)) return undefined;
   return {
@@ -44,23 +42,22 @@ function plainTransferOf(job: RawJob): TransferJobData | undefined {
  * the id the stuck-transfer sweeper looks for, and every other job passes unchanged.
  */
 export function combineTransferJobs(specs: readonly RawJob[]): RawJob[] {
-  const plain = new Map<string, TransferJobData[]>();
-  const others: RawJob[] = [];
+  const plain = new Map<string, { jobs: RawJob[]; transfers: TransferJobData[] }>();
+  const combined: RawJob[] = [];
   for (const spec of specs) {
     const transfer = plainTransferOf(spec);
-    if (transfer === undefined) others.push(spec);
-    else plain.set(spec.job_name, [...(plain.get(spec.job_name) ?? []), transfer]);
-  }
-  const combined = [...others];
-  for (const [job_name, transfers] of plain) {
-    const kind = SET_OF[job_name]!;
-    if (transfers.length === 1) {
-      combined.push(
-        ...specs.filter((spec) => spec.job_name === job_name && plainTransferOf(spec) !== undefined),
-      );
+    if (transfer === undefined) {
+      combined.push(spec);
       continue;
     }
-    for (const chunk of setsOf(transfers)) combined.push(kind.set(chunk));
+    const group = plain.get(spec.job_name) ?? { jobs: [], transfers: [] };
+    group.jobs.push(spec);
+    group.transfers.push(transfer);
+    plain.set(spec.job_name, group);
+  }
+  for (const [job_name, group] of plain) {
+    if (group.jobs.length === 1) combined.push(...group.jobs);
+    else for (const chunk of setsOf(group.transfers)) combined.push(SET_OF[job_name]!.set(chunk));
   }
   return combined;
 }
