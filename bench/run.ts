@@ -30,7 +30,7 @@ import {
   type BenchDatabase,
 } from './lib/postgres';
 import { renderTable } from './lib/report';
-import { settingsFor } from './lib/settings';
+import { settingsFor, type BenchSettings } from './lib/settings';
 import { SCENARIOS } from './scenarios';
 
 const RESULTS_FILE = path.join(WORKSPACE_ROOT, 'bench', 'results.json');
@@ -42,14 +42,17 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       gateway: { type: 'string', default: 'auto' },
+      'e2e-transfers': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      `usage: npm run bench -- [--quick] [--profile] [--gateway=auto|nginx|node] [--only=${SCENARIOS.map((scenario) => scenario.name).join(',')}]\n` +
-        '  --gateway: what serves the base URL: nginx as in production (auto: when installed), or the Node gateway\n',
+      `usage: npm run bench -- [--quick] [--profile] [--gateway=auto|nginx|node] [--e2e-transfers=N] [--only=${SCENARIOS.map((scenario) => scenario.name).join(',')}]\n` +
+        '  --gateway: what serves the base URL: nginx as in production (auto: when installed), or the Node gateway\n' +
+        '  --e2e-transfers: the size of the uniform end-to-end run (to compare two builds with a quick run that is not\n' +
+        "    dominated by startup; the figures are then not the profile's)\n",
     );
     return 0;
   }
@@ -59,7 +62,10 @@ async function main(): Promise<number> {
   const selected = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
   const gateway = chooseGateway(values.gateway);
 
-  const settings = settingsFor(values.quick ? 'quick' : 'full');
+  const settings = withEndToEndTransfers(
+    settingsFor(values.quick ? 'quick' : 'full'),
+    values['e2e-transfers'],
+  );
   const started_at = Date.now();
   const machine = machineInfo();
   const log = (message: string) =>
@@ -166,6 +172,16 @@ async function main(): Promise<number> {
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(WORKSPACE_ROOT, RESULTS_FILE)}`);
   return records.some((record) => record.status === 'failed') ? 1 : 0;
+}
+
+function withEndToEndTransfers(settings: BenchSettings, option: string | undefined): BenchSettings {
+  if (option === undefined) return settings;
+  const transfers = Number(option);
+  if (!Number.isSafeInteger(transfers) || transfers < 100)
+    throw new Error('--e2e-transfers must be a whole number of at least 100');
+  // Accepting at a few hundred a second at the least: the deadline grows with the count.
+  const deadline_s = Math.max(settings.end_to_end.deadline_s, Math.ceil(transfers / 200));
+  return { ...settings, end_to_end: { ...settings.end_to_end, transfers, deadline_s } };
 }
 
 /** nginx (production's load balancer, infra/nginx) when asked or, with `auto`, when installed; else the Node gateway. */

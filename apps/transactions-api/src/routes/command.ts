@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
-import { auditEntryOf, auditInsert, markAuditedInTransaction } from '@ledgerline/audit';
+import { auditEntryOf, markAuditedInTransaction } from '@ledgerline/audit';
 import { principalOf } from '@ledgerline/auth';
 import { ProblemError, type ProblemCode, type Role } from '@ledgerline/http';
 import type { CommandResult, MoneyCommand, TransferError, TransferFailure } from '@ledgerline/transfers';
@@ -56,7 +56,7 @@ export function commandOf(request: FastifyRequest, reply: FastifyReply): MoneyCo
       path: request.url.split('?')[0] ?? request.url,
       body: request.body ?? {},
     },
-    audit_record: (status, when) => auditInsert(auditEntryOf(request, status), when),
+    audit_entry: (status) => auditEntryOf(request, status),
     render: (status, body) => {
       const bytes = reply.serializeInput(body as Record<string, unknown>, String(status));
       assert.equal(typeof bytes, 'string', `no response serializer for status ${status}`);
@@ -78,7 +78,7 @@ export function problemOf(failure: TransferFailure, part: '/body' | '/query'): P
 export function sendCommandResult(reply: FastifyReply, result: CommandResult): FastifyReply {
   if (!result.ok) throw problemOf(result, '/body');
   const { response } = result;
-  // Work done now (not a replay) committed its audit record with it (MoneyCommand.audit_record).
+  // Work done now (not a replay) committed its audit record with it (MoneyCommand.audit_entry).
   if (!result.replayed) markAuditedInTransaction(reply.request);
   reply.code(response.status);
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);

@@ -6,6 +6,7 @@
 export {
   auditEntryOf,
   auditInsert,
+  claimedAuditInsert,
   auditPlugin,
   markAuditedInTransaction,
   type AuditEntry,

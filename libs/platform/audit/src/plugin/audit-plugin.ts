@@ -1,4 +1,4 @@
-import { Prisma, type Database } from '@ledgerline/db';
+import { positionsArray, Prisma, sqlArray, type Database, type StatementRow } from '@ledgerline/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -47,6 +47,27 @@ export function auditInsert(entry: AuditEntry, when: Prisma.Sql = Prisma.sql`tru
     WHERE ${when}`;
 }
 
+/**
+ * The audit records of several requests in one data-modifying CTE of fixed text (see
+ * `runIdempotentStatements` in the transactions library): only those of the positions `claimed` (a
+ * subquery of positions) yields are written.
+ */
+export function claimedAuditInsert(
+  entries: ReadonlyArray<StatementRow<AuditEntry>>,
+  claimed: Prisma.Sql,
+): Prisma.Sql {
+  const column = (value: (entry: AuditEntry) => string) => sqlArray(entries.map(({ row }) => value(row)));
+  return Prisma.sql`
+    INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
+    SELECT a.actor, a.role, a.action, a.resource, a.request_id, a.outcome
+    FROM unnest(${positionsArray(entries)}::integer[], ${column((entry) => entry.actor)}::text[],
+                ${column((entry) => entry.role)}::text[], ${column((entry) => entry.action)}::text[],
+                ${column((entry) => entry.resource)}::text[], ${column((entry) => entry.request_id)}::text[],
+                ${column((entry) => String(entry.outcome))}::integer[])
+      AS a(request_position, actor, role, action, resource, request_id, outcome)
+    WHERE a.request_position IN ${claimed}`;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set once the request's audit record is written (or committed by its own transaction). */
@@ -75,7 +96,8 @@ async function audit(app: FastifyInstance, options: AuditPluginOptions): Promise
   app.decorateRequest('auditRecorded', false);
   app.addHook('onSend', async (request, reply, payload) => {
     // A failed insert sends a 500, which passes through onSend again: the flag records each request once.
-    if (!MUTATING_METHODS.has(request.method) || reply.statusCode === 429 || request.auditRecorded) return payload;
+    if (!MUTATING_METHODS.has(request.method) || reply.statusCode === 429 || request.auditRecorded)
+      return payload;
     request.auditRecorded = true;
     const entry = auditEntryOf(request, reply.statusCode);
     try {

@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 
 /** pg's own parameter serializer: pg exports `lib/*`, but @types/pg does not describe this module. */
-const pgUtils = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue(value: unknown): unknown };
+const pgUtils = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue(value: unknown): unknown;
+};
 
 /**
  * One column of a set-based statement as one parameter: Postgres' array literal of `values` (`{"a","b",NULL}`),
@@ -18,4 +20,19 @@ export function sqlArray(values: ReadonlyArray<string | null>): string {
   const literal = pgUtils.prepareValue(values);
   if (typeof literal !== 'string') throw new TypeError('pg did not write an array literal');
   return literal;
+}
+
+/**
+ * A row that one request of a set-based statement writes (see `runIdempotentStatements` in the
+ * transactions library): `position` is that request's place in the statement, so the statement can
+ * write only the rows of the requests it claimed.
+ */
+export interface StatementRow<T> {
+  position: number;
+  row: T;
+}
+
+/** The positions of `rows` as an integer array literal, the first column of a set-based INSERT. */
+export function positionsArray(rows: ReadonlyArray<StatementRow<unknown>>): string {
+  return sqlArray(rows.map((row) => String(row.position)));
 }

@@ -1,4 +1,4 @@
-import { Prisma, sqlArray } from '@ledgerline/db';
+import { positionsArray, Prisma, sqlArray, type StatementRow } from '@ledgerline/db';
 import { assertJobId, QUEUE_NAMES, type JobSpec } from '../jobs/jobs';
 
 /**
@@ -44,8 +44,37 @@ export async function enqueueOutbox(
  * `when` is an SQL condition the rows are written under (always, by default), e.g. "the idempotency
  * key was claimed by this statement".
  */
-export function outboxInsert(messages: readonly OutboxMessage[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
-  if (messages.length > INSERT_ROWS_MAX) throw new RangeError(`at most ${INSERT_ROWS_MAX} outbox rows per statement`);
+export function outboxInsert(
+  messages: readonly OutboxMessage[],
+  when: Prisma.Sql = Prisma.sql`true`,
+): Prisma.Sql {
+  return insertOutboxRows(messages, undefined, when);
+}
+
+/**
+ * The outbox rows of several requests in one data-modifying CTE of fixed text (see
+ * `runIdempotentStatements` in the transactions library): each message comes with its request's
+ * position, and only those of the positions `claimed` (a subquery of positions) yields are written.
+ */
+export function claimedOutboxInsert(
+  messages: ReadonlyArray<StatementRow<OutboxMessage>>,
+  claimed: Prisma.Sql,
+): Prisma.Sql {
+  return insertOutboxRows(
+    messages.map((message) => message.row),
+    positionsArray(messages),
+    Prisma.sql`m.request_position IN ${claimed}`,
+  );
+}
+
+/** Rows are inserted in the order given (`ORDER BY m.position`), so their ids follow the messages' order. */
+function insertOutboxRows(
+  messages: readonly OutboxMessage[],
+  positions: string | undefined,
+  condition: Prisma.Sql,
+): Prisma.Sql {
+  if (messages.length > INSERT_ROWS_MAX)
+    throw new RangeError(`at most ${INSERT_ROWS_MAX} outbox rows per statement`);
   for (const message of messages) {
     if (!KNOWN_QUEUES.has(message.queue))
       throw new TypeError(`unknown queue ${JSON.stringify(message.queue)}`);
@@ -54,17 +83,20 @@ export function outboxInsert(messages: readonly OutboxMessage[], when: Prisma.Sq
       throw new TypeError(`available_at of ${message.job_id} is not a valid date`);
     }
   }
+  const requestPositions = positions === undefined ? Prisma.empty : Prisma.sql`${positions}::integer[],`;
+  const requestPosition = Prisma.raw(positions === undefined ? '' : 'request_position, ');
   return Prisma.sql`
       INSERT INTO outbox_messages (queue, job_name, job_id, payload, request_id, available_at)
       SELECT m.queue, m.job_name, m.job_id, m.payload, m.request_id, coalesce(m.available_at, now())
       FROM unnest(
+        ${requestPositions}
         ${sqlArray(messages.map((message) => message.queue))}::varchar[],
         ${sqlArray(messages.map((message) => message.job_name))}::varchar[],
         ${sqlArray(messages.map((message) => message.job_id))}::varchar[],
         ${sqlArray(messages.map((message) => JSON.stringify(message.payload)))}::jsonb[],
         ${sqlArray(messages.map((message) => ('request_id' in message.payload ? message.payload.request_id : null)))}::varchar[],
         ${sqlArray(messages.map((message) => message.available_at?.toISOString() ?? null))}::timestamptz[]
-      ) WITH ORDINALITY AS m(queue, job_name, job_id, payload, request_id, available_at, position)
-      WHERE ${when}
+      ) WITH ORDINALITY AS m(${requestPosition}queue, job_name, job_id, payload, request_id, available_at, position)
+      WHERE ${condition}
       ORDER BY m.position`;
 }

@@ -1,10 +1,14 @@
 import { isTransientDatabaseError, newRowId, withTransactionRetry, type Database } from '@ledgerline/db';
 import { createMicroBatcher, type BatchMetrics } from '@ledgerline/batching';
+import { claimedAuditInsert, type AuditEntry } from '@ledgerline/audit';
+import { claimedOutboxInsert, type OutboxMessage } from '@ledgerline/queue';
 import {
   runIdempotentStatements,
   type IdempotencyOutcome,
   type IdempotentStatement,
+  type StatementWrites,
 } from '../idempotency/idempotency';
+import { claimedTransfersInsert, type NewTransferWrite } from './new-transfer';
 import type { TransferFailure } from './transfer.types';
 
 /** The most accepts one statement carries; more waiting start the next statement. */
@@ -12,10 +16,31 @@ export const ACCEPTS_PER_STATEMENT_MAX = 32;
 
 export type AcceptOutcome = IdempotencyOutcome<TransferFailure> | undefined;
 
+/** What one accept writes when its statement claims its key: the transfer, its jobs and its audit record. */
+export interface AcceptWork extends NewTransferWrite {
+  messages: readonly OutboxMessage[];
+  audit: AuditEntry | undefined;
+}
+
 export interface AcceptStatements {
   /** Runs one accept's statement together with the accepts submitted meanwhile. */
-  submit(request: IdempotentStatement): Promise<AcceptOutcome>;
+  submit(request: IdempotentStatement<AcceptWork>): Promise<AcceptOutcome>;
 }
+
+/** The accepts' rows as three set-based INSERTs (transfers, outbox, audit), whatever their number. */
+const acceptWrites: StatementWrites<AcceptWork> = (works, claimed) => {
+  const audits = works.flatMap(({ position, row }) =>
+    row.audit === undefined ? [] : [{ position, row: row.audit }],
+  );
+  return [
+    claimedTransfersInsert(works, claimed),
+    claimedOutboxInsert(
+      works.flatMap(({ position, row }) => row.messages.map((message) => ({ position, row: message }))),
+      claimed,
+    ),
+    ...(audits.length === 0 ? [] : [claimedAuditInsert(audits, claimed)]),
+  ];
+};
 
 /**
  * Sends concurrent one-statement accepts to Postgres together: every accept that arrives while the
@@ -32,7 +57,7 @@ export interface AcceptStatements {
  */
 export function createAcceptStatements(db: Database, batch_metrics?: BatchMetrics): AcceptStatements {
   /** The requests of the submits still waiting for their answer, by a key unique to each submit. */
-  const submitted = new Map<string, IdempotentStatement>();
+  const submitted = new Map<string, IdempotentStatement<AcceptWork>>();
   const batcher = createMicroBatcher<AcceptOutcome>({
     on_batch: batch_metrics,
     batch_size_max: ACCEPTS_PER_STATEMENT_MAX,
@@ -40,13 +65,14 @@ export function createAcceptStatements(db: Database, batch_metrics?: BatchMetric
     split_after: (error) => !isTransientDatabaseError(error),
     run: (keys) =>
       withTransactionRetry(() =>
-        runIdempotentStatements<TransferFailure>(
+        runIdempotentStatements<TransferFailure, AcceptWork>(
           db,
           keys.map((key) => {
             const request = submitted.get(key);
             if (request === undefined) throw new Error('an accept was answered before its statement ran');
             return request;
           }),
+          acceptWrites,
         ),
       ),
   });

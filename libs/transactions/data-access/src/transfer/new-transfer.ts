@@ -1,4 +1,4 @@
-import { Prisma } from '@ledgerline/db';
+import { positionsArray, Prisma, sqlArray, type StatementRow } from '@ledgerline/db';
 import type { TransferKind } from './transfer.types';
 import type { CheckedTransfer } from './transfer.validation';
 import type { TransferRow } from './transfer.view';
@@ -42,23 +42,48 @@ export function newTransferRow(transfer: NewTransfer, created_at: Date): Transfe
   };
 }
 
+/** A new transfer row and who asked for it. */
+export interface NewTransferWrite {
+  transfer: TransferRow;
+  origin: { client_id: string; request_id: string };
+}
+
 /**
- * The INSERT of a row built by {@link newTransferRow}, written only `when` the condition holds (e.g. the
- * idempotency key was claimed by the same statement). Every value is cast: in `INSERT ... SELECT` an
- * untyped parameter would be text.
+ * The INSERT of rows built by {@link newTransferRow} for several requests in one data-modifying CTE of
+ * fixed text (see `runIdempotentStatements`): only the rows of the positions `claimed` (a subquery of
+ * positions) yields are written. Each column is one array parameter.
  */
-export function newTransferInsert(
-  row: TransferRow,
-  origin: { client_id: string; request_id: string },
-  when: Prisma.Sql,
+export function claimedTransfersInsert(
+  writes: ReadonlyArray<StatementRow<NewTransferWrite>>,
+  claimed: Prisma.Sql,
 ): Prisma.Sql {
+  const column = (value: (write: NewTransferWrite) => string | null) =>
+    sqlArray(writes.map(({ row }) => value(row)));
+  const transfer = (value: (row: TransferRow) => string | null) => column((write) => value(write.transfer));
   return Prisma.sql`
     INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, description, metadata,
                            hold, hold_expires_at, reverses_transfer_id, batch_id, client_id, request_id, created_at, updated_at)
-    SELECT ${row.id}::uuid, ${row.kind}::transfer_kind, ${row.source_account_id}::uuid,
-           ${row.destination_account_id}::uuid, ${row.amount}::numeric, ${row.currency}::text, ${row.description}::text,
-           ${JSON.stringify(row.metadata)}::jsonb, ${row.hold}::boolean, ${row.hold_expires_at}::timestamptz,
-           ${row.reverses_transfer_id}::uuid, ${row.batch_id}::uuid, ${origin.client_id}::text, ${origin.request_id}::text,
-           ${row.created_at}::timestamptz, ${row.updated_at}::timestamptz
-    WHERE ${when}`;
+    SELECT t.id, t.kind, t.source_account_id, t.destination_account_id, t.amount, t.currency, t.description, t.metadata,
+           t.hold, t.hold_expires_at, t.reverses_transfer_id, t.batch_id, t.client_id, t.request_id, t.created_at, t.updated_at
+    FROM unnest(
+      ${positionsArray(writes)}::integer[],
+      ${transfer((row) => row.id)}::uuid[],
+      ${transfer((row) => row.kind)}::transfer_kind[],
+      ${transfer((row) => row.source_account_id)}::uuid[],
+      ${transfer((row) => row.destination_account_id)}::uuid[],
+      ${transfer((row) => row.amount)}::numeric[],
+      ${transfer((row) => row.currency)}::text[],
+      ${transfer((row) => row.description)}::text[],
+      ${transfer((row) => JSON.stringify(row.metadata))}::jsonb[],
+      ${transfer((row) => String(row.hold))}::boolean[],
+      ${transfer((row) => row.hold_expires_at?.toISOString() ?? null)}::timestamptz[],
+      ${transfer((row) => row.reverses_transfer_id)}::uuid[],
+      ${transfer((row) => row.batch_id)}::uuid[],
+      ${column((write) => write.origin.client_id)}::text[],
+      ${column((write) => write.origin.request_id)}::text[],
+      ${transfer((row) => row.created_at.toISOString())}::timestamptz[],
+      ${transfer((row) => row.updated_at.toISOString())}::timestamptz[]
+    ) AS t(request_position, id, kind, source_account_id, destination_account_id, amount, currency, description, metadata,
+           hold, hold_expires_at, reverses_transfer_id, batch_id, client_id, request_id, created_at, updated_at)
+    WHERE t.request_position IN ${claimed}`;
 }

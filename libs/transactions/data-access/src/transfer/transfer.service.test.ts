@@ -465,6 +465,63 @@ describe('shared accept statements', () => {
     expect(rows).toHaveLength(40);
   });
 
+  it('stores what a lone accept would: every field, the hold expiry job and the audit record, whatever the characters', async () => {
+    const { service: shared, batches } = observedService();
+    bodyOf(await accept(shared, transferBody()));
+    batches.length = 0;
+    // Quotes, backslashes, braces, commas and NULL spelled out are what an array literal must escape.
+    const awkward = 'say "hi", {x} \\ \\" NULL ünïcødé 🏦';
+    const bodies = [
+      transferBody({
+        amount: '1.00',
+        description: awkward,
+        metadata: { note: awkward, nested: { list: [1, 'two', null] } },
+      }),
+      transferBody({ amount: '2.00' }),
+      transferBody({ amount: '3.00', hold: true, hold_expires_in_seconds: 120, description: 'NULL' }),
+    ];
+    const commands = bodies.map((body) => ({
+      ...command(serviceCaller, '/v1/transfers', body),
+      audit_entry: (status: number) => ({
+        actor: 'audited-service',
+        role: 'service',
+        action: 'POST /v1/transfers',
+        resource: `/v1/transfers "${awkward}"`,
+        request_id: `audit-${randomUUID()}`,
+        outcome: status,
+      }),
+    }));
+    const accepted = (
+      await Promise.all(commands.map((each, index) => shared.createTransfer(each, bodies[index] as never)))
+    ).map(bodyOf);
+
+    expect(batches.map((batch) => batch.keys)).toEqual([3]);
+    expect(accepted.map((transfer) => [transfer.description, transfer.metadata])).toEqual([
+      [awkward, { note: awkward, nested: { list: [1, 'two', null] } }],
+      [null, {}],
+      ['NULL', {}],
+    ]);
+    for (const transfer of accepted) {
+      // What was answered is what was stored.
+      expect(await shared.getTransfer(serviceCaller, transfer.id)).toEqual({ ok: true, value: transfer });
+    }
+    const held = accepted[2]!;
+    expect(Date.parse(held.hold_expires_at ?? '') - Date.parse(held.created_at)).toBe(120_000);
+    const { rows: jobs } = await database.pool.query<{ job_id: string; delayed: boolean }>(
+      `SELECT job_id, available_at > now() + interval '100 seconds' AS delayed FROM outbox_messages
+       WHERE payload->>'transfer_id' = ANY($1::text[]) ORDER BY id`,
+      [accepted.map((transfer) => transfer.id)],
+    );
+    expect(jobs).toEqual([
+      ...accepted.map((transfer) => ({ job_id: `screen-${transfer.id}`, delayed: false })),
+      { job_id: `expire-hold-${held.id}`, delayed: true },
+    ]);
+    const { rows: audit } = await database.pool.query<{ resource: string; outcome: number }>(
+      `SELECT resource, outcome FROM audit_records WHERE actor = 'audited-service' ORDER BY id`,
+    );
+    expect(audit).toEqual(accepted.map(() => ({ resource: `/v1/transfers "${awkward}"`, outcome: 202 })));
+  });
+
   it('answers each request of one statement for itself: fresh, replayed, reused and in progress', async () => {
     const { service: shared, batches } = observedService();
     const usedKey = randomUUID();

@@ -11,6 +11,7 @@ import {
 } from '@ledgerline/db';
 import { Decimal, type CurrencyCode } from '@ledgerline/money';
 import { createAccountService, type AccountService } from '@ledgerline/accounts';
+import { auditInsert } from '@ledgerline/audit';
 import type { BatchMetrics } from '@ledgerline/batching';
 import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, outboxInsert, type OutboxMessage } from '@ledgerline/queue';
 import {
@@ -54,7 +55,7 @@ import {
   type CheckedTransfer,
 } from './transfer.validation';
 import { TRANSFER_COLUMNS, toTransferView, type TransferRow } from './transfer.view';
-import { newTransferInsert, newTransferRow, type NewTransfer } from './new-transfer';
+import { newTransferRow, type NewTransfer } from './new-transfer';
 import { createAcceptStatements } from './accept-statements';
 
 export interface TransferServiceLogger {
@@ -171,10 +172,10 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   ): Promise<CommandResult> {
     const denied = moneyRoleDenial(command.caller);
     if (denied !== undefined) return denied;
-    const { audit_record } = command;
+    const { audit_entry } = command;
     const scope = {
       ...idempotencyScope(command),
-      alongside: audit_record === undefined ? undefined : (response: StoredResponse) => audit_record(response.status),
+      alongside: audit_entry === undefined ? undefined : (response: StoredResponse) => auditInsert(audit_entry(response.status)),
     };
     try {
       const outcome = await withTransactionRetry(() =>
@@ -242,17 +243,15 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   async function acceptInOneStatement(command: MoneyCommand, transfer: NewTransfer): Promise<CommandResult | undefined> {
     const row = newTransferRow(transfer, new Date());
     const response = acceptedResponse(command, toTransferView(row), `/v1/transfers/${row.id}`);
-    const messages = [jobs.screenTransfer(row.id, command.request_id), ...holdExpiryJobs(command, row)];
-    const origin = { client_id: command.caller.client_id, request_id: command.request_id };
-    const { audit_record } = command;
     const outcome = await acceptStatements.submit({
       scope: idempotencyScope(command),
       response,
-      writes: (claimed) => [
-        newTransferInsert(row, origin, claimed),
-        outboxInsert(messages, claimed),
-        ...(audit_record === undefined ? [] : [audit_record(response.status, claimed)]),
-      ],
+      work: {
+        transfer: row,
+        origin: { client_id: command.caller.client_id, request_id: command.request_id },
+        messages: [jobs.screenTransfer(row.id, command.request_id), ...holdExpiryJobs(command, row)],
+        audit: command.audit_entry?.(response.status),
+      },
     });
     return outcome === undefined ? undefined : commandResultOf(outcome);
   }

@@ -1,4 +1,4 @@
-import type { Prisma } from '@ledgerline/db';
+import type { AuditEntry } from '@ledgerline/audit';
 import { FINAL_TRANSFER_STATUSES, type TransferKind, type TransferStatus } from '@ledgerline/ledger-domain';
 import type { StoredResponse } from '../idempotency/idempotency';
 
@@ -98,12 +98,11 @@ export interface MoneyCommand {
    */
   render?: ((status: number, body: unknown) => string) | undefined;
   /**
-   * The request's audit record as an INSERT for a given response status. When present, a command that
-   * does its work writes it in the same transaction as the work (one commit, and no change without its
-   * record); replays and refusals write nothing here, and the app's audit plugin records those. `when`
-   * is an SQL condition to write it under (a one-statement accept writes it only if it claimed the key).
+   * The request's audit record for a given response status. When present, a command that does its work
+   * writes it in the same transaction (or statement) as the work: one commit, and no change without its
+   * record. Replays and refusals write nothing here; the app's audit plugin records those.
    */
-  audit_record?: ((status: number, when?: Prisma.Sql) => Prisma.Sql) | undefined;
+  audit_entry?: ((status: number) => AuditEntry) | undefined;
 }
 
 /** Business failures of the transfer service, mapped to problem codes by the app. */
