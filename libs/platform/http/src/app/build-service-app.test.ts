@@ -1,7 +1,16 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import helmet from 'helmet';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemError } from '../problems/problem-error';
-import { pageOf, PageQuerySchema, problemResponses, UuidSchema, DecimalStringSchema } from '../schemas/common';
+import {
+  pageOf,
+  PageQuerySchema,
+  problemResponses,
+  UuidSchema,
+  DecimalStringSchema,
+} from '../schemas/common';
 import { decodeCursor, encodeCursor } from '../schemas/cursor';
 import { buildServiceApp, type ServiceApp } from './build-service-app';
 
@@ -31,7 +40,11 @@ beforeAll(async () => {
     {
       schema: {
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 50 }), amount: DecimalStringSchema, owner_id: Type.Optional(UuidSchema) },
+          {
+            name: Type.String({ minLength: 1, maxLength: 50 }),
+            amount: DecimalStringSchema,
+            owner_id: Type.Optional(UuidSchema),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Type.Object({ name: Type.String(), amount: Type.String() }) },
@@ -44,17 +57,31 @@ beforeAll(async () => {
   );
   app.get(
     '/v1/things',
-    { schema: { querystring: PageQuerySchema, response: { 200: pageOf(Type.Object({ n: Type.Integer() })) } } },
+    {
+      schema: { querystring: PageQuerySchema, response: { 200: pageOf(Type.Object({ n: Type.Integer() })) } },
+    },
     async (request) => {
-      const after = request.query.cursor === undefined ? 0 : decodeCursor(request.query.cursor, Type.Object({ n: Type.Integer() })).n;
+      const after =
+        request.query.cursor === undefined
+          ? 0
+          : decodeCursor(request.query.cursor, Type.Object({ n: Type.Integer() })).n;
       const data = Array.from({ length: request.query.limit ?? 0 }, (_, index) => ({ n: after + index + 1 }));
       return { data, next_cursor: encodeCursor({ n: after + data.length }) };
     },
   );
-  app.post('/v1/things/:id/freeze', { schema: { params: Type.Object({ id: UuidSchema }), response: { 200: Type.Object({ id: Type.String() }), ...problemResponses(404) } } }, async (request) => {
-    if (request.params.id.startsWith('0')) throw new ProblemError('not_found', 'No such thing.');
-    return { id: request.params.id };
-  });
+  app.post(
+    '/v1/things/:id/freeze',
+    {
+      schema: {
+        params: Type.Object({ id: UuidSchema }),
+        response: { 200: Type.Object({ id: Type.String() }), ...problemResponses(404) },
+      },
+    },
+    async (request) => {
+      if (request.params.id.startsWith('0')) throw new ProblemError('not_found', 'No such thing.');
+      return { id: request.params.id };
+    },
+  );
   app.post('/v1/echo', { schema: { response: { 200: Type.Object({}) } } }, async (request) => {
     request.log.info({ headers: request.headers, body: request.body }, 'echo');
     return {};
@@ -66,7 +93,9 @@ beforeAll(async () => {
     throw { statusCode: 418, message: 'a thrown object with a status it should not keep' };
   });
   app.get('/v1/overloaded', { schema: { response: { 200: Type.Object({}) } } }, async () => {
-    throw Object.assign(new Error('timed out fetching a connection from pool db01'), { code: 'POOL_EXHAUSTED' });
+    throw Object.assign(new Error('timed out fetching a connection from pool db01'), {
+      code: 'POOL_EXHAUSTED',
+    });
   });
   await app.ready();
 });
@@ -75,7 +104,11 @@ afterAll(async () => {
   await app.close();
 });
 
-function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, status: number, code: string) {
+function expectProblem(
+  response: { statusCode: number; headers: Record<string, unknown>; json: () => unknown },
+  status: number,
+  code: string,
+) {
   expect(response.statusCode).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   const body = response.json() as Record<string, unknown>;
@@ -88,72 +121,133 @@ function expectProblem(response: { statusCode: number; headers: Record<string, u
 describe('request ids', () => {
   it('generates a UUIDv7 when the client sends none and echoes it', async () => {
     const response = await app.inject({ method: 'GET', url: '/healthz' });
-    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(response.headers['x-request-id']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it('keeps a sane client id, on success and on errors', async () => {
-    const ok = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'client-abc.123' } });
+    const ok = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'client-abc.123' },
+    });
     expect(ok.headers['x-request-id']).toBe('client-abc.123');
-    const failed = await app.inject({ method: 'GET', url: '/v1/boom', headers: { 'x-request-id': 'client-boom' } });
+    const failed = await app.inject({
+      method: 'GET',
+      url: '/v1/boom',
+      headers: { 'x-request-id': 'client-boom' },
+    });
     expect(failed.headers['x-request-id']).toBe('client-boom');
-    const notFound = await app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'client-404' } });
+    const notFound = await app.inject({
+      method: 'GET',
+      url: '/nowhere',
+      headers: { 'x-request-id': 'client-404' },
+    });
     expect(notFound.headers['x-request-id']).toBe('client-404');
   });
 
   it('replaces ids that are too long or not printable', async () => {
     for (const sent of ['x'.repeat(129), 'has space', 'tab\tinside', '']) {
-      const response = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': sent } });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { 'x-request-id': sent },
+      });
       expect(response.headers['x-request-id']).not.toBe(sent);
       expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
   it('binds the id into the request logs', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things?verbose=1', payload: { name: 'log me', amount: '1.00' }, headers: { 'x-request-id': 'trace-me-1' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things?verbose=1',
+      payload: { name: 'log me', amount: '1.00' },
+      headers: { 'x-request-id': 'trace-me-1' },
+    });
     const mine = logs.lines.filter((line) => line['request_id'] === 'trace-me-1');
     expect(mine.every((line) => line['service'] === 'test-api')).toBe(true);
     // One access line per request, written when it completes.
     expect(mine.filter((line) => line['msg'] === 'request completed')).toEqual([
-      expect.objectContaining({ method: 'POST', path: '/v1/things', status: response.statusCode, response_time_ms: expect.any(Number) }),
+      expect.objectContaining({
+        method: 'POST',
+        path: '/v1/things',
+        status: response.statusCode,
+        response_time_ms: expect.any(Number),
+      }),
     ]);
   });
 });
 
 describe('problems', () => {
   it('answers schema violations with 400 and JSON-pointer paths', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things', payload: { amount: 12.5, owner_id: 'nope', extra: true } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: { amount: 12.5, owner_id: 'nope', extra: true },
+    });
     const body = expectProblem(response, 400, 'validation_failed');
     const paths = (body['errors'] as Array<{ path: string }>).map((error) => error.path);
-    expect(paths).toEqual(expect.arrayContaining(['/body/name', '/body/amount', '/body/owner_id', '/body/extra']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/body/name', '/body/amount', '/body/owner_id', '/body/extra']),
+    );
   });
 
   it('never coerces a JSON number into a decimal string', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'n', amount: 10 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: { name: 'n', amount: 10 },
+    });
     const body = expectProblem(response, 400, 'validation_failed');
     expect(body['errors']).toEqual([{ path: '/body/amount', message: expect.any(String) }]);
   });
 
   it('checks querystring and params with their own path prefix', async () => {
     const query = await app.inject({ method: 'GET', url: '/v1/things?limit=0' });
-    expect(expectProblem(query, 400, 'validation_failed')['errors']).toEqual([{ path: '/query/limit', message: expect.any(String) }]);
+    expect(expectProblem(query, 400, 'validation_failed')['errors']).toEqual([
+      { path: '/query/limit', message: expect.any(String) },
+    ]);
     const params = await app.inject({ method: 'POST', url: '/v1/things/not-a-uuid/freeze' });
-    expect(expectProblem(params, 400, 'validation_failed')['errors']).toEqual([{ path: '/params/id', message: expect.any(String) }]);
+    expect(expectProblem(params, 400, 'validation_failed')['errors']).toEqual([
+      { path: '/params/id', message: expect.any(String) },
+    ]);
   });
 
   it('rejects a body over the limit with 413', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'x'.repeat(4096), amount: '1' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: { name: 'x'.repeat(4096), amount: '1' },
+    });
     expectProblem(response, 413, 'payload_too_large');
   });
 
   it('rejects other media types with 415', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectProblem(response, 415, 'unsupported_media_type');
-    const text = await app.inject({ method: 'POST', url: '/v1/things', payload: 'hello', headers: { 'content-type': 'text/plain' } });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     expectProblem(text, 415, 'unsupported_media_type');
   });
 
   it('answers malformed JSON with 400', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things', payload: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(expectProblem(response, 400, 'validation_failed')['detail']).toMatch(/not valid JSON/);
   });
 
@@ -183,19 +277,31 @@ describe('problems', () => {
   });
 
   it('passes thrown ProblemErrors through and logs them at info', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things/0190a000-0000-7000-8000-000000000000/freeze', headers: { 'x-request-id': 'problem-404' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things/0190a000-0000-7000-8000-000000000000/freeze',
+      headers: { 'x-request-id': 'problem-404' },
+    });
     expect(expectProblem(response, 404, 'not_found')['detail']).toBe('No such thing.');
-    const line = logs.lines.find((entry) => entry['request_id'] === 'problem-404' && entry['msg'] === 'request rejected');
+    const line = logs.lines.find(
+      (entry) => entry['request_id'] === 'problem-404' && entry['msg'] === 'request rejected',
+    );
     expect(line?.['level']).toBe(30);
   });
 
   it('hides everything about unexpected errors behind a generic 500 and logs them at error', async () => {
     for (const url of ['/v1/boom', '/v1/boom-non-error']) {
-      const response = await app.inject({ method: 'GET', url, headers: { 'x-request-id': `boom-${url.length}` } });
+      const response = await app.inject({
+        method: 'GET',
+        url,
+        headers: { 'x-request-id': `boom-${url.length}` },
+      });
       const body = expectProblem(response, 500, 'internal');
       expect(response.body).not.toMatch(/secret_table|SELECT|password|stack|at .*\.ts|418|should not keep/);
       expect(Object.keys(body).sort()).toEqual(['code', 'detail', 'status', 'title', 'type']);
-      const line = logs.lines.find((entry) => entry['request_id'] === `boom-${url.length}` && entry['msg'] === 'request failed');
+      const line = logs.lines.find(
+        (entry) => entry['request_id'] === `boom-${url.length}` && entry['msg'] === 'request failed',
+      );
       expect(line?.['level']).toBe(50);
     }
   });
@@ -208,7 +314,11 @@ describe('problems', () => {
   });
 
   it('serializes only what the response schema allows', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'n', amount: '10.00' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      payload: { name: 'n', amount: '10.00' },
+    });
     expect(response.statusCode).toBe(201);
     expect(response.json()).toEqual({ name: 'n', amount: '10.00' });
   });
@@ -234,14 +344,32 @@ describe('logging', () => {
 
 describe('content types', () => {
   it('lets an app accept another media type for its own routes', async () => {
-    const csv = await buildServiceApp({ service_name: 'csv', log_level: 'silent', rate_limit: { max: 100, time_window_ms: 60_000 } });
+    const csv = await buildServiceApp({
+      service_name: 'csv',
+      log_level: 'silent',
+      rate_limit: { max: 100, time_window_ms: 60_000 },
+    });
     csv.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    csv.post('/v1/lists', { schema: { response: { 200: Type.Object({ lines: Type.Integer() }) } } }, async (request) => ({
-      lines: String(request.body).split('\n').length,
-    }));
-    const response = await csv.inject({ method: 'POST', url: '/v1/lists', payload: 'a,b\nc,d', headers: { 'content-type': 'text/csv' } });
+    csv.post(
+      '/v1/lists',
+      { schema: { response: { 200: Type.Object({ lines: Type.Integer() }) } } },
+      async (request) => ({
+        lines: String(request.body).split('\n').length,
+      }),
+    );
+    const response = await csv.inject({
+      method: 'POST',
+      url: '/v1/lists',
+      payload: 'a,b\nc,d',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(response.json()).toEqual({ lines: 2 });
-    const xml = await csv.inject({ method: 'POST', url: '/v1/lists', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
+    const xml = await csv.inject({
+      method: 'POST',
+      url: '/v1/lists',
+      payload: '<a/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(xml.statusCode).toBe(415);
     await csv.close();
   });
@@ -258,14 +386,24 @@ describe('pagination', () => {
   });
 
   it('answers a forged cursor with 400', async () => {
-    for (const cursor of ['not*base64', encodeCursor({ n: 'x' }), Buffer.from('[1,2]').toString('base64url')]) {
+    for (const cursor of [
+      'not*base64',
+      encodeCursor({ n: 'x' }),
+      Buffer.from('[1,2]').toString('base64url'),
+    ]) {
       const response = await app.inject({ method: 'GET', url: `/v1/things?cursor=${cursor}` });
-      expect(expectProblem(response, 400, 'validation_failed')['errors']).toEqual([{ path: '/query/cursor', message: 'is not a valid cursor' }]);
+      expect(expectProblem(response, 400, 'validation_failed')['errors']).toEqual([
+        { path: '/query/cursor', message: 'is not a valid cursor' },
+      ]);
     }
   });
 
   it('decodes cursors without a schema as plain objects', () => {
-    expect(decodeCursor(encodeCursor({ id: 'a', at: 1, last: null }))).toEqual({ id: 'a', at: 1, last: null });
+    expect(decodeCursor(encodeCursor({ id: 'a', at: 1, last: null }))).toEqual({
+      id: 'a',
+      at: 1,
+      last: null,
+    });
     expect(() => decodeCursor('')).toThrowError(ProblemError);
   });
 });
@@ -283,20 +421,45 @@ describe('ops routes', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.body).toContain('process_cpu_user_seconds_total');
-    expect(response.body).toMatch(/http_request_duration_seconds_count\{[^}]*method="POST"[^}]*route="\/v1\/things\/:id\/freeze"[^}]*status_code="200"/);
+    expect(response.body).toMatch(
+      /http_request_duration_seconds_count\{[^}]*method="POST"[^}]*route="\/v1\/things\/:id\/freeze"[^}]*status_code="200"/,
+    );
     expect(response.body).not.toContain('1190a000-0000-7000-8000-00000000000a');
   });
 
   it('serves the OpenAPI document without the ops routes', async () => {
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
-    const document = response.json() as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const document = response.json() as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/things', '/v1/things/{id}/freeze']));
-    for (const hidden of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) expect(document.paths[hidden]).toBeUndefined();
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/things', '/v1/things/{id}/freeze']),
+    );
+    for (const hidden of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'])
+      expect(document.paths[hidden]).toBeUndefined();
     // Problems every route can cause are documented without each route listing them.
-    expect(Object.keys(document.paths['/v1/things']!['post']!.responses).sort()).toEqual(['201', '400', '413', '415', '429', '500', '503']);
-    expect(Object.keys(document.paths['/v1/things/{id}/freeze']!['post']!.responses).sort()).toEqual(['200', '400', '404', '413', '415', '429', '500', '503']);
+    expect(Object.keys(document.paths['/v1/things']!['post']!.responses).sort()).toEqual([
+      '201',
+      '400',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
+    expect(Object.keys(document.paths['/v1/things/{id}/freeze']!['post']!.responses).sort()).toEqual([
+      '200',
+      '400',
+      '404',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
   });
 
   it('serves the documentation UI at /docs', async () => {
@@ -313,6 +476,8 @@ describe('ops routes', () => {
       expect(response.headers['content-security-policy'], url).toMatch(/default-src 'self'/);
       expect(response.headers['x-frame-options'], url).toBe('SAMEORIGIN');
       expect(response.headers['x-powered-by'], url).toBeUndefined();
+      // Every header helmet itself sets on a real response, with the same value.
+      expect(response.headers, url).toMatchObject(headersHelmetSets());
     }
   });
 });
@@ -334,7 +499,11 @@ describe('readiness', () => {
     });
     const response = await probe.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', redis: 'failed', slow: 'failed' }, failed: ['redis', 'slow'] });
+    expect(response.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: 'ok', redis: 'failed', slow: 'failed' },
+      failed: ['redis', 'slow'],
+    });
     await probe.close();
 
     const healthy = await buildServiceApp({
@@ -352,8 +521,23 @@ describe('readiness', () => {
 
 describe('route rules', () => {
   it('refuses an API route without a success response schema', async () => {
-    const strict = await buildServiceApp({ service_name: 'strict', log_level: 'silent', rate_limit: { max: 100, time_window_ms: 60_000 } });
-    expect(() => strict.get('/v1/loose', async () => ({ anything: true }))).toThrowError(/must declare a response schema/);
+    const strict = await buildServiceApp({
+      service_name: 'strict',
+      log_level: 'silent',
+      rate_limit: { max: 100, time_window_ms: 60_000 },
+    });
+    expect(() => strict.get('/v1/loose', async () => ({ anything: true }))).toThrowError(
+      /must declare a response schema/,
+    );
     await strict.close();
   });
 });
+
+/** What helmet's own middleware leaves on a real Node response. */
+function headersHelmetSets(): Record<string, string> {
+  const response = new ServerResponse(new IncomingMessage(new Socket()));
+  helmet()(response.req, response, () => undefined);
+  return Object.fromEntries(
+    Object.entries(response.getHeaders()).map(([name, value]) => [name, String(value)]),
+  );
+}

@@ -21,22 +21,41 @@ const PLAIN_INTEGER = /^(0|-?[1-9][0-9]*)$/;
  */
 export const typeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
-  const integerFields = httpPart === 'body' ? [] : propertiesOf(schema, (property) => property.type === 'integer');
-  const uuidFields = httpPart === 'body' ? [] : propertiesOf(schema, (property) => property.format === 'uuid');
+  const integerFields =
+    httpPart === 'body' ? [] : propertiesOf(schema, (property) => property.type === 'integer');
+  const uuidFields =
+    httpPart === 'body' ? [] : propertiesOf(schema, (property) => property.format === 'uuid');
+  // Both walk the schema and the value on every request; most schemas need neither (a headers schema of
+  // strings converts nothing, a transfer body has no defaults), so each runs only where it can matter.
+  const converts =
+    httpPart !== 'body' && propertiesOf(schema, (property) => property.type !== 'string').length > 0;
+  const defaults = hasDefaults(schema);
   return (value: unknown) => {
-    const converted = httpPart === 'body' ? value : lowerCaseIds(convertStrictly(schema, value, integerFields), uuidFields);
-    const candidate = Value.Default(schema, converted);
+    const converted = converts ? convertStrictly(schema, value, integerFields) : value;
+    const lowered = httpPart === 'body' ? converted : lowerCaseIds(converted, uuidFields);
+    const candidate = defaults ? Value.Default(schema, lowered) : lowered;
     if (validator.Check(candidate)) return { value: candidate };
     return { error: validator.Errors(candidate) as FastifySchemaValidationError[] };
   };
 };
 
 /** The names of an object schema's properties that `accepts` (querystrings, params and headers are flat objects). */
-function propertiesOf(schema: TSchema, accepts: (property: { type?: unknown; format?: unknown }) => boolean): string[] {
-  const properties = (schema as { properties?: Record<string, { type?: unknown; format?: unknown }> }).properties ?? {};
+function propertiesOf(
+  schema: TSchema,
+  accepts: (property: { type?: unknown; format?: unknown }) => boolean,
+): string[] {
+  const properties =
+    (schema as { properties?: Record<string, { type?: unknown; format?: unknown }> }).properties ?? {};
   return Object.entries(properties)
     .filter(([, property]) => accepts(property))
     .map(([name]) => name);
+}
+
+/** Whether any part of the schema declares a `default` (a property named "default" counts too: a harmless extra walk). */
+function hasDefaults(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  if (Array.isArray(schema)) return schema.some(hasDefaults);
+  return Object.entries(schema).some(([name, member]) => name === 'default' || hasDefaults(member));
 }
 
 function lowerCaseIds(value: unknown, uuidFields: readonly string[]): unknown {
