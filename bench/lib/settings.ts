@@ -27,6 +27,11 @@ export interface BenchSettings {
   reads: { small_entries: number; large_entries: number };
   accept: {
     rate_per_second: number;
+    /**
+     * Sent at `rate_per_second` before the measured `duration_s`, and not measured: the processes start
+     * cold, and the one-at-a-time requests before warm only the paths a lone request takes.
+     */
+    warmup_s: number;
     duration_s: number;
     /** Rates tried above `rate_per_second` while each keeps p99 under the limit. */
     step_rates: number[];
@@ -68,10 +73,17 @@ export function settingsFor(profile: Profile): BenchSettings {
       http_duration_s: 2,
       pgbench: { scale: 1, clients: 8, threads: 2, duration_s: 5 },
       recheck: { pgbench_duration_s: 2, fastify_duration_s: 2 },
-      engine: { accounts: 10_000, transfers_per_distribution: 3_000, concurrency: 2, uniform_repeats: 1, deadline_s: 30 },
+      engine: {
+        accounts: 10_000,
+        transfers_per_distribution: 3_000,
+        concurrency: 2,
+        uniform_repeats: 1,
+        deadline_s: 30,
+      },
       reads: { small_entries: 10_000, large_entries: 100_000 },
       accept: {
         rate_per_second: 1_000,
+        warmup_s: 1,
         duration_s: 3,
         step_rates: [],
         search_steps: 0,
@@ -98,10 +110,17 @@ export function settingsFor(profile: Profile): BenchSettings {
     http_duration_s: 10,
     pgbench: { scale: 10, clients: 8, threads: 2, duration_s: 20 },
     recheck: { pgbench_duration_s: 10, fastify_duration_s: 5 },
-    engine: { accounts: 10_000, transfers_per_distribution: 50_000, concurrency: 2, uniform_repeats: 3, deadline_s: 300 },
+    engine: {
+      accounts: 10_000,
+      transfers_per_distribution: 50_000,
+      concurrency: 2,
+      uniform_repeats: 3,
+      deadline_s: 300,
+    },
     reads: { small_entries: 10_000, large_entries: 1_000_000 },
     accept: {
       rate_per_second: 1_000,
+      warmup_s: 5,
       duration_s: 20,
       step_rates: [1_500, 2_000, 3_000, 4_000],
       search_steps: 4,
