@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { v7 as uuidv7 } from 'uuid';
+import { newUuidV7 } from '@ledgerline/crypto';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -13,5 +13,5 @@ const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 export function requestIdOf(request: IncomingMessage): string {
   const sent = request.headers[REQUEST_ID_HEADER];
   if (typeof sent === 'string' && SANE_REQUEST_ID.test(sent)) return sent;
-  return uuidv7();
+  return newUuidV7();
 }

@@ -1,6 +1,6 @@
 import { validate, version } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { createRowIdSource, newRowId } from './row-ids';
+import { createUuidV7Source, newUuidV7 } from './uuid-v7';
 
 /** The 48-bit millisecond timestamp at the front of a UUIDv7. */
 function timestampOf(id: string): number {
@@ -10,7 +10,7 @@ function timestampOf(id: string): number {
 describe('row ids', () => {
   it('are valid UUIDv7 with the RFC 9562 variant and the current time in front', () => {
     const before = Date.now();
-    const id = newRowId();
+    const id = newUuidV7();
     const after = Date.now();
     expect(validate(id)).toBe(true);
     expect(version(id)).toBe(7);
@@ -20,7 +20,7 @@ describe('row ids', () => {
   });
 
   it('increase strictly within one millisecond, across many pool refills', () => {
-    const ids = createRowIdSource(() => 1_764_000_000_000);
+    const ids = createUuidV7Source(() => 1_764_000_000_000);
     const made = Array.from({ length: 5_000 }, () => ids.next());
     expect(new Set(made).size).toBe(made.length);
     expect([...made].sort()).toEqual(made);
@@ -29,7 +29,7 @@ describe('row ids', () => {
 
   it('keep increasing when the clock steps back', () => {
     let now = 1_764_000_000_500;
-    const ids = createRowIdSource(() => now);
+    const ids = createUuidV7Source(() => now);
     const first = ids.next();
     now -= 400;
     const second = ids.next();
@@ -39,13 +39,13 @@ describe('row ids', () => {
 
   it('differ in their random bits between sources that share a millisecond', () => {
     const clock = () => 1_764_000_000_000;
-    const a = createRowIdSource(clock).next();
-    const b = createRowIdSource(clock).next();
+    const a = createUuidV7Source(clock).next();
+    const b = createUuidV7Source(clock).next();
     expect(a).not.toBe(b);
   });
 
   it('are unique over many calls in real time', () => {
-    const made = Array.from({ length: 100_000 }, () => newRowId());
+    const made = Array.from({ length: 100_000 }, () => newUuidV7());
     expect(new Set(made).size).toBe(made.length);
     expect([...made].sort()).toEqual(made);
   });
