@@ -30,7 +30,7 @@ import {
   type BenchDatabase,
 } from './lib/postgres';
 import { renderTable } from './lib/report';
-import { settingsFor, type BenchSettings } from './lib/settings';
+import { settingsFor, withEndToEndTransfers } from './lib/settings';
 import { SCENARIOS } from './scenarios';
 
 const RESULTS_FILE = path.join(WORKSPACE_ROOT, 'bench', 'results.json');
@@ -172,16 +172,6 @@ async function main(): Promise<number> {
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(WORKSPACE_ROOT, RESULTS_FILE)}`);
   return records.some((record) => record.status === 'failed') ? 1 : 0;
-}
-
-function withEndToEndTransfers(settings: BenchSettings, option: string | undefined): BenchSettings {
-  if (option === undefined) return settings;
-  const transfers = Number(option);
-  if (!Number.isSafeInteger(transfers) || transfers < 100)
-    throw new Error('--e2e-transfers must be a whole number of at least 100');
-  // Accepting at a few hundred a second at the least: the deadline grows with the count.
-  const deadline_s = Math.max(settings.end_to_end.deadline_s, Math.ceil(transfers / 200));
-  return { ...settings, end_to_end: { ...settings.end_to_end, transfers, deadline_s } };
 }
 
 /** nginx (production's load balancer, infra/nginx) when asked or, with `auto`, when installed; else the Node gateway. */

@@ -140,3 +140,16 @@ export function settingsFor(profile: Profile): BenchSettings {
     ready_timeout_ms: 120_000,
   };
 }
+
+/**
+ * `--e2e-transfers=N`: the settings with a uniform end-to-end run of N transfers, for comparing two builds
+ * with a quick run that startup does not dominate. Accepting is allowed at least 200 a second.
+ */
+export function withEndToEndTransfers(settings: BenchSettings, option: string | undefined): BenchSettings {
+  if (option === undefined) return settings;
+  const transfers = Number(option);
+  if (!Number.isSafeInteger(transfers) || transfers < 100)
+    throw new Error('--e2e-transfers must be a whole number of at least 100');
+  const deadline_s = Math.max(settings.end_to_end.deadline_s, Math.ceil(transfers / 200));
+  return { ...settings, end_to_end: { ...settings.end_to_end, transfers, deadline_s } };
+}
