@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { seedAccount, seedCustomer } from '../testing/seed';
-import { cachedAccountFacts, readAccountFacts, type AccountFactsReader } from './account-facts';
+import {
+  cachedAccountFacts,
+  readAccountFacts,
+  sharedAccountFacts,
+  type AccountFactsReader,
+} from './account-facts';
 
 let database: TestDatabase;
 let customer: string;
@@ -69,5 +74,31 @@ describe('account facts', () => {
     await facts([second]);
     await facts([first]);
     expect(idsRead).toEqual([first, second, first]);
+  });
+
+  it('of concurrent lookups are read in one statement, each caller getting its own accounts', async () => {
+    const [a, b, c] = await Promise.all(
+      [1, 2, 3].map(() => seedAccount(database.pool, { customer_id: customer })),
+    );
+    let statements = 0;
+    const counted = {
+      $queryRaw: ((...args: Parameters<typeof database.db.$queryRaw>) => {
+        statements += 1;
+        return database.db.$queryRaw(...args);
+      }) as typeof database.db.$queryRaw,
+    };
+    const facts = sharedAccountFacts(counted);
+    const unknown = uuidv7();
+    const [first, second, third] = await Promise.all([
+      facts([a!, b!]),
+      facts([b!.toUpperCase(), unknown]),
+      // Not a UUID: names no account, and must not fail the statement the others share.
+      facts([c!, 'not-a-uuid']),
+    ]);
+    expect(statements).toBe(1);
+    expect([...first.keys()].sort()).toEqual([a, b].sort());
+    expect([...second.keys()]).toEqual([b]);
+    expect([...third.keys()]).toEqual([c]);
+    expect(third.get(c!)).toEqual({ id: c, customer_id: customer, kind: 'checking' });
   });
 });

@@ -23,7 +23,7 @@ import {
   type StoredResponse,
   type WorkResult,
 } from '../idempotency/idempotency';
-import { cachedAccountFacts, readAccountFacts, type AccountFacts } from './account-facts';
+import { cachedAccountFacts, readAccountFacts, sharedAccountFacts, type AccountFacts } from './account-facts';
 import { decodeTransferCursor, encodeTransferCursor } from './cursor';
 import {
   FINAL_STATUSES,
@@ -158,7 +158,7 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   assert.ok(hold_bounds.default_seconds <= hold_bounds.max_seconds);
   assert.ok(transaction_timeout_ms > 0 && transaction_timeout_ms <= 120_000);
   assert.ok(wait_poll_interval_ms_max >= 10 && wait_poll_interval_ms_max <= 5_000);
-  const accountFacts = cachedAccountFacts((ids) => readAccountFacts(db, ids));
+  const accountFacts = cachedAccountFacts(sharedAccountFacts(db));
   const acceptStatements = createAcceptStatements(db, options.accept_batch_metrics);
 
   /**
