@@ -13,6 +13,6 @@ export {
   type RetryOptions,
 } from './transaction-retry';
 export { newRowId } from './row-ids';
-export { positionsArray, sqlArray, type StatementRow } from './sql-array/sql-array';
+export { positionsArray, rowsColumn, sqlArray, type StatementRow } from './sql-array/sql-array';
 export { transferStatusIn, transferStatusIs } from './transfer-status';
 export * from './generated/client';

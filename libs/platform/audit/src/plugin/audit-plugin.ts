@@ -1,4 +1,4 @@
-import { positionsArray, Prisma, sqlArray, type Database, type StatementRow } from '@ledgerline/db';
+import { positionsArray, Prisma, rowsColumn, type Database, type StatementRow } from '@ledgerline/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -56,7 +56,7 @@ export function claimedAuditInsert(
   entries: ReadonlyArray<StatementRow<AuditEntry>>,
   claimed: Prisma.Sql,
 ): Prisma.Sql {
-  const column = (value: (entry: AuditEntry) => string) => sqlArray(entries.map(({ row }) => value(row)));
+  const column = (value: (entry: AuditEntry) => string) => rowsColumn(entries, value);
   return Prisma.sql`
     INSERT INTO audit_records (actor, role, action, resource, request_id, outcome)
     SELECT a.actor, a.role, a.action, a.resource, a.request_id, a.outcome

@@ -36,3 +36,11 @@ export interface StatementRow<T> {
 export function positionsArray(rows: ReadonlyArray<StatementRow<unknown>>): string {
   return sqlArray(rows.map((row) => String(row.position)));
 }
+
+/** One column of `rows` (a value of each row) as an array literal, like {@link sqlArray}. */
+export function rowsColumn<T>(
+  rows: ReadonlyArray<StatementRow<T>>,
+  value: (row: T) => string | null,
+): string {
+  return sqlArray(rows.map(({ row }) => value(row)));
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { positionsArray, Prisma, sqlArray, type StatementRow } from '@ledgerline/db';
+import { positionsArray, Prisma, rowsColumn, type StatementRow } from '@ledgerline/db';
 
 /** The contract keeps keys at least 24 h; a shorter setting would break that promise, so it is refused. */
 export const IDEMPOTENCY_TTL_SECONDS_MIN = 24 * 60 * 60;
@@ -210,7 +210,7 @@ export async function runIdempotentStatements<F, W>(
 ): Promise<Array<IdempotencyOutcome<F> | undefined>> {
   const outcomes = new Array<IdempotencyOutcome<F> | undefined>(requests.length);
   const keysInStatement = new Set<string>();
-  const included: Array<StatementRow<IdempotentStatement<W>> & { lock_key: string }> = [];
+  const included: Array<StatementRow<IdempotentStatement<W> & { lock_key: string }>> = [];
   requests.forEach((request, position) => {
     assert.ok(
       request.scope.ttl_seconds >= IDEMPOTENCY_TTL_SECONDS_MIN,
@@ -222,10 +222,11 @@ export async function runIdempotentStatements<F, W>(
       return;
     }
     keysInStatement.add(lock_key);
-    included.push({ position, row: request, lock_key });
+    included.push({ position, row: { ...request, lock_key } });
   });
   if (included.length === 0) return outcomes;
-  const column = (value: (request: (typeof included)[number]) => string) => sqlArray(included.map(value));
+  const column = (value: (request: (typeof included)[number]['row']) => string) =>
+    rowsColumn(included, value);
   const work = writes(
     included.map(({ position, row }) => ({ position, row: row.work })),
     Prisma.sql`(SELECT position FROM claimed)`,
@@ -235,12 +236,12 @@ export async function runIdempotentStatements<F, W>(
       SELECT r.position, r.client_id, r.key, r.request_hash, r.response_status, r.response_body, r.response_headers,
              r.ttl_seconds, pg_try_advisory_xact_lock(r.lock_key) AS acquired
       FROM unnest(${positionsArray(included)}::integer[], ${column((request) => request.lock_key)}::bigint[],
-                  ${column(({ row }) => row.scope.client_id)}::text[], ${column(({ row }) => row.scope.key)}::text[],
-                  ${column(({ row }) => row.scope.request_hash)}::text[],
-                  ${column(({ row }) => String(row.response.status))}::integer[],
-                  ${column(({ row }) => row.response.body)}::text[],
-                  ${column(({ row }) => JSON.stringify(row.response.headers))}::jsonb[],
-                  ${column(({ row }) => String(row.scope.ttl_seconds))}::integer[])
+                  ${column((request) => request.scope.client_id)}::text[], ${column((request) => request.scope.key)}::text[],
+                  ${column((request) => request.scope.request_hash)}::text[],
+                  ${column((request) => String(request.response.status))}::integer[],
+                  ${column((request) => request.response.body)}::text[],
+                  ${column((request) => JSON.stringify(request.response.headers))}::jsonb[],
+                  ${column((request) => String(request.scope.ttl_seconds))}::integer[])
         AS r(position, lock_key, client_id, key, request_hash, response_status, response_body, response_headers, ttl_seconds)
     ),
     keys_claimed AS (

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createMicroBatcher } from '@ledgerline/batching';
 import { sqlArray, type Prisma } from '@ledgerline/db';
+import { UUID_PATTERN } from './transfer.validation';
 
 /**
  * What the accepting path needs to know about an account: who owns it and what kind it is. Neither
@@ -33,8 +34,6 @@ export async function readAccountFacts(
 /** The most accounts one shared lookup reads; more waiting start the next one. */
 const ACCOUNTS_PER_LOOKUP_MAX = 256;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * A reader whose concurrent lookups share one statement (the platform's micro-batcher, no linger): the
  * accounts every accept of one turn of the event loop needs, and that no cache holds, are read together,
@@ -56,7 +55,7 @@ export function sharedAccountFacts(db: {
     },
   });
   return async (ids) => {
-    const wanted = [...new Set(ids.map((id) => id.toLowerCase()).filter((id) => UUID.test(id)))];
+    const wanted = [...new Set(ids.map((id) => id.toLowerCase()).filter((id) => UUID_PATTERN.test(id)))];
     const facts = await Promise.all(wanted.map((id) => lookups.submit(id)));
     return new Map(facts.flatMap((found) => (found === null ? [] : [[found.id, found] as const])));
   };

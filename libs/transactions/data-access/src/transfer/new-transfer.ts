@@ -1,4 +1,4 @@
-import { positionsArray, Prisma, sqlArray, type StatementRow } from '@ledgerline/db';
+import { positionsArray, Prisma, rowsColumn, type StatementRow } from '@ledgerline/db';
 import type { TransferKind } from './transfer.types';
 import type { CheckedTransfer } from './transfer.validation';
 import type { TransferRow } from './transfer.view';
@@ -57,8 +57,7 @@ export function claimedTransfersInsert(
   writes: ReadonlyArray<StatementRow<NewTransferWrite>>,
   claimed: Prisma.Sql,
 ): Prisma.Sql {
-  const column = (value: (write: NewTransferWrite) => string | null) =>
-    sqlArray(writes.map(({ row }) => value(row)));
+  const column = (value: (write: NewTransferWrite) => string | null) => rowsColumn(writes, value);
   const transfer = (value: (row: TransferRow) => string | null) => column((write) => value(write.transfer));
   return Prisma.sql`
     INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, description, metadata,
