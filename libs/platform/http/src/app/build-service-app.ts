@@ -14,6 +14,7 @@ import { requestIdOf, REQUEST_ID_HEADER } from '../request-id/request-id';
 import { BEARER_SECURITY_SCHEME } from '../schemas/common';
 import { typeBoxValidatorCompiler } from '../validation/validator-compiler';
 import { acceptJsonOnly } from './content-types';
+import { deferredChildLogger } from './deferred-child-logger';
 import { createLogger, type LogLevel } from './logger';
 import { completeRouteSchemas } from './route-schemas';
 import { refuseAndDrainWhileClosing } from '../shutdown/drain';
@@ -79,6 +80,8 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
     // Probes and scrapes arrive every few seconds; their access lines would drown the API's.
     // One access line per request, when it completes (see below), instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    // A request's logger is made only when something other than its access line is logged.
+    childLoggerFactory: deferredChildLogger,
     bodyLimit: body_limit_bytes,
     trustProxy: options.trust_proxy ?? false,
     // Requests that arrive while closing get a problem body with a request id (refuseAndDrainWhileClosing).
