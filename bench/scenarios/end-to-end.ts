@@ -1,5 +1,6 @@
-import { PLATFORM_APPS, readCommandCpuMs, readProcessCpuMs, type MemorySample } from '@ledgerline/processes';
+import { PLATFORM_APPS, type MemorySample } from '@ledgerline/processes';
 import type { BenchContext, Scenario } from '../lib/context';
+import { cpuMsPer, platformCpuSnapshot } from '../lib/cpu';
 import { closedLoop } from '../lib/open-loop';
 import type { Platform } from '../lib/platform';
 import { insertAccounts, type TransferPair } from '../lib/seed';
@@ -68,12 +69,12 @@ export const endToEnd: Scenario = {
       `end-to-end: ${transfers} transfers among ${account_count} accounts, ${context.settings.http_connections} connections`,
     );
     const database_before = await databaseActivity(platform);
-    const cpu_before = cpuSnapshot(platform);
+    const cpu_before = platformCpuSnapshot(platform);
     const sampler = memorySampler(platform);
     const { accepted, final, stats } = await throughPipeline(platform, context, pairs.slice(1), deadline_s);
     const checkpoints = await sampler.checkpoints(accepted.ids);
     const database = perTransfer(database_before, await databaseActivity(platform), stats.posted);
-    const cpu_ms = cpuPerTransfer(cpu_before, cpuSnapshot(platform), stats.posted);
+    const cpu_ms = cpuMsPer(cpu_before, platformCpuSnapshot(platform), stats.posted);
     context.log(
       `end-to-end: per posted transfer, Postgres saw ${database.commits.toFixed(1)} commits, ${database.rollbacks.toFixed(2)} rollbacks, ${database.rows_inserted.toFixed(1)} rows inserted, ${database.rows_updated.toFixed(1)} updated`,
     );
@@ -301,33 +302,6 @@ async function accept(
  * `postgres` and `redis-server` processes of the machine (the servers the run uses; backends that exit
  * during the run take their share with them).
  */
-function cpuSnapshot(platform: Platform): Record<string, number> {
-  const snapshot: Record<string, number> = {};
-  for (const app of PLATFORM_APPS) {
-    const pid = platform.processes.get(app)?.pid;
-    const cpu_ms = pid === undefined ? undefined : readProcessCpuMs(pid);
-    if (cpu_ms !== undefined) snapshot[app] = cpu_ms;
-  }
-  if (platform.nginx !== undefined)
-    snapshot['nginx'] = platform.nginx.pids().reduce((sum, pid) => sum + (readProcessCpuMs(pid) ?? 0), 0);
-  snapshot['postgres'] = readCommandCpuMs('postgres');
-  snapshot['redis'] = readCommandCpuMs('redis-server');
-  return snapshot;
-}
-
-function cpuPerTransfer(
-  before: Record<string, number>,
-  after: Record<string, number>,
-  posted: number,
-): Record<string, number> {
-  const per: Record<string, number> = {};
-  for (const [name, ms] of Object.entries(after)) {
-    const start = before[name];
-    if (start !== undefined && posted > 0) per[name] = (ms - start) / posted;
-  }
-  return per;
-}
-
 /**
  * Samples the ledger worker's RSS every half second while the run goes on; afterwards each sample is
  * matched with how many of the run's transfers were posted by then (the ledger worker stamps posted_at

@@ -1,15 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import { closedLoopGet, type ClosedLoopResult } from '../lib/closed-loop';
+import { closedLoopGet, type ClosedLoopOptions, type ClosedLoopResult } from '../lib/closed-loop';
 import type { Scenario } from '../lib/context';
+import { cpuMsPer, platformCpuSnapshot, type CpuSnapshot } from '../lib/cpu';
+import type { Platform } from '../lib/platform';
 import { insertAccountHistory, insertAccounts } from '../lib/seed';
 
 const WARM_UP_S = 1;
 
+/** A closed-loop run with the CPU µs each process spent per answered request (results.json only). */
+type MeasuredRun = ClosedLoopResult & { cpu_us_per_request: CpuSnapshot };
+
 interface SizeRun {
   entries: number;
   seed_s: number;
-  balance: ClosedLoopResult;
-  statement: ClosedLoopResult;
+  balance: MeasuredRun;
+  statement: MeasuredRun;
 }
 
 /**
@@ -57,13 +62,13 @@ export const reads: Scenario = {
       await insertAccountHistory(platform.pool, account, counterpart, entries);
       const seed_s = (performance.now() - seed_started_at) / 1_000;
       context.log(`reads: ${entries} entries inserted in ${seed_s.toFixed(1)} s; measuring`);
-      const balance = await closedLoopGet({
+      const balance = await measuredGet(platform, {
         url: `${platform.base_url}/v1/accounts/${account}/balance`,
         connections,
         duration_s,
         headers,
       });
-      const statement = await closedLoopGet({
+      const statement = await measuredGet(platform, {
         url: `${platform.base_url}/v1/accounts/${account}/entries?limit=50`,
         connections,
         duration_s,
@@ -77,12 +82,15 @@ export const reads: Scenario = {
       }
       runs.push({ entries, seed_s, balance, statement });
     }
-    const direct = await closedLoopGet({
+    const direct = await measuredGet(platform, {
       url: `${platform.app_urls['accounts-api']}/v1/accounts/${large}/balance`,
       connections,
       duration_s,
       headers,
     });
+    context.log(
+      `reads: CPU µs per balance read at ${entriesLabel(large_entries)} entries: ${cpuLine(runs[1]?.balance)}; direct: ${cpuLine(direct)}`,
+    );
 
     const [smallRun, largeRun] = runs as [SizeRun, SizeRun];
     const { figures } = context;
@@ -142,6 +150,26 @@ export const reads: Scenario = {
     return { connections, duration_s, runs, balance_direct: direct };
   },
 };
+
+async function measuredGet(platform: Platform, options: ClosedLoopOptions): Promise<MeasuredRun> {
+  const before = platformCpuSnapshot(platform);
+  const result = await closedLoopGet(options);
+  const per_ms = cpuMsPer(before, platformCpuSnapshot(platform), result.ok + result.non_2xx);
+  const cpu_us_per_request = Object.fromEntries(
+    Object.entries(per_ms).map(([name, ms]) => [name, ms * 1_000]),
+  );
+  return { ...result, cpu_us_per_request };
+}
+
+/** The processes that spent at least 1 µs per request, most first. */
+function cpuLine(run: MeasuredRun | undefined): string {
+  if (run === undefined) return 'none';
+  return Object.entries(run.cpu_us_per_request)
+    .filter(([, us]) => us >= 1)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+    .join(', ');
+}
 
 /** Mean time per request by Little's law (connections / throughput): exact, where autocannon's percentiles are whole milliseconds. */
 function meanLatency(result: ClosedLoopResult, connections: number): number {
