@@ -1,32 +1,37 @@
-import type { Principal } from '@ledgerline/http';
 import { describe, expect, it } from 'vitest';
-import { createVerifiedTokens } from './verified-tokens';
+import { createVerifiedTokens, type VerifiedToken } from './verified-tokens';
 
-const service: Principal = { client_id: 'bank-1', role: 'service', customer_id: null };
-const admin: Principal = { client_id: 'ops-1', role: 'admin', customer_id: null };
+const service: VerifiedToken = {
+  principal: { client_id: 'bank-1', role: 'service', customer_id: null },
+  claims: { sub: 'bank-1', role: 'service', exp: 5 },
+};
+const admin: VerifiedToken = {
+  principal: { client_id: 'ops-1', role: 'admin', customer_id: null },
+  claims: { sub: 'ops-1', role: 'admin', exp: 1 },
+};
 
 describe('createVerifiedTokens', () => {
   it('knows a remembered token until its expiry, and not from that instant on', () => {
     let now = 1_000;
     const tokens = createVerifiedTokens({ max_entries: 10, now: () => now });
-    expect(tokens.principalOf('token-a')).toBeUndefined();
+    expect(tokens.verifiedAs('token-a')).toBeUndefined();
     tokens.remember('token-a', service, 5_000);
-    expect(tokens.principalOf('token-a')).toEqual(service);
+    expect(tokens.verifiedAs('token-a')).toEqual(service);
     now = 4_999;
-    expect(tokens.principalOf('token-a')).toEqual(service);
+    expect(tokens.verifiedAs('token-a')).toEqual(service);
     now = 5_000;
-    expect(tokens.principalOf('token-a')).toBeUndefined();
+    expect(tokens.verifiedAs('token-a')).toBeUndefined();
     now = 1_000;
-    expect(tokens.principalOf('token-a')).toBeUndefined();
+    expect(tokens.verifiedAs('token-a')).toBeUndefined();
   });
 
   it('tells tokens apart by their whole text', () => {
     const tokens = createVerifiedTokens({ max_entries: 10, now: () => 0 });
     tokens.remember('Bearer aaa.bbb.ccc', service, 1_000);
-    expect(tokens.principalOf('Bearer aaa.bbb.cc')).toBeUndefined();
-    expect(tokens.principalOf('Bearer aaa.bbb.ccd')).toBeUndefined();
-    expect(tokens.principalOf('bearer aaa.bbb.ccc')).toBeUndefined();
-    expect(tokens.principalOf('Bearer aaa.bbb.ccc')).toEqual(service);
+    expect(tokens.verifiedAs('Bearer aaa.bbb.cc')).toBeUndefined();
+    expect(tokens.verifiedAs('Bearer aaa.bbb.ccd')).toBeUndefined();
+    expect(tokens.verifiedAs('bearer aaa.bbb.ccc')).toBeUndefined();
+    expect(tokens.verifiedAs('Bearer aaa.bbb.ccc')).toEqual(service);
   });
 
   it('lets the oldest token go when full, and keeps the rest', () => {
@@ -35,8 +40,8 @@ describe('createVerifiedTokens', () => {
     tokens.remember('second', admin, 1_000);
     tokens.remember('first', service, 2_000);
     tokens.remember('third', admin, 1_000);
-    expect(tokens.principalOf('first')).toBeUndefined();
-    expect(tokens.principalOf('second')).toEqual(admin);
-    expect(tokens.principalOf('third')).toEqual(admin);
+    expect(tokens.verifiedAs('first')).toBeUndefined();
+    expect(tokens.verifiedAs('second')).toEqual(admin);
+    expect(tokens.verifiedAs('third')).toEqual(admin);
   });
 });

@@ -12,10 +12,16 @@ import type { Principal } from '@ledgerline/http';
  * evicted client pays one more verification).
  */
 export interface VerifiedTokens {
-  /** The principal of `token` if it was verified and has not expired; `undefined` otherwise. */
-  principalOf(token: string): Principal | undefined;
-  /** Keeps `principal` for `token` until `expires_at_ms` (the token's `exp`, in milliseconds). */
-  remember(token: string, principal: Principal, expires_at_ms: number): void;
+  /** What `token` was verified as, if it was and has not expired; `undefined` otherwise. */
+  verifiedAs(token: string): VerifiedToken | undefined;
+  /** Keeps what `token` was verified as until `expires_at_ms` (the token's `exp`, in milliseconds). */
+  remember(token: string, verified: VerifiedToken, expires_at_ms: number): void;
+}
+
+/** A verified token's caller, and its claims as the JWT library decoded them (`request.user`). */
+export interface VerifiedToken {
+  principal: Principal;
+  claims: unknown;
 }
 
 export interface VerifiedTokensOptions {
@@ -25,7 +31,7 @@ export interface VerifiedTokensOptions {
 }
 
 interface Entry {
-  principal: Principal;
+  verified: VerifiedToken;
   expires_at_ms: number;
 }
 
@@ -33,19 +39,19 @@ export function createVerifiedTokens({ max_entries, now = Date.now }: VerifiedTo
   // A Map iterates in insertion order, so its first key is the oldest entry.
   const entries = new Map<string, Entry>();
   return {
-    principalOf(token) {
+    verifiedAs(token) {
       const entry = entries.get(token);
       if (entry === undefined) return undefined;
-      if (now() < entry.expires_at_ms) return entry.principal;
+      if (now() < entry.expires_at_ms) return entry.verified;
       entries.delete(token);
       return undefined;
     },
-    remember(token, principal, expires_at_ms) {
+    remember(token, verified, expires_at_ms) {
       if (!entries.has(token) && entries.size >= max_entries) {
         const oldest = entries.keys().next();
         if (oldest.done !== true) entries.delete(oldest.value);
       }
-      entries.set(token, { principal, expires_at_ms });
+      entries.set(token, { verified, expires_at_ms });
     },
   };
 }

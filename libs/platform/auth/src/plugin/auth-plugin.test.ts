@@ -13,6 +13,11 @@ async function appWith(jwt: JwtOptions): Promise<ServiceApp> {
   await app.register(authPlugin, { jwt });
   app.get('/v1/me', { onRequest: [requireAuthenticated], schema: { response: { 200: PrincipalSchema } } }, async (request) => principalOf(request));
   app.post('/v1/money', { onRequest: [requireRole('service', 'admin')], schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+  const ClaimsSchema = Type.Object({ sub: Type.String(), exp: Type.Number() });
+  app.get('/v1/claims', { onRequest: [requireAuthenticated], schema: { response: { 200: ClaimsSchema } } }, async (request) => {
+    const { sub, exp } = request.user as { sub: string; exp: number };
+    return { sub, exp };
+  });
   app.get('/v1/public', { schema: { response: { 200: Type.Object({ anonymous: Type.Boolean() }) } } }, async (request) => ({ anonymous: request.principal === null }));
   await app.ready();
   return app;
@@ -38,6 +43,15 @@ describe('authPlugin with HS256', () => {
     expect(response.json()).toEqual({ client_id: 'app-1', role: 'customer', customer_id });
     const service = await call('/v1/me', tokens.bearer('service', { client_id: 'bank-1' }));
     expect(service.json()).toEqual({ client_id: 'bank-1', role: 'service', customer_id: null });
+  });
+
+  it('gives a token sent again the same principal and claims as the first time', async () => {
+    const bearer = tokens.bearer('admin', { client_id: 'ops-7' });
+    const exp = (JSON.parse(Buffer.from(bearer.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await call('/v1/me', bearer)).json()).toEqual({ client_id: 'ops-7', role: 'admin', customer_id: null });
+      expect((await call('/v1/claims', bearer)).json()).toEqual({ sub: 'ops-7', exp });
+    }
   });
 
   it('answers 401 with WWW-Authenticate when a guarded route has no token', async () => {

@@ -108,9 +108,11 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
   app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
     if (authorization === undefined || request.routeOptions.config.ignores_bearer_token === true) return;
-    const known = verified.principalOf(authorization);
+    const known = verified.verifiedAs(authorization);
     if (known !== undefined) {
-      setPrincipal(request, known);
+      // What `jwtVerify` would have set: routes read the claims there (the dashboard's cookie, `exp`).
+      request.user = known.claims as typeof request.user;
+      setPrincipal(request, known.principal);
       return;
     }
     let claims: unknown;
@@ -130,7 +132,7 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
     }
     // An entry never outlives the token: `exp` is a required claim and was checked just now.
     const { exp } = claims as { exp?: unknown };
-    if (typeof exp === 'number') verified.remember(authorization, principal, exp * 1_000);
+    if (typeof exp === 'number') verified.remember(authorization, { principal, claims }, exp * 1_000);
     setPrincipal(request, principal);
   });
 }
