@@ -4,6 +4,11 @@ import type { Platform } from './platform';
 /** CPU ms used so far by each platform process, nginx, Postgres and Redis (user + system). */
 export type CpuSnapshot = Record<string, number>;
 
+/**
+ * CPU time used so far by each platform process, nginx when it serves the base URL, and by all
+ * `postgres` and `redis-server` processes of the machine (the servers the run uses; backends that exit
+ * during the run take their share with them).
+ */
 export function platformCpuSnapshot(platform: Platform): CpuSnapshot {
   const snapshot: CpuSnapshot = {};
   for (const app of PLATFORM_APPS) {

@@ -298,11 +298,6 @@ async function accept(
 }
 
 /**
- * CPU time used so far by each platform process, nginx when it serves the base URL, and by all
- * `postgres` and `redis-server` processes of the machine (the servers the run uses; backends that exit
- * during the run take their share with them).
- */
-/**
  * Samples the ledger worker's RSS every half second while the run goes on; afterwards each sample is
  * matched with how many of the run's transfers were posted by then (the ledger worker stamps posted_at
  * with this machine's clock, the one Date.now() reads), giving the RSS after a tenth of the postings and

@@ -88,11 +88,11 @@ export const reads: Scenario = {
       duration_s,
       headers,
     });
-    context.log(
-      `reads: CPU µs per balance read at ${entriesLabel(large_entries)} entries: ${cpuLine(runs[1]?.balance)}; direct: ${cpuLine(direct)}`,
-    );
 
     const [smallRun, largeRun] = runs as [SizeRun, SizeRun];
+    context.log(
+      `reads: CPU µs per balance read at ${entriesLabel(large_entries)} entries: ${cpuLine(largeRun.balance)}; direct: ${cpuLine(direct)}`,
+    );
     const { figures } = context;
     const scenario = this.name;
     const small_label = entriesLabel(small_entries);
@@ -162,8 +162,7 @@ async function measuredGet(platform: Platform, options: ClosedLoopOptions): Prom
 }
 
 /** The processes that spent at least 1 µs per request, most first. */
-function cpuLine(run: MeasuredRun | undefined): string {
-  if (run === undefined) return 'none';
+function cpuLine(run: MeasuredRun): string {
   return Object.entries(run.cpu_us_per_request)
     .filter(([, us]) => us >= 1)
     .sort(([, a], [, b]) => b - a)
