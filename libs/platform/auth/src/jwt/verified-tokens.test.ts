@@ -34,6 +34,20 @@ describe('createVerifiedTokens', () => {
     expect(tokens.verifiedAs('Bearer aaa.bbb.ccc')).toEqual(service);
   });
 
+  it('hands every request the same entry, frozen, so no request can change what the next one sees', () => {
+    const tokens = createVerifiedTokens({ max_entries: 10, now: () => 0 });
+    tokens.remember(
+      'token-b',
+      { principal: { ...admin.principal }, claims: { sub: 'ops-1', exp: 1 } },
+      1_000,
+    );
+    const first = tokens.verifiedAs('token-b');
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.principal)).toBe(true);
+    expect(Object.isFrozen(first?.claims)).toBe(true);
+    expect(tokens.verifiedAs('token-b')).toBe(first);
+  });
+
   it('lets the oldest token go when full, and keeps the rest', () => {
     const tokens = createVerifiedTokens({ max_entries: 2, now: () => 0 });
     tokens.remember('first', service, 1_000);

@@ -51,7 +51,10 @@ export function createVerifiedTokens({ max_entries, now = Date.now }: VerifiedTo
         const oldest = entries.keys().next();
         if (oldest.done !== true) entries.delete(oldest.value);
       }
-      entries.set(token, { verified, expires_at_ms });
+      // Every later request with this token gets these same objects: none of them may change one.
+      Object.freeze(verified.principal);
+      Object.freeze(verified.claims);
+      entries.set(token, { verified: Object.freeze(verified), expires_at_ms });
     },
   };
 }
