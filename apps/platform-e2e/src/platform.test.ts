@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './harness/client';
+import { runOperatorCommand } from './harness/operator-command';
 import { openFundedAccounts, waitForFinal } from './harness/bank';
 import { waitUntil } from '@ledgerline/processes';
 import { samplesOf } from '@ledgerline/queue/testing';
@@ -200,6 +201,40 @@ describe('the platform behind one base URL', () => {
       expect(platform.app(name).outputLines.join('\n'), `${name} logs the request id`).toContain(requestId);
     }
   });
+
+  it("shuts a disabled client out: no new token, and every API refuses the token it holds", async () => {
+    const created = await api.post('/v1/clients', { name: 'Leaked e2e admin console', role: 'admin' });
+    expect(created.status).toBe(201);
+    const { client_id, client_secret } = created.body as { client_id: string; client_secret: string };
+    const leaked = new ApiClient(platform.baseUrl);
+    await leaked.login(client_id, client_secret);
+    const [account] = await openFundedAccounts(api, 1, '1.00');
+    // One read on each API it can reach, so that each has verified (and cached) the token before.
+    const reads = [`/v1/accounts/${account}/balance`, '/v1/transfers?limit=1', '/v1/compliance/cases?limit=1', '/v1/ops/queues'];
+    for (const read of reads) expect((await leaked.get(read)).status, read).toBe(200);
+
+    const disable = runOperatorCommand(platform, 'disable-api-client.ts', [client_id, 'e2e: key leaked']);
+    expect(disable.status, disable.stderr).toBe(0);
+    expect(disable.stdout).toBe(`disable-api-client disabled ${client_id}\n`);
+
+    expect((await api.post('/v1/auth/token', { client_id, client_secret })).status).toBe(401);
+    // Each API reads the disabled clients every 5 s.
+    for (const read of reads) {
+      await waitUntil(async () => (await leaked.get(read)).status === 401, { timeout_ms: 15_000, interval_ms: 100, what: `${read} to refuse the disabled client` });
+    }
+    const refused = await leaked.get(reads[0] as string);
+    expect(refused.body).toMatchObject({ code: 'unauthorized', detail: 'The access token belongs to a disabled client.' });
+    // The operator's action is on the audit trail, with the reason given.
+    const { rows } = await platform.database.pool.query<{ actor: string; action: string }>(
+      `SELECT actor, action FROM audit_records WHERE resource = $1`,
+      [`api_clients/${client_id}`],
+    );
+    expect(rows).toEqual([{ actor: expect.stringMatching(/^operator:/), action: 'disable-api-client: e2e: key leaked' }]);
+    // Another run changes nothing and says so.
+    const again = runOperatorCommand(platform, 'disable-api-client.ts', [client_id]);
+    expect(again.stdout).toBe(`disable-api-client already_disabled ${client_id}\n`);
+    expect(again.status).toBe(0);
+  }, 120_000);
 
   it('serves the health, readiness and metrics of the relay and each worker on its operations port', async () => {
     // One transfer through the whole pipeline, so that each process has jobs (or rows) to report.

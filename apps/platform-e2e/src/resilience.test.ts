@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrivateRedis, waitUntil, WORKSPACE_ROOT, type PlatformApp } from '@ledgerline/processes';
+import { PrivateRedis, waitUntil, type PlatformApp } from '@ledgerline/processes';
 import { assertLedgerSound, openFundedAccounts, totalBalance, waitForQuiet } from './harness/bank';
 import { ApiClient, type ApiResponse } from './harness/client';
+import { runOperatorCommand } from './harness/operator-command';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Platform } from './harness/platform';
 
 /**
@@ -169,12 +168,7 @@ describe('the pipeline under concurrency and faults', () => {
 
   it('the invariant command reports clean after the storm', async () => {
     await waitForQuiet(platform);
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(WORKSPACE_ROOT, 'tools/scripts/ledger-check.ts')], {
-      cwd: WORKSPACE_ROOT,
-      env: { ...process.env, DATABASE_URL: platform.database.url },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = runOperatorCommand(platform, 'ledger-check.ts');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^ledger-check ok .*violations=0/m);
   }, 90_000);

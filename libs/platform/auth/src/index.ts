@@ -5,7 +5,9 @@
  *   checked, keys chosen by `kid`) and sets `request.principal`; decorates `app.accessTokens`.
  * - Guards for routes: {@link requireRole}, {@link requireAuthenticated}, {@link principalOf}, and
  *   {@link canSeeCustomer} for the contract's "not yours is 404" rule.
- * - API clients: {@link createApiClientService} (scrypt-hashed secrets), {@link ensureBootstrapAdmin}.
+ * - API clients: {@link createApiClientService} (scrypt-hashed secrets), {@link ensureBootstrapAdmin},
+ *   {@link disableApiClient}, and {@link watchDisabledClients} (the plugin's `disabled_clients`: a disabled
+ *   client's live tokens stop working within its refresh interval).
  * - {@link authRoutes}: `POST /v1/auth/token` (with lockout after failed attempts) and `POST /v1/clients`.
  * - Config fragments {@link AuthConfigSchema} and {@link AuthIssuerConfigSchema}, and
  *   {@link jwtOptionsFromConfig} (`generateTokenSigningKeys` in `@ledgerline/crypto` makes a key pair in their form).
@@ -31,12 +33,20 @@ export {
 } from './config/auth-config';
 export {
   createApiClientService,
+  disableApiClient,
+  type DisableApiClientResult,
   type ApiClientService,
   type NewApiClient,
   type CreatedApiClient,
   type CreateApiClientError,
   type CreateApiClientResult,
 } from './clients/api-client-service';
+export {
+  watchDisabledClients,
+  type DisabledClients,
+  type DisabledClientCheck,
+  type DisabledClientsOptions,
+} from './clients/disabled-clients';
 export { ensureBootstrapAdmin, type BootstrapAdminOptions } from './clients/bootstrap-admin';
 export { authRoutes, type AuthRoutesOptions } from './routes/auth-routes';
 export { TokenRequestSchema, TokenResponseSchema } from './routes/token-route';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import { auditPlugin } from '@ledgerline/audit';
-import { authPlugin, type JwtOptions } from '@ledgerline/auth';
+import { authPlugin, watchDisabledClients, type JwtOptions } from '@ledgerline/auth';
 import { isTransientDatabaseError, type Database } from '@ledgerline/db';
 import { isTransientRedisError } from '@ledgerline/queue';
 import { buildServiceApp, type LogLevel, type ServiceApp, type ServiceAppOptions } from '@ledgerline/http';
@@ -23,11 +23,17 @@ export interface ApiAppOptions {
   /** Set behind the gateway, so rate limits and logs see the client's address. */
   trust_proxy?: boolean | string;
   rate_limit: { max: number; time_window_ms: number };
+  /** How often the disabled API clients are read again (see `watchDisabledClients`). Default 5 000 ms. */
+  disabled_clients_refresh_ms?: number;
 }
+
+/** A disabled client's live token works at most this much longer on each API (tokens live 15 minutes). */
+const DISABLED_CLIENTS_REFRESH_MS = 5_000;
 
 /**
  * A service app with what every authenticated API has: rate limits shared through Redis, readiness of the
- * database and Redis, bearer-token authentication, and an audit record of every mutating request.
+ * database and Redis, bearer-token authentication (refusing the tokens of disabled clients), and an
+ * audit record of every mutating request.
  * Register the service's routes on the result. The caller owns `db` and `redis` and closes them.
  */
 export async function buildApiApp(options: ApiAppOptions): Promise<ServiceApp> {
@@ -46,7 +52,14 @@ export async function buildApiApp(options: ApiAppOptions): Promise<ServiceApp> {
     readiness_checks: databaseAndRedisChecks(db, redis),
     openapi: options.openapi,
   });
-  await app.register(authPlugin, { jwt: options.jwt });
+  const disabled_clients = watchDisabledClients({
+    db,
+    refresh_ms: options.disabled_clients_refresh_ms ?? DISABLED_CLIENTS_REFRESH_MS,
+    on_refresh_failed: (error) =>
+      app.log.warn({ err: error }, 'disabled API clients not read; the last list read stays in use'),
+  });
+  app.addHook('onClose', async () => disabled_clients.stop());
+  await app.register(authPlugin, { jwt: options.jwt, disabled_clients });
   // After auth, so each record names its actor; before the routes, so every mutating request is recorded.
   await app.register(auditPlugin, { db });
   return app;

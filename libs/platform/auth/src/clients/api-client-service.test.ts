@@ -3,8 +3,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Every secret check is a deliberately slow scrypt (tens of milliseconds, far more on a busy CI host).
-import { createApiClientService, type ApiClientService } from './api-client-service';
+import { createApiClientService, disableApiClient, type ApiClientService } from './api-client-service';
 import { ensureBootstrapAdmin } from './bootstrap-admin';
+import { watchDisabledClients } from './disabled-clients';
 
 let database: TestDatabase;
 let clients: ApiClientService;
@@ -82,5 +83,75 @@ describe('ensureBootstrapAdmin', { timeout: 60_000 }, () => {
 
   it('refuses a short secret', async () => {
     await expect(ensureBootstrapAdmin({ db: database.db, client_id: 'admin-2', client_secret: 'short' })).rejects.toThrowError(/at least 32/);
+  });
+});
+
+async function newServiceClient(name: string) {
+  const created = await clients.create({ name, role: 'service', customer_id: null });
+  if (!created.ok) throw new Error('expected a client');
+  return created.client;
+}
+
+async function eventually(check: () => boolean, timeout_ms = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout_ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () => {
+  it('disables a client once, leaves the others alone, and the watcher sees it on its next read', async () => {
+    const leaked = await newServiceClient('Leaked backend');
+    const other = await newServiceClient('Other backend');
+    const watcher = watchDisabledClients({ db: database.db, refresh_ms: 20 });
+    try {
+      await watcher.refresh();
+      expect(watcher.has(leaked.client_id)).toBe(false);
+
+      await expect(disableApiClient(database.db, leaked.client_id)).resolves.toBe('disabled');
+      await eventually(() => watcher.has(leaked.client_id));
+      expect(watcher.has(other.client_id)).toBe(false);
+      // The secret no longer buys a token either.
+      await expect(clients.authenticate(leaked.client_id, leaked.client_secret)).resolves.toBeNull();
+      await expect(clients.authenticate(other.client_id, other.client_secret)).resolves.not.toBeNull();
+
+      const { rows } = await database.pool.query<{ disabled_at: Date }>(
+        'SELECT disabled_at FROM api_clients WHERE client_id = $1',
+        [leaked.client_id],
+      );
+      const first = rows[0]?.disabled_at;
+      await expect(disableApiClient(database.db, leaked.client_id)).resolves.toBe('already_disabled');
+      const again = await database.pool.query<{ disabled_at: Date }>(
+        'SELECT disabled_at FROM api_clients WHERE client_id = $1',
+        [leaked.client_id],
+      );
+      expect(again.rows[0]?.disabled_at).toEqual(first);
+      await expect(disableApiClient(database.db, 'no-such-client')).resolves.toBe('not_found');
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it('keeps the last list when a read fails (the database went away), and says so', async () => {
+    const failures: unknown[] = [];
+    const scratch = await createTestDatabase();
+    const watcher = watchDisabledClients({
+      db: scratch.db,
+      refresh_ms: 20,
+      on_refresh_failed: (error) => failures.push(error),
+    });
+    try {
+      await scratch.pool.query(
+        `INSERT INTO api_clients (id, client_id, name, role, secret_hash, disabled_at)
+         VALUES (gen_random_uuid(), 'gone', 'gone', 'service', 'x', now())`,
+      );
+      await eventually(() => watcher.has('gone'));
+      await scratch.drop();
+      await eventually(() => failures.length > 0);
+      expect(watcher.has('gone')).toBe(true);
+    } finally {
+      watcher.stop();
+    }
   });
 });

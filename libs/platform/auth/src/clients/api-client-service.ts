@@ -1,4 +1,4 @@
-import { newRowId, type Database } from '@ledgerline/db';
+import { newRowId, type Database, type Prisma } from '@ledgerline/db';
 import type { Principal, Role } from '@ledgerline/http';
 import { generateSecret, hashSecret, verifySecret } from './secret-hash';
 
@@ -67,4 +67,24 @@ export function createApiClientService({ db }: { db: Database }): ApiClientServi
       return { client_id: client.clientId, role: client.role, customer_id: client.customerId };
     },
   };
+}
+
+export type DisableApiClientResult = 'disabled' | 'already_disabled' | 'not_found';
+
+/**
+ * Disables a client for good: it gets no new token (`authenticate`), and the tokens it holds stop
+ * working within an API's refresh of its disabled clients (`watchDisabledClients`). Takes a transaction
+ * client too, so that the caller's audit record commits with the change.
+ */
+export async function disableApiClient(
+  db: Database | Prisma.TransactionClient,
+  client_id: string,
+): Promise<DisableApiClientResult> {
+  const { count } = await db.apiClient.updateMany({
+    where: { clientId: client_id, disabledAt: null },
+    data: { disabledAt: new Date() },
+  });
+  if (count === 1) return 'disabled';
+  const existing = await db.apiClient.findUnique({ where: { clientId: client_id }, select: { clientId: true } });
+  return existing === null ? 'not_found' : 'already_disabled';
 }

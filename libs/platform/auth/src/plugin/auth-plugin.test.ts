@@ -1,6 +1,7 @@
 import { buildServiceApp, type ServiceApp } from '@ledgerline/http';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DisabledClientCheck } from '../clients/disabled-clients';
 import type { JwtOptions } from '../jwt/jwt-options';
 import { createTestTokens, generateTestKeyPair, TEST_JWT_OPTIONS } from '../testing/index';
 import { authPlugin } from './auth-plugin';
@@ -8,9 +9,9 @@ import { canSeeCustomer, principalOf, requireAuthenticated, requireRole } from '
 
 const PrincipalSchema = Type.Object({ client_id: Type.String(), role: Type.String(), customer_id: Type.Union([Type.String(), Type.Null()]) });
 
-async function appWith(jwt: JwtOptions): Promise<ServiceApp> {
+async function appWith(jwt: JwtOptions, disabled_clients?: DisabledClientCheck): Promise<ServiceApp> {
   const app = await buildServiceApp({ service_name: 'auth-test', log_level: 'silent', rate_limit: { max: 10_000, time_window_ms: 60_000 } });
-  await app.register(authPlugin, { jwt });
+  await app.register(authPlugin, { jwt, ...(disabled_clients === undefined ? {} : { disabled_clients }) });
   app.get('/v1/me', { onRequest: [requireAuthenticated], schema: { response: { 200: PrincipalSchema } } }, async (request) => principalOf(request));
   app.post('/v1/money', { onRequest: [requireRole('service', 'admin')], schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
   const ClaimsSchema = Type.Object({ sub: Type.String(), exp: Type.Number() });
@@ -22,6 +23,38 @@ async function appWith(jwt: JwtOptions): Promise<ServiceApp> {
   await app.ready();
   return app;
 }
+
+describe('authPlugin with disabled clients', () => {
+  let app: ServiceApp;
+  const disabled = new Set<string>();
+  const tokens = createTestTokens(TEST_JWT_OPTIONS);
+  const me = (authorization: string) => app.inject({ method: 'GET', url: '/v1/me', headers: { authorization } });
+
+  beforeAll(async () => {
+    app = await appWith(TEST_JWT_OPTIONS, disabled);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("refuses a disabled client's valid token, also one it verified before, and no other client's", async () => {
+    const leaked = tokens.bearer('service', { client_id: 'leaked-backend' });
+    const fresh = tokens.bearer('service', { client_id: 'leaked-backend' });
+    const other = tokens.bearer('service', { client_id: 'other-backend' });
+    expect((await me(leaked)).statusCode).toBe(200);
+
+    disabled.add('leaked-backend');
+    for (const token of [leaked, fresh]) {
+      const response = await me(token);
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'unauthorized', detail: 'The access token belongs to a disabled client.' });
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="ledgerline", error="invalid_token"');
+    }
+    expect((await me(other)).statusCode).toBe(200);
+    // Also on routes anonymous callers may use: a token that is sent is a token that is checked.
+    expect((await app.inject({ method: 'GET', url: '/v1/public', headers: { authorization: leaked } })).statusCode).toBe(401);
+  });
+});
 
 describe('authPlugin with HS256', () => {
   let app: ServiceApp;

@@ -3,6 +3,7 @@ import { addProblemResponses, BEARER_SECURITY_SCHEME, type Principal } from '@le
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { v7 as uuidv7 } from 'uuid';
+import type { DisabledClientCheck } from '../clients/disabled-clients';
 import { principalFromClaims } from '../jwt/claims';
 import type { JwtOptions } from '../jwt/jwt-options';
 import { assertUsableKeys } from '../jwt/key-checks';
@@ -11,6 +12,11 @@ import { guardRolesOf, unauthorized } from './guards';
 
 export interface AuthPluginOptions {
   jwt: JwtOptions;
+  /**
+   * Clients whose tokens are refused although they verify (`watchDisabledClients`: disabled in
+   * `api_clients`). None are refused when absent.
+   */
+  disabled_clients?: DisabledClientCheck;
 }
 
 /** The body of a successful `POST /v1/auth/token`. */
@@ -105,11 +111,19 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
   app.addHook('onRoute', documentAuth);
 
   const verified = createVerifiedTokens({ max_entries: VERIFIED_TOKENS_CACHED });
+  const disabled = options.disabled_clients;
+  // Asked on every request, the cached tokens' too: a token stays verified, its client may not stay enabled.
+  const refuseDisabled = (request: FastifyRequest, principal: Principal): void => {
+    if (disabled === undefined || !disabled.has(principal.client_id)) return;
+    request.log.info({ client_id: principal.client_id }, 'bearer token rejected: the client is disabled');
+    throw unauthorized('The access token belongs to a disabled client.', true);
+  };
   app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
     if (authorization === undefined || request.routeOptions.config.ignores_bearer_token === true) return;
     const known = verified.verifiedAs(authorization);
     if (known !== undefined) {
+      refuseDisabled(request, known.principal);
       // What `jwtVerify` would have set: routes read the claims there (the dashboard's cookie, `exp`).
       request.user = known.claims as typeof request.user;
       setPrincipal(request, known.principal);
@@ -133,6 +147,7 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
     // An entry never outlives the token: `exp` is a required claim and was checked just now.
     const { exp } = claims as { exp?: unknown };
     if (typeof exp === 'number') verified.remember(authorization, { principal, claims }, exp * 1_000);
+    refuseDisabled(request, principal);
     setPrincipal(request, principal);
   });
 }

@@ -1,0 +1,70 @@
+import type { Database } from '@ledgerline/db';
+
+/** What the auth plugin asks of every authenticated request: is the token's client disabled? */
+export interface DisabledClientCheck {
+  has(client_id: string): boolean;
+}
+
+/** The disabled API clients, as this process last read them. */
+export interface DisabledClients extends DisabledClientCheck {
+  /** Reads the disabled clients now; throws when the database cannot be read (the last set stays). */
+  refresh(): Promise<void>;
+  /** Stops reading; the last set is kept. */
+  stop(): void;
+}
+
+export interface DisabledClientsOptions {
+  db: Database;
+  /** How often the set is read again: the longest a disabled client's live token still works. */
+  refresh_ms: number;
+  /** Told when a scheduled read fails (the last set stays in use until one succeeds). */
+  on_refresh_failed?: (error: unknown) => void;
+}
+
+/**
+ * Tokens are verified without the database (a signature, `exp`, and this process's cache of verified
+ * tokens), so disabling a client in `api_clients` alone would leave its tokens working until they
+ * expire. Every API process therefore reads the disabled clients every `refresh_ms` and the auth
+ * plugin refuses their tokens, cached or not: disabling a client shuts it out within that interval.
+ *
+ * One small read per interval: the table holds a row per client, not per token. Until the first read
+ * succeeds (a process started while Postgres was down) no token is refused for its client being
+ * disabled; every request that needs the database fails then anyway.
+ */
+export function watchDisabledClients(options: DisabledClientsOptions): DisabledClients {
+  let disabled: ReadonlySet<string> = new Set();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function refresh(): Promise<void> {
+    const rows = await options.db.apiClient.findMany({
+      where: { disabledAt: { not: null } },
+      select: { clientId: true },
+    });
+    disabled = new Set(rows.map((row) => row.clientId));
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      refresh()
+        .catch((error: unknown) => options.on_refresh_failed?.(error))
+        .finally(schedule);
+    }, options.refresh_ms);
+    // Never what keeps a process alive.
+    timer.unref();
+  }
+
+  refresh()
+    .catch((error: unknown) => options.on_refresh_failed?.(error))
+    .finally(schedule);
+
+  return {
+    has: (client_id) => disabled.has(client_id),
+    refresh,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
