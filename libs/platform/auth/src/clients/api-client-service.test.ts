@@ -107,6 +107,7 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
     const watcher = watchDisabledClients({ db: database.db, refresh_ms: 20 });
     try {
       await watcher.refresh();
+      watcher.start();
       expect(watcher.has(leaked.client_id)).toBe(false);
 
       await expect(disableApiClient(database.db, leaked.client_id)).resolves.toBe('disabled');
@@ -141,6 +142,7 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
       refresh_ms: 20,
       on_refresh_failed: (error) => failures.push(error),
     });
+    watcher.start();
     try {
       await scratch.pool.query(
         `INSERT INTO api_clients (id, client_id, name, role, secret_hash, disabled_at)

@@ -9,6 +9,8 @@ export interface DisabledClientCheck {
 export interface DisabledClients extends DisabledClientCheck {
   /** Reads the disabled clients now; throws when the database cannot be read (the last set stays). */
   refresh(): Promise<void>;
+  /** Reads them now and every `refresh_ms` from then on (a read that fails is reported, not thrown). */
+  start(): void;
   /** Stops reading; the last set is kept. */
   stop(): void;
 }
@@ -28,13 +30,14 @@ export interface DisabledClientsOptions {
  * plugin refuses their tokens, cached or not: disabling a client shuts it out within that interval.
  *
  * One small read per interval: the table holds a row per client, not per token. Until the first read
- * succeeds (a process started while Postgres was down) no token is refused for its client being
- * disabled; every request that needs the database fails then anyway.
+ * after `start()` succeeds (a read of a process started while Postgres was down fails) no token is
+ * refused for its client being disabled; every request that needs the database fails then anyway.
  */
 export function watchDisabledClients(options: DisabledClientsOptions): DisabledClients {
   let disabled: ReadonlySet<string> = new Set();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let started = false;
 
   async function refresh(): Promise<void> {
     const rows = await options.db.apiClient.findMany({
@@ -44,24 +47,25 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
     disabled = new Set(rows.map((row) => row.clientId));
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      refresh()
-        .catch((error: unknown) => options.on_refresh_failed?.(error))
-        .finally(schedule);
-    }, options.refresh_ms);
-    // Never what keeps a process alive.
-    timer.unref();
+  function readThenSchedule(): void {
+    refresh()
+      .catch((error: unknown) => options.on_refresh_failed?.(error))
+      .finally(() => {
+        if (stopped) return;
+        timer = setTimeout(readThenSchedule, options.refresh_ms);
+        // Never what keeps a process alive.
+        timer.unref();
+      });
   }
-
-  refresh()
-    .catch((error: unknown) => options.on_refresh_failed?.(error))
-    .finally(schedule);
 
   return {
     has: (client_id) => disabled.has(client_id),
     refresh,
+    start() {
+      if (started || stopped) return;
+      started = true;
+      readThenSchedule();
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);
