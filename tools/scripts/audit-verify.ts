@@ -2,7 +2,7 @@
 // Exit code: 0 intact, 1 broken, 2 could not check. Usage: `tsx tools/scripts/audit-verify.ts`.
 import { verifyAuditChain } from '@ledgerline/audit';
 import { DatabaseConfigSchema, loadConfig } from '@ledgerline/config';
-import { createPrismaClient } from '@ledgerline/db';
+import { openOperatorDatabase } from './operator-database';
 
 async function main(): Promise<number> {
   let config;
@@ -12,12 +12,7 @@ async function main(): Promise<number> {
     process.stdout.write(`audit chain: not checked: ${(error as Error).message}\n`);
     return 2;
   }
-  const db = createPrismaClient({
-    url: config.DATABASE_URL,
-    pool_size_max: 1,
-    statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    application_name: 'audit-verify',
-  });
+  const db = openOperatorDatabase(config, { application_name: 'audit-verify' });
   try {
     const result = await verifyAuditChain(db);
     process.stdout.write(

@@ -9,19 +9,15 @@ import os from 'node:os';
 import { auditInsert } from '@ledgerline/audit';
 import { disableApiClient, type DisableApiClientResult } from '@ledgerline/auth';
 import { DatabaseConfigSchema, loadConfig } from '@ledgerline/config';
-import { createPrismaClient, newRowId } from '@ledgerline/db';
+import { newRowId } from '@ledgerline/db';
+import { openOperatorDatabase } from './operator-database';
 
 /** Audit records name their actor; an operator's command names the host account it ran as. */
 const ACTOR = `operator:${os.userInfo().username}`.slice(0, 128);
 
 async function main(client_id: string, reason: string): Promise<number> {
   const config = loadConfig(DatabaseConfigSchema, process.env);
-  const db = createPrismaClient({
-    url: config.DATABASE_URL,
-    pool_size_max: 1,
-    statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    application_name: 'disable-api-client',
-  });
+  const db = openOperatorDatabase(config, { application_name: 'disable-api-client' });
   try {
     const result: DisableApiClientResult = await db.$transaction(async (tx) => {
       const outcome = await disableApiClient(tx, client_id);

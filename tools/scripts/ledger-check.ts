@@ -3,8 +3,8 @@
 // Exit status: 0 when every invariant holds, 1 on any violation, 2 when the check could not run.
 // The violations themselves (ids and amounts, no personal data) go to stderr, one JSON object a line.
 import { DatabaseConfigSchema, loadConfig } from '@ledgerline/config';
-import { createPrismaClient } from '@ledgerline/db';
 import { checkInvariants, type InvariantReport } from '@ledgerline/ledger';
+import { openOperatorDatabase } from './operator-database';
 
 function summary(report: InvariantReport): string {
   const byKind = new Map<string, number>();
@@ -22,12 +22,10 @@ function summary(report: InvariantReport): string {
 
 async function main(): Promise<number> {
   const config = loadConfig(DatabaseConfigSchema, process.env);
-  const db = createPrismaClient({
-    url: config.DATABASE_URL,
-    pool_size_max: 1,
+  const db = openOperatorDatabase(config, {
+    application_name: 'ledger-check',
     // The check scans every table; a statement of the default request budget would be cut short.
     statement_timeout_ms: Math.max(config.DATABASE_STATEMENT_TIMEOUT_MS, 300_000),
-    application_name: 'ledger-check',
   });
   try {
     const report = await checkInvariants(db, { violations_max: 100, timeout_ms: 600_000 });

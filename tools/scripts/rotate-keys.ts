@@ -25,8 +25,8 @@
 import { rewrapCustomerKeys, REWRAP_BATCH_SIZE_LIMITS } from '@ledgerline/accounts';
 import { ConfigError, DatabaseConfigSchema, loadConfig } from '@ledgerline/config';
 import { createEnvelopeCipher, KeyringError, parseKeyring } from '@ledgerline/crypto';
-import { createPrismaClient } from '@ledgerline/db';
 import Type from 'typebox';
+import { openOperatorDatabase } from './operator-database';
 
 const RotateKeysConfigSchema = Type.Object({
   ...DatabaseConfigSchema.properties,
@@ -45,12 +45,7 @@ async function main(): Promise<number> {
     keyring: parseKeyring(config.ENCRYPTION_KEYS),
     active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID,
   });
-  const db = createPrismaClient({
-    url: config.DATABASE_URL,
-    pool_size_max: 2,
-    statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    application_name: 'ledgerline-rotate-keys',
-  });
+  const db = openOperatorDatabase(config, { application_name: 'ledgerline-rotate-keys', pool_size_max: 2 });
   try {
     const progress = await rewrapCustomerKeys({
       db,
