@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // Every secret check is a deliberately slow scrypt (tens of milliseconds, far more on a busy CI host).
 import { createApiClientService, disableApiClient, type ApiClientService } from './api-client-service';
@@ -92,13 +92,8 @@ async function newServiceClient(name: string) {
   return created.client;
 }
 
-async function eventually(check: () => boolean, timeout_ms = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Until `check` holds, as a scheduled read of the watcher makes it. */
+const eventually = (check: () => boolean) => vi.waitFor(() => expect(check()).toBe(true), { timeout: 10_000, interval: 10 });
 
 describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () => {
   it('disables a client once, leaves the others alone, and the watcher sees it on its next read', async () => {
@@ -106,7 +101,6 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
     const other = await newServiceClient('Other backend');
     const watcher = watchDisabledClients({ db: database.db, refresh_ms: 20 });
     try {
-      await watcher.refresh();
       watcher.start();
       expect(watcher.has(leaked.client_id)).toBe(false);
 

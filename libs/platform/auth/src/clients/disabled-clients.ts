@@ -7,8 +7,6 @@ export interface DisabledClientCheck {
 
 /** The disabled API clients, as this process last read them. */
 export interface DisabledClients extends DisabledClientCheck {
-  /** Reads the disabled clients now; throws when the database cannot be read (the last set stays). */
-  refresh(): Promise<void>;
   /** Reads them now and every `refresh_ms` from then on (a read that fails is reported, not thrown). */
   start(): void;
   /** Stops reading; the last set is kept. */
@@ -60,7 +58,6 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
 
   return {
     has: (client_id) => disabled.has(client_id),
-    refresh,
     start() {
       if (started || stopped) return;
       started = true;
