@@ -58,9 +58,10 @@ export async function buildApiApp(options: ApiAppOptions): Promise<ServiceApp> {
     on_refresh_failed: (error) =>
       app.log.warn({ err: error }, 'disabled API clients not read; the last list read stays in use'),
   });
-  // Read first once the app is built: a read while Fastify was still building it raised accounts-api's
-  // peak RSS under the reads benchmark from about 170 to 200 MB (measured, not explained).
-  app.addHook('onReady', async () => disabled_clients.start());
+  // Read first once the app is built (a read while Fastify was still building it raised accounts-api's
+  // peak RSS under the reads benchmark from about 170 to 200 MB, measured, not explained), and before it
+  // listens: onReady completes before `listen` binds, so a restarted API never serves a disabled client.
+  app.addHook('onReady', () => disabled_clients.start());
   app.addHook('onClose', async () => disabled_clients.stop());
   await app.register(authPlugin, { jwt: options.jwt, disabled_clients });
   // After auth, so each record names its actor; before the routes, so every mutating request is recorded.

@@ -35,10 +35,15 @@ describe('createApiClientService', { timeout: 60_000 }, () => {
     expect(created.ok).toBe(true);
     if (!created.ok) return;
     expect(created.client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const { rows } = await database.pool.query<{ secret_hash: string }>('SELECT secret_hash FROM api_clients WHERE client_id = $1', [created.client.client_id]);
+    const { rows } = await database.pool.query<{ secret_hash: string }>(
+      'SELECT secret_hash FROM api_clients WHERE client_id = $1',
+      [created.client.client_id],
+    );
     expect(rows[0]!.secret_hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(rows[0]!.secret_hash).not.toContain(created.client.client_secret);
-    await expect(clients.authenticate(created.client.client_id, created.client.client_secret)).resolves.toEqual({
+    await expect(
+      clients.authenticate(created.client.client_id, created.client.client_secret),
+    ).resolves.toEqual({
       client_id: created.client.client_id,
       role: 'service',
       customer_id: null,
@@ -48,41 +53,70 @@ describe('createApiClientService', { timeout: 60_000 }, () => {
   it('refuses wrong secrets, unknown clients and disabled clients', async () => {
     const created = await clients.create({ name: 'Ops console', role: 'operator', customer_id: null });
     if (!created.ok) throw new Error('expected a client');
-    await expect(clients.authenticate(created.client.client_id, `${created.client.client_secret}x`)).resolves.toBeNull();
+    await expect(
+      clients.authenticate(created.client.client_id, `${created.client.client_secret}x`),
+    ).resolves.toBeNull();
     await expect(clients.authenticate('no-such-client', created.client.client_secret)).resolves.toBeNull();
-    await database.pool.query('UPDATE api_clients SET disabled_at = now() WHERE client_id = $1', [created.client.client_id]);
-    await expect(clients.authenticate(created.client.client_id, created.client.client_secret)).resolves.toBeNull();
+    await database.pool.query('UPDATE api_clients SET disabled_at = now() WHERE client_id = $1', [
+      created.client.client_id,
+    ]);
+    await expect(
+      clients.authenticate(created.client.client_id, created.client.client_secret),
+    ).resolves.toBeNull();
   });
 
   it('binds customer clients to an existing customer and no other role to any', async () => {
     const customer_id = await insertCustomer(database.pool);
     const created = await clients.create({ name: 'Mobile app', role: 'customer', customer_id });
     expect(created).toMatchObject({ ok: true, client: { role: 'customer', customer_id } });
-    await expect(clients.create({ name: 'x', role: 'customer', customer_id: uuidv7() })).resolves.toEqual({ ok: false, error: 'customer_not_found' });
-    await expect(clients.create({ name: 'x', role: 'customer', customer_id: null })).resolves.toEqual({ ok: false, error: 'customer_binding_invalid' });
-    await expect(clients.create({ name: 'x', role: 'admin', customer_id })).resolves.toEqual({ ok: false, error: 'customer_binding_invalid' });
+    await expect(clients.create({ name: 'x', role: 'customer', customer_id: uuidv7() })).resolves.toEqual({
+      ok: false,
+      error: 'customer_not_found',
+    });
+    await expect(clients.create({ name: 'x', role: 'customer', customer_id: null })).resolves.toEqual({
+      ok: false,
+      error: 'customer_binding_invalid',
+    });
+    await expect(clients.create({ name: 'x', role: 'admin', customer_id })).resolves.toEqual({
+      ok: false,
+      error: 'customer_binding_invalid',
+    });
   });
 });
 
 describe('ensureBootstrapAdmin', { timeout: 60_000 }, () => {
   it('creates the admin once, even when instances start at the same time', async () => {
-    const options = { db: database.db, client_id: 'bootstrap-admin', client_secret: 'bootstrap-secret-of-at-least-32-characters' };
+    const options = {
+      db: database.db,
+      client_id: 'bootstrap-admin',
+      client_secret: 'bootstrap-secret-of-at-least-32-characters',
+    };
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => ensureBootstrapAdmin(options)));
     expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(1);
     await expect(ensureBootstrapAdmin(options)).resolves.toBe('exists');
-    const { rows } = await database.pool.query('SELECT role FROM api_clients WHERE client_id = $1', ['bootstrap-admin']);
+    const { rows } = await database.pool.query('SELECT role FROM api_clients WHERE client_id = $1', [
+      'bootstrap-admin',
+    ]);
     expect(rows).toEqual([{ role: 'admin' }]);
-    await expect(clients.authenticate('bootstrap-admin', options.client_secret)).resolves.toMatchObject({ role: 'admin' });
+    await expect(clients.authenticate('bootstrap-admin', options.client_secret)).resolves.toMatchObject({
+      role: 'admin',
+    });
   });
 
   it('never changes an existing client', async () => {
-    const options = { db: database.db, client_id: 'bootstrap-admin', client_secret: 'a-different-secret-of-at-least-32-chars' };
+    const options = {
+      db: database.db,
+      client_id: 'bootstrap-admin',
+      client_secret: 'a-different-secret-of-at-least-32-chars',
+    };
     await expect(ensureBootstrapAdmin(options)).resolves.toBe('exists');
     await expect(clients.authenticate('bootstrap-admin', options.client_secret)).resolves.toBeNull();
   });
 
   it('refuses a short secret', async () => {
-    await expect(ensureBootstrapAdmin({ db: database.db, client_id: 'admin-2', client_secret: 'short' })).rejects.toThrowError(/at least 32/);
+    await expect(
+      ensureBootstrapAdmin({ db: database.db, client_id: 'admin-2', client_secret: 'short' }),
+    ).rejects.toThrowError(/at least 32/);
   });
 });
 
@@ -93,7 +127,8 @@ async function newServiceClient(name: string) {
 }
 
 /** Until `check` holds, as a scheduled read of the watcher makes it. */
-const eventually = (check: () => boolean) => vi.waitFor(() => expect(check()).toBe(true), { timeout: 10_000, interval: 10 });
+const eventually = (check: () => boolean) =>
+  vi.waitFor(() => expect(check()).toBe(true), { timeout: 10_000, interval: 10 });
 
 describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () => {
   it('disables a client once, leaves the others alone, and the watcher sees it on its next read', async () => {
@@ -101,7 +136,7 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
     const other = await newServiceClient('Other backend');
     const watcher = watchDisabledClients({ db: database.db, refresh_ms: 20 });
     try {
-      watcher.start();
+      await watcher.start();
       expect(watcher.has(leaked.client_id)).toBe(false);
 
       await expect(disableApiClient(database.db, leaked.client_id)).resolves.toBe('disabled');
@@ -125,6 +160,33 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
       await expect(disableApiClient(database.db, 'no-such-client')).resolves.toBe('not_found');
     } finally {
       watcher.stop();
+    }
+  });
+
+  it('knows the list once start has resolved, and start resolves when the first read fails', async () => {
+    const disabledEarlier = await newServiceClient('Disabled earlier');
+    await disableApiClient(database.db, disabledEarlier.client_id);
+    const watcher = watchDisabledClients({ db: database.db, refresh_ms: 600_000 });
+    try {
+      await watcher.start();
+      expect(watcher.has(disabledEarlier.client_id)).toBe(true);
+    } finally {
+      watcher.stop();
+    }
+
+    const failures: unknown[] = [];
+    const scratch = await createTestDatabase();
+    await scratch.drop();
+    const blind = watchDisabledClients({
+      db: scratch.db,
+      refresh_ms: 600_000,
+      on_refresh_failed: (error) => failures.push(error),
+    });
+    try {
+      await expect(blind.start()).resolves.toBeUndefined();
+      expect(failures).toHaveLength(1);
+    } finally {
+      blind.stop();
     }
   });
 

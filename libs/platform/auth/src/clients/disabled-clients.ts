@@ -7,8 +7,11 @@ export interface DisabledClientCheck {
 
 /** The disabled API clients, as this process last read them. */
 export interface DisabledClients extends DisabledClientCheck {
-  /** Reads them now and every `refresh_ms` from then on (a read that fails is reported, not thrown). */
-  start(): void;
+  /**
+   * Reads them now and every `refresh_ms` from then on (a read that fails is reported, not thrown).
+   * Resolves once the first read is done, whether it succeeded or failed; never rejects.
+   */
+  start(): Promise<void>;
   /** Stops reading; the last set is kept. */
   stop(): void;
 }
@@ -27,9 +30,10 @@ export interface DisabledClientsOptions {
  * expire. Every API process therefore reads the disabled clients every `refresh_ms` and the auth
  * plugin refuses their tokens, cached or not: disabling a client shuts it out within that interval.
  *
- * One small read per interval: the table holds a row per client, not per token. Until the first read
- * after `start()` succeeds (a read of a process started while Postgres was down fails) no token is
- * refused for its client being disabled; every request that needs the database fails then anyway.
+ * One small read per interval: the table holds a row per client, not per token. An API awaits
+ * `start()` before it listens, so a restarted process serves no request before it knows the list. Should
+ * that first read fail (a process started while Postgres was down), no token is refused for its client
+ * being disabled until a read succeeds; every request that needs the database fails then anyway.
  */
 export function watchDisabledClients(options: DisabledClientsOptions): DisabledClients {
   let disabled: ReadonlySet<string> = new Set();
@@ -45,12 +49,12 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
     disabled = new Set(rows.map((row) => row.clientId));
   }
 
-  function readThenSchedule(): void {
-    refresh()
+  function readThenSchedule(): Promise<void> {
+    return refresh()
       .catch((error: unknown) => options.on_refresh_failed?.(error))
       .finally(() => {
         if (stopped) return;
-        timer = setTimeout(readThenSchedule, options.refresh_ms);
+        timer = setTimeout(() => void readThenSchedule(), options.refresh_ms);
         // Never what keeps a process alive.
         timer.unref();
       });
@@ -58,10 +62,10 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
 
   return {
     has: (client_id) => disabled.has(client_id),
-    start() {
+    async start() {
       if (started || stopped) return;
       started = true;
-      readThenSchedule();
+      await readThenSchedule();
     },
     stop() {
       stopped = true;
