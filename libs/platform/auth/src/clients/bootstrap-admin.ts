@@ -14,10 +14,16 @@ export interface BootstrapAdminOptions {
  * on every start of every instance at once: the insert is `ON CONFLICT DO NOTHING` on the unique
  * client id, so exactly one instance creates it. An existing client is never changed (not even its
  * secret): rotate a secret through the API, not by restarting with a new one.
+ *
+ * The secret is hashed only when no such client exists yet: every start after the first would
+ * otherwise spend a scrypt derivation (about 50 ms and 32 MiB) on a hash it throws away. Instances
+ * starting together on an empty table may each hash; the insert still lets one through.
  */
 export async function ensureBootstrapAdmin(options: BootstrapAdminOptions): Promise<'created' | 'exists'> {
   assert(/^[\x21-\x7e]{1,128}$/.test(options.client_id), 'bootstrap admin client id must be 1-128 visible ASCII characters');
   assert(options.client_secret.length >= 32, 'bootstrap admin client secret must be at least 32 characters');
+  const existing = await options.db.apiClient.findUnique({ where: { clientId: options.client_id }, select: { id: true } });
+  if (existing !== null) return 'exists';
   const { count } = await options.db.apiClient.createMany({
     data: [
       {
