@@ -7,7 +7,15 @@ export interface HttpRequestSpec {
   body?: string;
 }
 
-export type HttpAnswer = { ok: true; status: number; body: string } | { ok: false; error: string };
+export type HttpAnswer =
+  | {
+      ok: true;
+      status: number;
+      body: string;
+      /** When the agent gave the request a socket (`performance.now()`); until then it waited for one. */
+      socket_at: number;
+    }
+  | { ok: false; error: string };
 
 /** A keep-alive pool of exactly `connections` sockets to one origin; requests beyond it wait in the agent. */
 export function keepAliveAgent(connections: number): http.Agent {
@@ -26,6 +34,7 @@ export function send(
 ): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     let settled = false;
+    let socket_at = Number.NaN;
     const settle = (answer: HttpAnswer) => {
       if (settled) return;
       settled = true;
@@ -49,7 +58,12 @@ export function send(
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          settle({ ok: true, status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          settle({
+            ok: true,
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            socket_at,
+          }),
         );
         response.on('error', (error) => settle({ ok: false, error: error.message }));
       },
@@ -58,6 +72,9 @@ export function send(
       settle({ ok: false, error: 'timeout' });
       outgoing.destroy(new Error('timeout'));
     }, timeout_ms);
+    outgoing.on('socket', () => {
+      socket_at = performance.now();
+    });
     outgoing.on('error', (error) => settle({ ok: false, error: error.message }));
     outgoing.end(request.body);
   });

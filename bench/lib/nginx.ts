@@ -40,6 +40,8 @@ export function internalPathLocation(internal: string): string {
  * the same routes (the gateway's ROUTED_PREFIXES, and LARGE_BODY_ROUTES with their body limits),
  * keep-alive upstream connections, request ids
  * passed on or made, a buffered access log. One worker process: the machines this runs on are small.
+ * The access log is `combined` followed by nginx's own times (request, upstream connect, header and
+ * response, in seconds), so a slow request can be placed: at nginx, on its way to the service, or in it.
  */
 export function nginxConfig(options: { port: number; upstreams: Record<UpstreamName, string>; directory: string }): string {
   const upstreamBlock = (name: UpstreamName) => `
@@ -64,7 +66,9 @@ pid ${path.join(options.directory, 'nginx.pid')};
 error_log ${path.join(LOG_DIRECTORY, 'nginx-error.log')} warn;
 events { worker_connections 4096; }
 http {
-  access_log ${path.join(LOG_DIRECTORY, 'nginx-access.log')} combined buffer=64k flush=1s;
+  log_format timed '$remote_addr - - [$time_local] "$request" $status $body_bytes_sent '
+                   'rt=$request_time uct=$upstream_connect_time uht=$upstream_header_time urt=$upstream_response_time';
+  access_log ${path.join(LOG_DIRECTORY, 'nginx-access.log')} timed buffer=64k flush=1s;
   client_body_temp_path ${path.join(options.directory, 'body')};
   proxy_temp_path ${path.join(options.directory, 'proxy')};
   fastcgi_temp_path ${path.join(options.directory, 'fastcgi')};

@@ -26,6 +26,13 @@ export interface LoadResult {
   elapsed_s: number;
   /** Latency of 2xx answers; in the open loop measured from the moment each request was due. */
   latency: LatencySummary;
+  /**
+   * Where that latency was spent, for the same answers: `late`, from the moment a request was due to
+   * the moment this process sent it (its own event loop's delay); `pool_wait`, from then until a pooled
+   * socket was free; `exchange`, from then to the whole answer (the network, the gateway, the service,
+   * and this process reading the answer). Each summarised on its own, so their p99s do not add up.
+   */
+  client_split: { late: LatencySummary; pool_wait: LatencySummary; exchange: LatencySummary };
 }
 
 const TICK_MS = 2;
@@ -81,6 +88,9 @@ async function runLoad(
   const origin = new URL(options.base_url);
   const agent = keepAliveAgent(options.connections);
   const latencies: number[] = [];
+  const late: number[] = [];
+  const pool_wait: number[] = [];
+  const exchange: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
   const error_kinds: Record<string, number> = {};
@@ -91,6 +101,7 @@ async function runLoad(
   try {
     await drive(async (index, due_at) => {
       sent += 1;
+      const sent_at = performance.now();
       const answer = await send(agent, origin, options.request(index), options.timeout_ms);
       const now = performance.now();
       last_answer_at = now;
@@ -103,6 +114,9 @@ async function runLoad(
       if (answer.status >= 200 && answer.status < 300) {
         ok += 1;
         latencies.push(now - due_at);
+        late.push(Math.max(0, sent_at - due_at));
+        pool_wait.push(answer.socket_at - sent_at);
+        exchange.push(now - answer.socket_at);
       }
       options.onResponse?.(index, answer.status, answer.body);
     });
@@ -119,5 +133,10 @@ async function runLoad(
     ok_per_second: elapsed_s > 0 ? ok / elapsed_s : Number.NaN,
     elapsed_s,
     latency: summarizeLatencies(latencies),
+    client_split: {
+      late: summarizeLatencies(late),
+      pool_wait: summarizeLatencies(pool_wait),
+      exchange: summarizeLatencies(exchange),
+    },
   };
 }

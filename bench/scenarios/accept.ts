@@ -40,7 +40,7 @@ export const accept: Scenario = {
     platform.require('accounts-api', 'transactions-api', 'gateway');
     const { rate_per_second, warmup_s, duration_s, step_rates, search_steps, step_duration_s, p99_limit_ms } =
       context.settings.accept;
-    const connections = context.settings.http_connections;
+    const connections = context.settings.open_loop_connections;
     const pipeline = PIPELINE_APPS.every((app) => platform.processes.has(app));
 
     // Accounts of this scenario alone; sources in turn keep every account under compliance's velocity limit.
@@ -89,6 +89,7 @@ export const accept: Scenario = {
       duration_s,
     );
     checkAnswers(context, main.load);
+    context.log(`accept: ${describeClientSplit(main.load)}`);
 
     let posting: PostingStats | undefined;
     if (pipeline) {
@@ -190,7 +191,7 @@ async function sendAtRate(
     base_url: platform.base_url,
     rate_per_second,
     duration_s,
-    connections: context.settings.http_connections,
+    connections: context.settings.open_loop_connections,
     timeout_ms: REQUEST_TIMEOUT_MS,
     request: (index) => transferRequest(pairs[index] as TransferPair, authorization),
     onResponse: collector.onResponse,
@@ -288,4 +289,12 @@ function recordFigures(
       ...(best === 0 ? { note: `p99 was over ${p99_limit_ms} ms at every rate tried` } : {}),
     });
   }
+}
+
+/** Where the client's latency went (see LoadResult.client_split), for the log: p50 / p99 of each part. */
+export function describeClientSplit(load: LoadResult): string {
+  const part = (name: string, summary: LoadResult['latency']) =>
+    `${name} ${summary.p50_ms.toFixed(1)} / ${summary.p99_ms.toFixed(1)} ms`;
+  const { late, pool_wait, exchange } = load.client_split;
+  return `client p50 / p99: ${part('whole', load.latency)}; ${part('sent late', late)}, ${part('waiting for a pooled socket', pool_wait)}, ${part('exchange', exchange)}`;
 }

@@ -29,7 +29,7 @@ export const referenceFastify: Scenario = {
         base_url: url,
         rate_per_second,
         duration_s,
-        connections,
+        connections: context.settings.open_loop_connections,
         timeout_ms: 10_000,
         request: () => ({ method: 'GET', path: '/', headers: {} }),
       });
