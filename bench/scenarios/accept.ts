@@ -292,7 +292,7 @@ function recordFigures(
 }
 
 /** Where the client's latency went (see LoadResult.client_split), for the log: p50 / p99 of each part. */
-export function describeClientSplit(load: LoadResult): string {
+function describeClientSplit(load: LoadResult): string {
   const part = (name: string, summary: LoadResult['latency']) =>
     `${name} ${summary.p50_ms.toFixed(1)} / ${summary.p99_ms.toFixed(1)} ms`;
   const { late, pool_wait, exchange } = load.client_split;
