@@ -25,7 +25,12 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['apps/**/src/**/*.test.ts', 'libs/**/src/**/*.test.ts', 'tools/**/*.test.ts', 'bench/lib/**/*.test.ts'],
+          include: [
+            'apps/**/src/**/*.test.ts',
+            'libs/**/src/**/*.test.ts',
+            'tools/**/*.test.ts',
+            'bench/lib/**/*.test.ts',
+          ],
           exclude: ['apps/platform-e2e/**', '**/node_modules/**'],
         },
       },

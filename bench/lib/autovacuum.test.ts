@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maintenanceDue, startAutovacuumStandIn } from '@ledgerline/processes';
 
 describe('maintenanceDue', () => {
-  const quiet = { table: 'transfers', rows: 10_000, dead_rows: 0, inserted_since_vacuum: 0, changed_since_analyze: 0 };
+  const quiet = {
+    table: 'transfers',
+    rows: 10_000,
+    dead_rows: 0,
+    inserted_since_vacuum: 0,
+    changed_since_analyze: 0,
+  };
 
   it("acts where autovacuum's default thresholds would, and not before", () => {
     expect(maintenanceDue(quiet)).toBeNull();

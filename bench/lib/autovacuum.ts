@@ -10,7 +10,9 @@ export async function keepMaintained(
   label: string,
   context: { log(message: string): void; defer(cleanup: () => Promise<void>): void },
 ): Promise<void> {
-  const standIn = await startAutovacuumStandIn(database_url, { application_name: 'bench-autovacuum-stand-in' });
+  const standIn = await startAutovacuumStandIn(database_url, {
+    application_name: 'bench-autovacuum-stand-in',
+  });
   if (!standIn.active) return;
   context.defer(async () => {
     const done = await standIn.stop();

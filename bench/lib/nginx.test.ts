@@ -30,7 +30,10 @@ async function startStubUpstream(): Promise<{ server: Server; url: string }> {
 }
 
 /** infra/nginx/ledgerline.conf inside a minimal nginx.conf, its upstream hosts and port made local. */
-async function startInfraNginx(directory: string, stub_url: string): Promise<{ url: string; process: ChildProcess }> {
+async function startInfraNginx(
+  directory: string,
+  stub_url: string,
+): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const stubHost = new URL(stub_url).host;
   const server = readFileSync(path.join(ROOT, 'infra/nginx/ledgerline.conf'), 'utf8')
@@ -56,7 +59,10 @@ http {
       await fetch(`${url}/healthz`);
       return { url, process: child };
     } catch (error) {
-      if (attempt > 100 || child.exitCode !== null) throw new Error(`nginx did not start: ${readFileSync(`${directory}/error.log`, 'utf8')}`, { cause: error });
+      if (attempt > 100 || child.exitCode !== null)
+        throw new Error(`nginx did not start: ${readFileSync(`${directory}/error.log`, 'utf8')}`, {
+          cause: error,
+        });
       await sleep(50);
     }
   }
@@ -81,7 +87,10 @@ describe('the edge (nginx)', () => {
     directory = mkdtempSync(path.join(tmpdir(), 'ledgerline-nginx-'));
     stub = await startStubUpstream();
     infra = await startInfraNginx(path.join(directory), stub.url);
-    const upstreams = Object.fromEntries(UPSTREAM_NAMES.map((name) => [name, stub.url])) as Record<UpstreamName, string>;
+    const upstreams = Object.fromEntries(UPSTREAM_NAMES.map((name) => [name, stub.url])) as Record<
+      UpstreamName,
+      string
+    >;
     bench = await startNginx({ upstreams, directory: path.join(directory, 'bench'), version: 'test' });
   });
   afterAll(async () => {
@@ -112,14 +121,18 @@ describe('the edge (nginx)', () => {
   it('lets only the edge, the gateway and Prometheus reach the APIs in Kubernetes, which believe X-Forwarded-For', () => {
     const manifest = readFileSync(path.join(ROOT, 'infra/k8s/ledgerline.yaml'), 'utf8');
     const apis = HTTP_APPS.filter((app) => app !== 'gateway');
-    expect(manifest).toContain(`matchExpressions: [{ key: app, operator: In, values: [${apis.join(', ')}] }]`);
+    expect(manifest).toContain(
+      `matchExpressions: [{ key: app, operator: In, values: [${apis.join(', ')}] }]`,
+    );
     expect(manifest.match(/TRUST_PROXY, value: "true"/g)).toHaveLength(apis.length);
   });
 
   it('sends internal paths to the gateway in the Kubernetes Ingress, which refuses them the same way', () => {
     const manifest = readFileSync(path.join(ROOT, 'infra/k8s/ledgerline.yaml'), 'utf8');
     for (const internal of INTERNAL_PATHS) {
-      expect(manifest).toContain(`{ path: ${internal}, pathType: Exact, backend: { service: { name: gateway, port: { number: 3000 } } } }`);
+      expect(manifest).toContain(
+        `{ path: ${internal}, pathType: Exact, backend: { service: { name: gateway, port: { number: 3000 } } } }`,
+      );
     }
   });
 });

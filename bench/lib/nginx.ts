@@ -3,7 +3,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@ledgerline/processes';
-import { INTERNAL_PATHS, LARGE_BODY_ROUTES, NO_ROUTE_DETAIL, ROUTED_PREFIXES, UPSTREAM_NAMES, type UpstreamName } from '@ledgerline/config';
+import {
+  INTERNAL_PATHS,
+  LARGE_BODY_ROUTES,
+  NO_ROUTE_DETAIL,
+  ROUTED_PREFIXES,
+  UPSTREAM_NAMES,
+  type UpstreamName,
+} from '@ledgerline/config';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '@ledgerline/http/problems';
 import { LOG_DIRECTORY } from './processes';
 
@@ -43,7 +50,11 @@ export function internalPathLocation(internal: string): string {
  * The access log is `combined` followed by nginx's own times (request, upstream connect, header and
  * response, in seconds), so a slow request can be placed: at nginx, on its way to the service, or in it.
  */
-export function nginxConfig(options: { port: number; upstreams: Record<UpstreamName, string>; directory: string }): string {
+export function nginxConfig(options: {
+  port: number;
+  upstreams: Record<UpstreamName, string>;
+  directory: string;
+}): string {
   const upstreamBlock = (name: UpstreamName) => `
     upstream ${name} {
       server ${new URL(options.upstreams[name]).host};
@@ -51,7 +62,9 @@ export function nginxConfig(options: { port: number; upstreams: Record<UpstreamN
       keepalive_requests 1000000;
     }`;
   const locations = [
-    ...ROUTED_PREFIXES.map(({ prefix, upstream }) => `      location ${prefix} { proxy_pass http://${upstream}; }`),
+    ...ROUTED_PREFIXES.map(
+      ({ prefix, upstream }) => `      location ${prefix} { proxy_pass http://${upstream}; }`,
+    ),
     // Longer prefixes win in nginx, whatever their order.
     ...LARGE_BODY_ROUTES.map(
       ({ path: route, upstream, body_limit_bytes }) =>
@@ -110,18 +123,25 @@ export async function startNginx(options: {
   mkdirSync(options.directory, { recursive: true });
   mkdirSync(LOG_DIRECTORY, { recursive: true });
   const configFile = path.join(options.directory, 'nginx.conf');
-  writeFileSync(configFile, nginxConfig({ port, upstreams: options.upstreams, directory: options.directory }));
-  const master: ChildProcess = spawn('nginx', ['-c', configFile, '-p', options.directory], { stdio: 'ignore' });
+  writeFileSync(
+    configFile,
+    nginxConfig({ port, upstreams: options.upstreams, directory: options.directory }),
+  );
+  const master: ChildProcess = spawn('nginx', ['-c', configFile, '-p', options.directory], {
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => master.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (master.exitCode !== null) throw new Error(`nginx exited with ${master.exitCode}; see ${LOG_DIRECTORY}/nginx-error.log`);
+    if (master.exitCode !== null)
+      throw new Error(`nginx exited with ${master.exitCode}; see ${LOG_DIRECTORY}/nginx-error.log`);
     try {
       await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`nginx did not answer on ${url} within ${READY_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`nginx did not answer on ${url} within ${READY_TIMEOUT_MS} ms`);
       await sleep(50);
     }
   }

@@ -25,7 +25,8 @@ const TOKEN_REFRESH_MARGIN_MS = 60_000;
 
 /** The platform as the benchmark runs it: every app (its bundle, see buildApps) as its own process, on spare ports. */
 /** What serves the base URL: nginx, as in production (infra/nginx), or the Node gateway. */
-export type GatewayChoice = { kind: 'nginx'; version: string; description: string } | { kind: 'node'; description: string };
+export type GatewayChoice =
+  { kind: 'nginx'; version: string; description: string } | { kind: 'node'; description: string };
 
 export interface Platform {
   /** The one base URL clients use: nginx or the Node gateway (see GatewayChoice). */

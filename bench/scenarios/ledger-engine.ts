@@ -63,8 +63,12 @@ export const ledgerEngine: Scenario = {
   name: 'ledger-engine',
   title: 'Ledger engine alone: postings/s (uniform, hot account, Zipf)',
   async run(context) {
-    const { accounts: account_count, transfers_per_distribution, concurrency, uniform_repeats } =
-      context.settings.engine;
+    const {
+      accounts: account_count,
+      transfers_per_distribution,
+      concurrency,
+      uniform_repeats,
+    } = context.settings.engine;
     const database = await context.database();
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
     const db = createPrismaClient({
@@ -112,7 +116,13 @@ export const ledgerEngine: Scenario = {
           runs.push(result);
         }
         results.push(...runs);
-        recordFigure(context, spec, medianBy(runs, (run) => run.postings_per_second), this.name, repeats);
+        recordFigure(
+          context,
+          spec,
+          medianBy(runs, (run) => run.postings_per_second),
+          this.name,
+          repeats,
+        );
       }
       return { accounts: account_count, concurrency, uniform_repeats, runs: results };
     } finally {

@@ -95,7 +95,11 @@ export class ChaosPlatform {
   }
 
   unplannedExits(): Record<string, number> {
-    return Object.fromEntries([...this.apps.values()].filter((app) => app.unplanned_exits > 0).map((app) => [app.name, app.unplanned_exits]));
+    return Object.fromEntries(
+      [...this.apps.values()]
+        .filter((app) => app.unplanned_exits > 0)
+        .map((app) => [app.name, app.unplanned_exits]),
+    );
   }
 
   /** SIGKILL to every app; nothing starts them again, not even a fault's restart racing the clean-up. */

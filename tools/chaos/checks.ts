@@ -38,7 +38,8 @@ export class QueueInspector {
     const found: Record<string, number> = {};
     for (const queue of this.queues) {
       const counts = await queue.getJobCounts(...states);
-      for (const [state, count] of Object.entries(counts)) if (count > 0) found[`${queue.name}.${state}`] = count;
+      for (const [state, count] of Object.entries(counts))
+        if (count > 0) found[`${queue.name}.${state}`] = count;
     }
     return found;
   }
@@ -46,7 +47,8 @@ export class QueueInspector {
   async failedReasons(): Promise<string[]> {
     const reasons: string[] = [];
     for (const queue of this.queues) {
-      for (const job of await queue.getFailed(0, EXAMPLES_MAX - 1)) reasons.push(`${queue.name} ${job.id}: ${job.failedReason}`);
+      for (const job of await queue.getFailed(0, EXAMPLES_MAX - 1))
+        reasons.push(`${queue.name} ${job.id}: ${job.failedReason}`);
     }
     return reasons;
   }
@@ -62,7 +64,11 @@ export class QueueInspector {
  * published, no job waiting, running or delayed. A job whose worker was killed is only taken over after
  * BullMQ's stall check (30 s lock plus 30 s interval), so the bound must exceed a minute.
  */
-export async function drain(pool: pg.Pool, queues: QueueInspector, timeout_ms: number): Promise<{ drained: boolean; waited_ms: number }> {
+export async function drain(
+  pool: pg.Pool,
+  queues: QueueInspector,
+  timeout_ms: number,
+): Promise<{ drained: boolean; waited_ms: number }> {
   const started_at = Date.now();
   while (Date.now() - started_at < timeout_ms) {
     const quiet = await isQuiet(pool, queues).catch(() => false);
@@ -121,12 +127,18 @@ export interface TransferRow {
 }
 
 /** Everything the auditor checks after the storm, as a list of violations (empty when all holds). */
-export async function checkAll(
-  context: { pool: pg.Pool; db: Database; queues: QueueInspector; bank: Bank; records: TransferRecord[]; freezes: FreezeRecord[] },
-): Promise<{ violations: Violation[]; outcomes: Outcomes }> {
+export async function checkAll(context: {
+  pool: pg.Pool;
+  db: Database;
+  queues: QueueInspector;
+  bank: Bank;
+  records: TransferRecord[];
+  freezes: FreezeRecord[];
+}): Promise<{ violations: Violation[]; outcomes: Outcomes }> {
   const { pool, bank, records } = context;
   const violations: Violation[] = [];
-  const add: AddViolation = (kind, detail) => violations.push({ kind, detail: typeof detail === 'string' ? detail : JSON.stringify(detail) });
+  const add: AddViolation = (kind, detail) =>
+    violations.push({ kind, detail: typeof detail === 'string' ? detail : JSON.stringify(detail) });
 
   // The ledger's own invariants: zero sum per currency, balances equal to entries, entries to transfers.
   const report = await checkInvariants(context.db, { violations_max: 20, timeout_ms: 120_000 });
@@ -152,17 +164,25 @@ export async function checkAll(
   const byId = new Map(transfers.map((row) => [row.id, row]));
   await checkMoneyConserved(pool, bank, transfers, add);
   const byKey = new Map<string, TransferRow[]>();
-  for (const row of transfers) if (row.chaos_key) byKey.set(row.chaos_key, [...(byKey.get(row.chaos_key) ?? []), row]);
+  for (const row of transfers)
+    if (row.chaos_key) byKey.set(row.chaos_key, [...(byKey.get(row.chaos_key) ?? []), row]);
   const recordsByKey = new Map(records.map((record) => [record.key, record]));
 
   // Every transfer, whoever asked for it, is final and moved money exactly once or not at all.
   for (const row of transfers) {
     if (!FINAL_STATUSES.has(row.status)) add('transfer_not_final', { id: row.id, status: row.status });
     const expected = row.status === 'posted' ? 1 : 0;
-    if (row.debits !== expected || row.credits !== expected) add('not_exactly_once', { id: row.id, status: row.status, debits: row.debits, credits: row.credits });
+    if (row.debits !== expected || row.credits !== expected)
+      add('not_exactly_once', { id: row.id, status: row.status, debits: row.debits, credits: row.credits });
     // A captured hold moves what was captured; everything else its whole amount.
     const moved = row.captured_amount ?? row.amount;
-    if (row.status === 'posted' && row.debited !== null && !new Decimal(row.debited).equals(moved)) add('posted_amount_wrong', { id: row.id, amount: row.amount, captured_amount: row.captured_amount, debited: row.debited });
+    if (row.status === 'posted' && row.debited !== null && !new Decimal(row.debited).equals(moved))
+      add('posted_amount_wrong', {
+        id: row.id,
+        amount: row.amount,
+        captured_amount: row.captured_amount,
+        debited: row.debited,
+      });
   }
   // With every hold final, nothing may stay reserved.
   const { rows: reserved } = await pool.query(
@@ -176,7 +196,18 @@ export async function checkAll(
     if (!recordsByKey.has(key)) add('phantom_transfer', { key, ids: rows.map((row) => row.id) });
   }
 
-  const outcomes: Outcomes = { posted: 0, rejected: 0, rejected_by_reason: {}, indeterminate_recorded: 0, cases_by_status: {}, holds_by_outcome: {}, reversals_by_status: {}, atomic_batches: {}, movements: {}, freezes: {} };
+  const outcomes: Outcomes = {
+    posted: 0,
+    rejected: 0,
+    rejected_by_reason: {},
+    indeterminate_recorded: 0,
+    cases_by_status: {},
+    holds_by_outcome: {},
+    reversals_by_status: {},
+    atomic_batches: {},
+    movements: {},
+    freezes: {},
+  };
   await checkCases(pool, add, outcomes.cases_by_status);
   await checkReversals(pool, records, add, outcomes.reversals_by_status);
   await checkFreezes(pool, context.freezes, add, outcomes.freezes);
@@ -192,14 +223,28 @@ export async function checkAll(
       add('accepted_transfer_lost', { key: record.key, id: record.transfer_id });
       continue;
     }
-    if (!matchesRequest(record, row)) add('accepted_transfer_altered', { key: record.key, kind: record.kind, sent: record.body, stored: row });
+    if (!matchesRequest(record, row))
+      add('accepted_transfer_altered', {
+        key: record.key,
+        kind: record.kind,
+        sent: record.body,
+        stored: row,
+      });
     if (record.kind !== 'transfer') {
       const name = `${record.kind}.${row.status}`;
       outcomes.movements[name] = (outcomes.movements[name] ?? 0) + 1;
     } else if (record.body.hold) {
       const outcome = holdOutcome(record, row);
       outcomes.holds_by_outcome[outcome.name] = (outcomes.holds_by_outcome[outcome.name] ?? 0) + 1;
-      if (outcome.violation !== undefined) add(outcome.violation, { key: record.key, id: row.id, hold_action: record.hold_action, status: row.status, status_reason: row.status_reason, captured_amount: row.captured_amount });
+      if (outcome.violation !== undefined)
+        add(outcome.violation, {
+          key: record.key,
+          id: row.id,
+          hold_action: record.hold_action,
+          status: row.status,
+          status_reason: row.status_reason,
+          captured_amount: row.captured_amount,
+        });
     } else if (row.status === 'voided') add('voided_without_hold', { key: record.key, id: row.id });
     if (row.status === 'posted') outcomes.posted += 1;
     if (row.status === 'rejected') {
@@ -210,12 +255,16 @@ export async function checkAll(
   }
 
   // Nothing may be left behind in the pipes.
-  const { rows: outbox } = await pool.query(`SELECT count(*)::int AS unpublished FROM outbox_messages WHERE published_at IS NULL`);
+  const { rows: outbox } = await pool.query(
+    `SELECT count(*)::int AS unpublished FROM outbox_messages WHERE published_at IS NULL`,
+  );
   if (outbox[0].unpublished > 0) add('outbox_unpublished', { rows: outbox[0].unpublished });
-  for (const [state, count] of Object.entries(await context.queues.counts(UNFINISHED_JOB_STATES))) add('job_left', { state, count });
+  for (const [state, count] of Object.entries(await context.queues.counts(UNFINISHED_JOB_STATES)))
+    add('job_left', { state, count });
   // A failed job is never retried by itself: its transfer waits for an operator.
   const failed = await context.queues.counts(['failed']);
-  if (Object.keys(failed).length > 0) add('job_failed', { failed, examples: await context.queues.failedReasons() });
+  if (Object.keys(failed).length > 0)
+    add('job_failed', { failed, examples: await context.queues.failedReasons() });
 
   return { violations, outcomes };
 }
@@ -227,11 +276,19 @@ export async function checkAll(
  */
 export function matchesRequest(record: TransferRecord, row: TransferRow): boolean {
   const { body } = record;
-  const common = row.chaos_key === record.key && row.kind === record.kind && row.currency === body.currency && new Decimal(row.amount).equals(body.amount);
+  const common =
+    row.chaos_key === record.key &&
+    row.kind === record.kind &&
+    row.currency === body.currency &&
+    new Decimal(row.amount).equals(body.amount);
   if (!common) return false;
   switch (record.kind) {
     case 'transfer':
-      return row.source_account_id === record.body.source_account_id && row.destination_account_id === record.body.destination_account_id && row.hold === (record.body.hold === true);
+      return (
+        row.source_account_id === record.body.source_account_id &&
+        row.destination_account_id === record.body.destination_account_id &&
+        row.hold === (record.body.hold === true)
+      );
     case 'deposit':
       return row.destination_account_id === record.body.account_id && !row.hold;
     case 'withdrawal':
@@ -245,10 +302,22 @@ export function matchesRequest(record: TransferRecord, row: TransferRow): boolea
  * that posted minus the withdrawals that posted (each counted once: duplicates and requests nobody
  * sent are violations of their own below).
  */
-async function checkMoneyConserved(pool: pg.Pool, bank: Bank, transfers: TransferRow[], add: AddViolation): Promise<void> {
-  const expected = new Map([...bank.funded_by_currency].map(([currency, funded]) => [currency, new Decimal(funded)]));
+async function checkMoneyConserved(
+  pool: pg.Pool,
+  bank: Bank,
+  transfers: TransferRow[],
+  add: AddViolation,
+): Promise<void> {
+  const expected = new Map(
+    [...bank.funded_by_currency].map(([currency, funded]) => [currency, new Decimal(funded)]),
+  );
   for (const row of transfers) {
-    if (row.chaos_key === null || row.status !== 'posted' || (row.kind !== 'deposit' && row.kind !== 'withdrawal')) continue;
+    if (
+      row.chaos_key === null ||
+      row.status !== 'posted' ||
+      (row.kind !== 'deposit' && row.kind !== 'withdrawal')
+    )
+      continue;
     const signed = row.kind === 'deposit' ? new Decimal(row.amount) : new Decimal(row.amount).negated();
     expected.set(row.currency, (expected.get(row.currency) ?? new Decimal(0)).plus(signed));
   }
@@ -259,7 +328,8 @@ async function checkMoneyConserved(pool: pg.Pool, bank: Bank, transfers: Transfe
   );
   for (const [currency, amount] of expected) {
     const posted = held.find((row) => row.currency === currency)?.posted ?? '0';
-    if (!new Decimal(posted).equals(amount)) add('money_not_conserved', { currency, expected: amount.toFixed(2), held_now: posted });
+    if (!new Decimal(posted).equals(amount))
+      add('money_not_conserved', { currency, expected: amount.toFixed(2), held_now: posted });
   }
 }
 
@@ -271,12 +341,21 @@ async function checkMoneyConserved(pool: pg.Pool, bank: Bank, transfers: Transfe
  */
 export function holdOutcome(record: TransferRecord, row: TransferRow): { name: string; violation?: string } {
   const name =
-    row.status === 'posted' ? 'captured' : row.status === 'voided' ? (row.status_reason === 'hold_expired' ? 'expired' : 'voided') : row.status;
+    row.status === 'posted'
+      ? 'captured'
+      : row.status === 'voided'
+        ? row.status_reason === 'hold_expired'
+          ? 'expired'
+          : 'voided'
+        : row.status;
   const action = record.hold_action;
   if (action === undefined || action.outcome === 'indeterminate') return { name };
   if (action.outcome === 'accepted' && action.action === 'capture') {
     const asked = action.amount ?? record.body.amount;
-    const captured = row.status === 'posted' && row.captured_amount !== null && new Decimal(row.captured_amount).equals(asked);
+    const captured =
+      row.status === 'posted' &&
+      row.captured_amount !== null &&
+      new Decimal(row.captured_amount).equals(asked);
     // A capture the ledger reached while an account was frozen is refused, the hold released.
     const refused_frozen = row.status === 'rejected' && row.status_reason === 'account_frozen';
     return captured || refused_frozen ? { name } : { name, violation: 'hold_capture_not_applied' };
@@ -284,25 +363,35 @@ export function holdOutcome(record: TransferRecord, row: TransferRow): { name: s
   if (action.outcome === 'accepted' && action.action === 'void') {
     return name === 'voided' ? { name } : { name, violation: 'hold_void_not_applied' };
   }
-  return name === 'expired' || name === 'rejected' ? { name } : { name, violation: 'hold_moved_without_action' };
+  return name === 'expired' || name === 'rejected'
+    ? { name }
+    : { name, violation: 'hold_moved_without_action' };
 }
 
 /**
  * Atomic batches: the transfers of one accepted batch are stored under one batch id and end alike,
  * every one posted or none (a rejection of one, by the ledger or by compliance, rejects them all).
  */
-export function checkAtomicBatches(records: TransferRecord[], byId: ReadonlyMap<string, TransferRow>, add: AddViolation): Record<string, number> {
+export function checkAtomicBatches(
+  records: TransferRecord[],
+  byId: ReadonlyMap<string, TransferRow>,
+  add: AddViolation,
+): Record<string, number> {
   const batches = new Map<string, TransferRecord[]>();
-  for (const record of records) if (record.batch && record.outcome === 'accepted') batches.set(record.batch.key, [...(batches.get(record.batch.key) ?? []), record]);
+  for (const record of records)
+    if (record.batch && record.outcome === 'accepted')
+      batches.set(record.batch.key, [...(batches.get(record.batch.key) ?? []), record]);
   const by_outcome: Record<string, number> = {};
   for (const [key, members] of batches) {
     const rows = members.map((member) => byId.get(member.transfer_id ?? ''));
     if (rows.some((row) => row === undefined)) continue; // reported as accepted_transfer_lost
     const stored = rows as TransferRow[];
     const batch_ids = new Set(stored.map((row) => row.batch_id));
-    if (batch_ids.size !== 1 || batch_ids.has(null) || stored.length !== members[0]!.batch!.size) add('batch_not_recorded', { key, batch_ids: [...batch_ids], transfers: stored.length });
+    if (batch_ids.size !== 1 || batch_ids.has(null) || stored.length !== members[0]!.batch!.size)
+      add('batch_not_recorded', { key, batch_ids: [...batch_ids], transfers: stored.length });
     const posted = stored.filter((row) => row.status === 'posted').length;
-    if (posted !== 0 && posted !== stored.length) add('atomic_batch_split', { key, statuses: stored.map((row) => `${row.id}:${row.status}`) });
+    if (posted !== 0 && posted !== stored.length)
+      add('atomic_batch_split', { key, statuses: stored.map((row) => `${row.id}:${row.status}`) });
     const outcome = posted === stored.length ? 'posted' : posted === 0 ? 'rejected' : 'split';
     by_outcome[outcome] = (by_outcome[outcome] ?? 0) + 1;
   }
@@ -315,10 +404,24 @@ export function checkAtomicBatches(records: TransferRecord[], byId: ReadonlyMap<
  * client; each reversal a client saw accepted is stored as the reversal of its transfer. At most one
  * reversal per transfer is the schema's unique key; the transfer checks above make each final once.
  */
-async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: AddViolation, by_status: Record<string, number>): Promise<void> {
+async function checkReversals(
+  pool: pg.Pool,
+  records: TransferRecord[],
+  add: AddViolation,
+  by_status: Record<string, number>,
+): Promise<void> {
   const { rows } = await pool.query<{
-    id: string; status: string; kind: string; amount: string; source_account_id: string; destination_account_id: string;
-    original_id: string; original_status: string; original_moved: string; original_source: string; original_destination: string;
+    id: string;
+    status: string;
+    kind: string;
+    amount: string;
+    source_account_id: string;
+    destination_account_id: string;
+    original_id: string;
+    original_status: string;
+    original_moved: string;
+    original_source: string;
+    original_destination: string;
   }>(
     `SELECT r.id::text AS id, r.status::text AS status, r.kind::text AS kind, r.amount::text AS amount,
             r.source_account_id::text AS source_account_id, r.destination_account_id::text AS destination_account_id,
@@ -327,7 +430,8 @@ async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: Add
        FROM transfers r JOIN transfers o ON o.id = r.reverses_transfer_id`,
   );
   const asked = new Map<string, NonNullable<TransferRecord['reversal']>>();
-  for (const record of records) if (record.reversal && record.transfer_id) asked.set(record.transfer_id, record.reversal);
+  for (const record of records)
+    if (record.reversal && record.transfer_id) asked.set(record.transfer_id, record.reversal);
   const stored = new Map(rows.map((row) => [row.original_id, row]));
   for (const row of rows) {
     by_status[row.status] = (by_status[row.status] ?? 0) + 1;
@@ -343,7 +447,8 @@ async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: Add
   }
   for (const [original_id, reversal] of asked) {
     if (reversal.outcome !== 'accepted') continue;
-    if (stored.get(original_id)?.id !== reversal.transfer_id) add('accepted_reversal_lost', { original_id, reversal });
+    if (stored.get(original_id)?.id !== reversal.transfer_id)
+      add('accepted_reversal_lost', { original_id, reversal });
   }
 }
 
@@ -354,10 +459,16 @@ async function checkReversals(pool: pg.Pool, records: TransferRecord[], add: Add
  * its lock, so `account_sequence` orders them exactly). A freeze the operator could not confirm, or
  * whose entries it could not read, is counted and not judged.
  */
-async function checkFreezes(pool: pg.Pool, freezes: FreezeRecord[], add: AddViolation, by_outcome: Record<string, number>): Promise<void> {
+async function checkFreezes(
+  pool: pg.Pool,
+  freezes: FreezeRecord[],
+  add: AddViolation,
+  by_outcome: Record<string, number>,
+): Promise<void> {
   for (const freeze of freezes) {
     by_outcome[freeze.outcome] = (by_outcome[freeze.outcome] ?? 0) + 1;
-    for (const anomaly of freeze.anomalies) add('unexpected_answer', { account_id: freeze.account_id, anomaly });
+    for (const anomaly of freeze.anomalies)
+      add('unexpected_answer', { account_id: freeze.account_id, anomaly });
     if (freeze.after_freeze_entry === null || freeze.before_unfreeze_entry === null) continue;
     const { rows } = await pool.query<{ entry_id: string; transfer_id: string; kind: string; hold: boolean }>(
       `SELECT e.id::text AS entry_id, t.id::text AS transfer_id, t.kind::text AS kind, t.hold
@@ -377,17 +488,29 @@ async function checkFreezes(pool: pg.Pool, freezes: FreezeRecord[], add: AddViol
  * to the ledger (posted, or rejected by it for a ledger reason); no transfer is `compliance_rejected`
  * without a rejected case behind it.
  */
-async function checkCases(pool: pg.Pool, add: AddViolation, by_status: Record<string, number>): Promise<void> {
-  const { rows: cases } = await pool.query<{ id: string; status: string; transfer_id: string; transfer_status: string; status_reason: string | null }>(
+async function checkCases(
+  pool: pg.Pool,
+  add: AddViolation,
+  by_status: Record<string, number>,
+): Promise<void> {
+  const { rows: cases } = await pool.query<{
+    id: string;
+    status: string;
+    transfer_id: string;
+    transfer_status: string;
+    status_reason: string | null;
+  }>(
     `SELECT c.id::text AS id, c.status::text AS status, t.id::text AS transfer_id, t.status::text AS transfer_status, t.status_reason
        FROM compliance_cases c JOIN transfers t ON t.id = c.transfer_id`,
   );
   for (const row of cases) {
     by_status[row.status] = (by_status[row.status] ?? 0) + 1;
-    const compliance_rejected = row.transfer_status === 'rejected' && row.status_reason === 'compliance_rejected';
+    const compliance_rejected =
+      row.transfer_status === 'rejected' && row.status_reason === 'compliance_rejected';
     if (row.status === 'open') add('case_not_decided', row);
     else if (row.status === 'rejected' && !compliance_rejected) add('case_rejected_transfer_not', row);
-    else if (row.status === 'approved' && (compliance_rejected || !FINAL_STATUSES.has(row.transfer_status))) add('case_approved_transfer_not', row);
+    else if (row.status === 'approved' && (compliance_rejected || !FINAL_STATUSES.has(row.transfer_status)))
+      add('case_approved_transfer_not', row);
   }
   const { rows: orphans } = await pool.query(
     `SELECT t.id::text AS id FROM transfers t
@@ -399,7 +522,10 @@ async function checkCases(pool: pg.Pool, add: AddViolation, by_status: Record<st
 }
 
 /** Violations grouped by kind: `{ kind: count }` for the summary, and a few examples of each for stderr. */
-export function groupViolations(violations: Violation[]): { counts: Record<string, number>; examples: string[] } {
+export function groupViolations(violations: Violation[]): {
+  counts: Record<string, number>;
+  examples: string[];
+} {
   const counts: Record<string, number> = {};
   const examples: string[] = [];
   for (const violation of violations) {

@@ -46,8 +46,15 @@ export class ChaosApi {
   login(): Promise<void> {
     this.login_in_flight ??= (async () => {
       try {
-        const response = await this.request('POST', '/v1/auth/token', { client_id: this.client_id, client_secret: this.client_secret }, {}, false);
-        if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text.slice(0, 200)}`);
+        const response = await this.request(
+          'POST',
+          '/v1/auth/token',
+          { client_id: this.client_id, client_secret: this.client_secret },
+          {},
+          false,
+        );
+        if (response.status !== 200)
+          throw new Error(`login failed: ${response.status} ${response.text.slice(0, 200)}`);
         this.token = String(response.body['access_token']);
       } finally {
         this.login_in_flight = undefined;
@@ -56,7 +63,13 @@ export class ChaosApi {
     return this.login_in_flight;
   }
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, authorized = true): Promise<ApiResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    authorized = true,
+  ): Promise<ApiResponse> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -102,10 +115,19 @@ export async function openBank(api: ChaosApi, count: number, funding: string): P
   for (let index = 0; index < count; index += 1) {
     const currency = CURRENCIES[index % CURRENCIES.length] as string;
     const overdraft_limit = index % 4 < 2 ? '0.00' : '200.00';
-    const account = await api.request('POST', '/v1/accounts', { customer_id: customer.body['id'], currency, overdraft_limit });
+    const account = await api.request('POST', '/v1/accounts', {
+      customer_id: customer.body['id'],
+      currency,
+      overdraft_limit,
+    });
     if (account.status !== 201) throw new Error(`account: ${account.status} ${account.text}`);
     const id = String(account.body['id']);
-    const deposit = await api.request('POST', '/v1/deposits', { account_id: id, amount: funding, currency }, { 'idempotency-key': `chaos-funding-${id}` });
+    const deposit = await api.request(
+      'POST',
+      '/v1/deposits',
+      { account_id: id, amount: funding, currency },
+      { 'idempotency-key': `chaos-funding-${id}` },
+    );
     if (deposit.status !== 202) throw new Error(`deposit: ${deposit.status} ${deposit.text}`);
     await waitForPosted(api, String(deposit.body['id']));
     accounts.push({ id, currency, overdraft_limit });
@@ -117,10 +139,13 @@ export async function openBank(api: ChaosApi, count: number, funding: string): P
 async function waitForPosted(api: ChaosApi, transfer_id: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const response = await api.request('GET', `/v1/transfers/${transfer_id}`, undefined, { prefer: 'wait=5' });
+    const response = await api.request('GET', `/v1/transfers/${transfer_id}`, undefined, {
+      prefer: 'wait=5',
+    });
     const status = String(response.body['status']);
     if (status === 'posted') return;
-    if (['rejected', 'voided'].includes(status)) throw new Error(`funding deposit ${transfer_id} ended ${status}`);
+    if (['rejected', 'voided'].includes(status))
+      throw new Error(`funding deposit ${transfer_id} ended ${status}`);
   }
   throw new Error(`funding deposit ${transfer_id} did not post within 60 s`);
 }
@@ -148,7 +173,10 @@ export interface MovementBody {
 
 export type MovementKind = 'deposit' | 'withdrawal';
 
-const MOVEMENT_PATH: Record<MovementKind, string> = { deposit: '/v1/deposits', withdrawal: '/v1/withdrawals' };
+const MOVEMENT_PATH: Record<MovementKind, string> = {
+  deposit: '/v1/deposits',
+  withdrawal: '/v1/withdrawals',
+};
 
 /** What one logical request asked for: a transfer between two bank accounts, or money in or out of one. */
 export type RequestOf = { kind: 'transfer'; body: TransferBody } | { kind: MovementKind; body: MovementBody };
@@ -189,7 +217,8 @@ export interface ClientOptions {
 export async function runClients(options: ClientOptions): Promise<TransferRecord[]> {
   const records: TransferRecord[] = [];
   const byCurrency = new Map<string, BankAccount[]>();
-  for (const account of options.accounts) byCurrency.set(account.currency, [...(byCurrency.get(account.currency) ?? []), account]);
+  for (const account of options.accounts)
+    byCurrency.set(account.currency, [...(byCurrency.get(account.currency) ?? []), account]);
   const groups = [...byCurrency.values()].filter((group) => group.length >= 2);
   if (groups.length === 0) throw new Error('the clients need two accounts of one currency');
   await Promise.all(
@@ -200,7 +229,9 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
         const key = `chaos-${client}-${randomUUID()}`;
         if (random.integer(1, BATCH_ONE_IN) === 1) {
           const size = random.integer(2, BATCH_SIZE_MAX);
-          const bodies = Array.from({ length: size }, (_, index) => transferBody(group, `${key}-${index}`, random));
+          const bodies = Array.from({ length: size }, (_, index) =>
+            transferBody(group, `${key}-${index}`, random),
+          );
           for (const record of await submitAtomicBatch(options.api, client, key, bodies)) {
             records.push(record);
             options.onRecord(record);
@@ -210,7 +241,13 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
         const replay = random.integer(1, REPLAY_ONE_IN) === 1;
         if (random.integer(1, MOVEMENT_ONE_IN) === 1) {
           const kind: MovementKind = random.integer(0, 1) === 0 ? 'deposit' : 'withdrawal';
-          const record = await submit(options.api, client, key, { kind, body: movementBody(random.pick(options.accounts), key, random) }, replay);
+          const record = await submit(
+            options.api,
+            client,
+            key,
+            { kind, body: movementBody(random.pick(options.accounts), key, random) },
+            replay,
+          );
           records.push(record);
           options.onRecord(record);
           continue;
@@ -218,14 +255,25 @@ export async function runClients(options: ClientOptions): Promise<TransferRecord
         const body = transferBody(group, key, random);
         if (random.integer(1, HOLD_ONE_IN) === 1) {
           body.hold = true;
-          body.hold_expires_in_seconds = random.integer(HOLD_EXPIRES_IN_SECONDS.min, HOLD_EXPIRES_IN_SECONDS.max);
+          body.hold_expires_in_seconds = random.integer(
+            HOLD_EXPIRES_IN_SECONDS.min,
+            HOLD_EXPIRES_IN_SECONDS.max,
+          );
         }
         const record = await submit(options.api, client, key, { kind: 'transfer', body }, replay);
         if (body.hold && record.outcome === 'accepted' && record.transfer_id !== null) {
           const { transfer_id, anomalies } = record;
-          record.hold_action = await settleHold(options.api, { transfer_id, key, amount: body.amount, anomalies }, random);
+          record.hold_action = await settleHold(
+            options.api,
+            { transfer_id, key, amount: body.amount, anomalies },
+            random,
+          );
         }
-        if (record.outcome === 'accepted' && record.transfer_id !== null && random.integer(1, REVERSE_ONE_IN) === 1) {
+        if (
+          record.outcome === 'accepted' &&
+          record.transfer_id !== null &&
+          random.integer(1, REVERSE_ONE_IN) === 1
+        ) {
           const { transfer_id, anomalies } = record;
           record.reversal = await reverseWhenPosted(options.api, { transfer_id, key, anomalies });
         }
@@ -251,7 +299,12 @@ function transferBody(group: readonly BankAccount[], key: string, random: Random
 
 /** A deposit to or withdrawal from one account, of 0.01 to 400.00, its key as its description. */
 function movementBody(account: BankAccount, key: string, random: Random): MovementBody {
-  return { account_id: account.id, amount: randomAmount(random), currency: account.currency, description: key };
+  return {
+    account_id: account.id,
+    amount: randomAmount(random),
+    currency: account.currency,
+    description: key,
+  };
 }
 
 function randomAmount(random: Random): string {
@@ -262,22 +315,43 @@ function randomAmount(random: Random): string {
  * Sends an atomic batch until a 202 names it (one key for the batch, retried like a transfer) and
  * returns one record per transfer in it, each under its own `metadata.chaos_key`.
  */
-async function submitAtomicBatch(api: ChaosApi, client: number, key: string, bodies: TransferBody[]): Promise<TransferRecord[]> {
+async function submitAtomicBatch(
+  api: ChaosApi,
+  client: number,
+  key: string,
+  bodies: TransferBody[],
+): Promise<TransferRecord[]> {
   const started_at = new Date().toISOString();
-  const { answer, attempts } = await sendCommand(api, '/v1/transfers/batch', { atomic: true, transfers: bodies }, key);
-  const stored = answer.kind === 'accepted' ? (answer.response.body['transfers'] as Array<Record<string, unknown>> | undefined) ?? [] : [];
+  const { answer, attempts } = await sendCommand(
+    api,
+    '/v1/transfers/batch',
+    { atomic: true, transfers: bodies },
+    key,
+  );
+  const stored =
+    answer.kind === 'accepted'
+      ? ((answer.response.body['transfers'] as Array<Record<string, unknown>> | undefined) ?? [])
+      : [];
   const finished_at = new Date().toISOString();
   return bodies.map((body): TransferRecord => {
-    const mine = stored.find((transfer) => (transfer['metadata'] as TransferBody['metadata'] | undefined)?.chaos_key === body.metadata.chaos_key);
+    const mine = stored.find(
+      (transfer) =>
+        (transfer['metadata'] as TransferBody['metadata'] | undefined)?.chaos_key === body.metadata.chaos_key,
+    );
     const anomalies: string[] = [];
-    if (answer.kind === 'refused') anomalies.push(`batch attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
-    if (answer.kind === 'accepted' && mine === undefined) anomalies.push(`batch 202 without transfer ${body.metadata.chaos_key}`);
+    if (answer.kind === 'refused')
+      anomalies.push(
+        `batch attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`,
+      );
+    if (answer.kind === 'accepted' && mine === undefined)
+      anomalies.push(`batch 202 without transfer ${body.metadata.chaos_key}`);
     return {
       key: body.metadata.chaos_key,
       client,
       kind: 'transfer',
       body,
-      outcome: answer.kind === 'accepted' ? 'accepted' : answer.kind === 'refused' ? 'refused' : 'indeterminate',
+      outcome:
+        answer.kind === 'accepted' ? 'accepted' : answer.kind === 'refused' ? 'refused' : 'indeterminate',
       transfer_id: mine === undefined ? null : String(mine['id']),
       attempts,
       anomalies,
@@ -289,7 +363,13 @@ async function submitAtomicBatch(api: ChaosApi, client: number, key: string, bod
 }
 
 /** Sends one transfer (or deposit, or withdrawal) until a 202 names it, retrying with the same key on any error, timeout or retryable answer. */
-async function submit(api: ChaosApi, client: number, key: string, request: RequestOf, replay: boolean): Promise<TransferRecord> {
+async function submit(
+  api: ChaosApi,
+  client: number,
+  key: string,
+  request: RequestOf,
+  replay: boolean,
+): Promise<TransferRecord> {
   const path = request.kind === 'transfer' ? '/v1/transfers' : MOVEMENT_PATH[request.kind];
   const record: TransferRecord = {
     key,
@@ -309,13 +389,19 @@ async function submit(api: ChaosApi, client: number, key: string, request: Reque
     record.transfer_id = String(answer.response.body['id']);
   } else if (answer.kind === 'refused') {
     record.outcome = 'refused';
-    record.anomalies.push(`attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
+    record.anomalies.push(
+      `attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`,
+    );
   }
   if (answer.kind === 'accepted' && replay) {
     // Same key, same body: the contract promises the original answer, byte for byte.
-    const again = await api.request('POST', path, request.body, { 'idempotency-key': key }).catch(() => undefined);
-    if (again && again.status !== 202 && !isRetryable(again)) record.anomalies.push(`replay: ${again.status} ${again.text.slice(0, 300)}`);
-    if (again?.status === 202 && again.text !== answer.response.text) record.anomalies.push(`replay answered differently: ${again.text.slice(0, 300)}`);
+    const again = await api
+      .request('POST', path, request.body, { 'idempotency-key': key })
+      .catch(() => undefined);
+    if (again && again.status !== 202 && !isRetryable(again))
+      record.anomalies.push(`replay: ${again.status} ${again.text.slice(0, 300)}`);
+    if (again?.status === 202 && again.text !== answer.response.text)
+      record.anomalies.push(`replay answered differently: ${again.text.slice(0, 300)}`);
   }
   record.finished_at = new Date().toISOString();
   return record;

@@ -57,7 +57,17 @@ export class PostgresCluster {
         await chown(owned, this.owner.uid, this.owner.gid);
       }
     }
-    await this.run('initdb', ['-D', this.dataDirectory, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+    await this.run('initdb', [
+      '-D',
+      this.dataDirectory,
+      '-U',
+      SUPERUSER,
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
     this.port = await freePort();
     const settings = [
       `port = ${this.port}`,
@@ -79,7 +89,17 @@ export class PostgresCluster {
 
   async start(): Promise<void> {
     if (this.destroyed) throw new Error('postgres: not started, the run is cleaning up');
-    await this.run('pg_ctl', ['start', '-D', this.dataDirectory, '-l', this.logFile, '-w', '-t', String(PG_CTL_TIMEOUT_S), '-s']);
+    await this.run('pg_ctl', [
+      'start',
+      '-D',
+      this.dataDirectory,
+      '-l',
+      this.logFile,
+      '-w',
+      '-t',
+      String(PG_CTL_TIMEOUT_S),
+      '-s',
+    ]);
     this.started = true;
     if (this.destroyed) {
       await this.destroy();
@@ -91,7 +111,17 @@ export class PostgresCluster {
   /** Stops the server the way a crash would: every backend exits at once, nothing is flushed. */
   async stopImmediately(): Promise<void> {
     if (!this.started) return;
-    await this.run('pg_ctl', ['stop', '-D', this.dataDirectory, '-m', 'immediate', '-w', '-t', String(PG_CTL_TIMEOUT_S), '-s']);
+    await this.run('pg_ctl', [
+      'stop',
+      '-D',
+      this.dataDirectory,
+      '-m',
+      'immediate',
+      '-w',
+      '-t',
+      String(PG_CTL_TIMEOUT_S),
+      '-s',
+    ]);
     this.started = false;
   }
 
@@ -113,7 +143,9 @@ export class PostgresCluster {
     });
     await client.connect();
     try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        DATABASE_NAME,
+      ]);
       if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
     } finally {
       await client.end();

@@ -6,7 +6,11 @@ import type { Random } from './random';
 
 export type FaultKind = `kill:${PlatformApp}` | 'restart:redis' | 'restart:postgres';
 
-export const FAULT_KINDS: readonly FaultKind[] = [...PLATFORM_APPS.map((name) => `kill:${name}` as const), 'restart:redis', 'restart:postgres'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  ...PLATFORM_APPS.map((name) => `kill:${name}` as const),
+  'restart:redis',
+  'restart:postgres',
+];
 
 export interface FaultTargets {
   platform: ChaosPlatform;

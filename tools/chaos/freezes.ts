@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRetryable, readUntil, sendCommand, type ApiResponse, type BankAccount, type ChaosApi } from './clients';
+import {
+  isRetryable,
+  readUntil,
+  sendCommand,
+  type ApiResponse,
+  type BankAccount,
+  type ChaosApi,
+} from './clients';
 import type { Random } from './random';
 
 /** The pause between one freeze's end and the next freeze. */
@@ -30,14 +37,25 @@ export interface FreezeRecord {
  * have no Idempotency-Key: a 409 `invalid_state` to a retry means an attempt whose answer was lost
  * did change the status, which is all the operator wanted.
  */
-export async function runFreezer(options: { api: ChaosApi; accounts: BankAccount[]; until_ms: number; random: Random }): Promise<FreezeRecord[]> {
+export async function runFreezer(options: {
+  api: ChaosApi;
+  accounts: BankAccount[];
+  until_ms: number;
+  random: Random;
+}): Promise<FreezeRecord[]> {
   const { api, random } = options;
   const records: FreezeRecord[] = [];
   for (;;) {
     await sleep(random.integer(PAUSE_MS.min, PAUSE_MS.max));
     if (Date.now() >= options.until_ms) return records;
     const account_id = random.pick(options.accounts).id;
-    const record: FreezeRecord = { account_id, outcome: 'indeterminate', after_freeze_entry: null, before_unfreeze_entry: null, anomalies: [] };
+    const record: FreezeRecord = {
+      account_id,
+      outcome: 'indeterminate',
+      after_freeze_entry: null,
+      before_unfreeze_entry: null,
+      anomalies: [],
+    };
     records.push(record);
     const frozen = await changeStatus(api, account_id, 'freeze', record);
     if (frozen) {
@@ -52,9 +70,23 @@ export async function runFreezer(options: { api: ChaosApi; accounts: BankAccount
 }
 
 /** Freezes or unfreezes until the platform confirms it: a 200, or 409 `invalid_state` (it already is). */
-async function changeStatus(api: ChaosApi, account_id: string, action: 'freeze' | 'unfreeze', record: FreezeRecord): Promise<boolean> {
-  const { answer, attempts } = await sendCommand(api, `/v1/accounts/${account_id}/${action}`, undefined, undefined, isStatusChanged);
-  if (answer.kind === 'refused') record.anomalies.push(`${action} attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
+async function changeStatus(
+  api: ChaosApi,
+  account_id: string,
+  action: 'freeze' | 'unfreeze',
+  record: FreezeRecord,
+): Promise<boolean> {
+  const { answer, attempts } = await sendCommand(
+    api,
+    `/v1/accounts/${account_id}/${action}`,
+    undefined,
+    undefined,
+    isStatusChanged,
+  );
+  if (answer.kind === 'refused')
+    record.anomalies.push(
+      `${action} attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`,
+    );
   return answer.kind === 'accepted';
 }
 
@@ -68,7 +100,8 @@ async function newestEntry(api: ChaosApi, account_id: string): Promise<string | 
     api,
     `/v1/accounts/${account_id}/entries?limit=1`,
     (response) => {
-      if (response.status === 200) return ((response.body['data'] as Array<{ id: string }> | undefined) ?? [])[0]?.id ?? null;
+      if (response.status === 200)
+        return ((response.body['data'] as Array<{ id: string }> | undefined) ?? [])[0]?.id ?? null;
       // An answer asking again cannot change: give up on this freeze's check.
       return response.status !== 401 && !isRetryable(response) ? null : undefined;
     },

@@ -47,7 +47,10 @@ export class Guardian implements ChildRegistry {
 
   constructor(directory: string) {
     this.file = path.join(directory, 'children');
-    spawn('bash', ['-c', SCRIPT, 'chaos-guardian', String(process.pid), directory], { detached: true, stdio: 'ignore' }).unref();
+    spawn('bash', ['-c', SCRIPT, 'chaos-guardian', String(process.pid), directory], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref();
   }
 
   /** A child process started: `comm` is its name in /proc (node, redis-server). */

@@ -35,18 +35,39 @@ export async function settleHold(
   const roll = random.integer(1, 4);
   const action = roll <= 2 ? 'capture' : roll === 3 ? 'void' : 'none';
   const cents = new Decimal(hold.amount).times(100).toNumber();
-  const amount = action === 'capture' && random.integer(0, 1) === 1 ? new Decimal(random.integer(1, cents)).dividedBy(100).toFixed(2) : undefined;
-  const record: HoldActionRecord = { action, ...(amount === undefined ? {} : { amount }), outcome: 'not_sent', attempts: 0 };
+  const amount =
+    action === 'capture' && random.integer(0, 1) === 1
+      ? new Decimal(random.integer(1, cents)).dividedBy(100).toFixed(2)
+      : undefined;
+  const record: HoldActionRecord = {
+    action,
+    ...(amount === undefined ? {} : { amount }),
+    outcome: 'not_sent',
+    attempts: 0,
+  };
   if (action === 'none' || !(await waitForPending(api, transfer_id))) return record;
 
-  const { answer, attempts } = await sendCommand(api, `/v1/transfers/${transfer_id}/${action}`, amount === undefined ? {} : { amount }, `${key}-${action}`);
+  const { answer, attempts } = await sendCommand(
+    api,
+    `/v1/transfers/${transfer_id}/${action}`,
+    amount === undefined ? {} : { amount },
+    `${key}-${action}`,
+  );
   record.attempts = attempts;
   if (answer.kind === 'accepted') record.outcome = 'accepted';
-  else if (answer.kind === 'refused' && answer.response.status === 409 && answer.response.body['code'] === 'invalid_state') record.outcome = 'too_late';
+  else if (
+    answer.kind === 'refused' &&
+    answer.response.status === 409 &&
+    answer.response.body['code'] === 'invalid_state'
+  )
+    record.outcome = 'too_late';
   else {
     record.outcome = 'indeterminate';
     // Answers a correct platform never gives (a 422 for a valid amount, say).
-    if (answer.kind === 'refused') hold.anomalies.push(`${action} attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
+    if (answer.kind === 'refused')
+      hold.anomalies.push(
+        `${action} attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`,
+      );
   }
   return record;
 }

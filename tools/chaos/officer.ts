@@ -47,7 +47,9 @@ export async function runOfficer(options: {
     }
     const open = page?.status === 200 ? ((page.body['data'] ?? []) as Array<{ id: string }>) : [];
     await Promise.all(
-      open.map((found) => decide(api, found.id, options.may_reject() && random.integer(1, REJECT_ONE_IN) === 1, report)),
+      open.map((found) =>
+        decide(api, found.id, options.may_reject() && random.integer(1, REJECT_ONE_IN) === 1, report),
+      ),
     );
     if (open.length < PAGE_SIZE) await sleep(POLL_INTERVAL_MS);
   }
@@ -57,7 +59,10 @@ export async function runOfficer(options: {
 async function decide(api: ChaosApi, case_id: string, reject: boolean, report: OfficerReport): Promise<void> {
   const decision = reject ? 'reject' : 'approve';
   const response = await api
-    .request('POST', `/v1/compliance/cases/${case_id}/decision`, { decision, note: `chaos officer: ${decision}` })
+    .request('POST', `/v1/compliance/cases/${case_id}/decision`, {
+      decision,
+      note: `chaos officer: ${decision}`,
+    })
     .catch(() => undefined);
   if (response === undefined || isRetryable(response)) return;
   if (response.status === 401) {

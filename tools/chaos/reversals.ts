@@ -28,7 +28,12 @@ export async function reverseWhenPosted(
 ): Promise<ReversalRecord> {
   const record: ReversalRecord = { outcome: 'not_sent', transfer_id: null, attempts: 0 };
   if ((await finalStatus(api, original.transfer_id)) !== 'posted') return record;
-  const { answer, attempts } = await sendCommand(api, `/v1/transfers/${original.transfer_id}/reverse`, { reason: REASON }, `${original.key}-reverse`);
+  const { answer, attempts } = await sendCommand(
+    api,
+    `/v1/transfers/${original.transfer_id}/reverse`,
+    { reason: REASON },
+    `${original.key}-reverse`,
+  );
   record.attempts = attempts;
   if (answer.kind === 'accepted') {
     record.outcome = 'accepted';
@@ -36,7 +41,10 @@ export async function reverseWhenPosted(
     return record;
   }
   record.outcome = 'indeterminate';
-  if (answer.kind === 'refused') original.anomalies.push(`reverse attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`);
+  if (answer.kind === 'refused')
+    original.anomalies.push(
+      `reverse attempt ${attempts}: ${answer.response.status} ${answer.response.text.slice(0, 300)}`,
+    );
   return record;
 }
 

@@ -59,14 +59,18 @@ function readOptions(): Options {
   });
   const integer = (name: string, value: string, minimum: number, maximum: number): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < minimum || parsed > maximum) throw new Error(`--${name} must be an integer in ${minimum}..${maximum}`);
+    if (!Number.isInteger(parsed) || parsed < minimum || parsed > maximum)
+      throw new Error(`--${name} must be an integer in ${minimum}..${maximum}`);
     return parsed;
   };
   return {
     duration_s: integer('duration-seconds', values['duration-seconds'], 10, 86_400),
     clients: integer('clients', values.clients, 1, 256),
     // Without --seed a fresh one, printed in the summary so that the schedule can be replayed.
-    seed: values.seed === undefined ? randomBytes(4).readUInt32BE() : integer('seed', values.seed, 0, 4_294_967_295),
+    seed:
+      values.seed === undefined
+        ? randomBytes(4).readUInt32BE()
+        : integer('seed', values.seed, 0, 4_294_967_295),
     verbose: values.verbose,
     keep_logs: values['keep-logs'],
   };
@@ -146,7 +150,9 @@ async function main(): Promise<number> {
     if (interrupted) return;
     interrupted = true;
     log(`the runner crashed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.stdout.write(`chaos ERROR seed=${options.seed} the runner crashed: ${String(error).split('\n')[0]}\n`);
+    process.stdout.write(
+      `chaos ERROR seed=${options.seed} the runner crashed: ${String(error).split('\n')[0]}\n`,
+    );
     void resources.cleanUp(true).finally(() => process.exit(2));
   };
   process.on('uncaughtException', crash);
@@ -155,7 +161,9 @@ async function main(): Promise<number> {
   try {
     const outcome = await runChaos(options, resources, logDirectory, log, started_at);
     await resources.cleanUp(options.keep_logs || outcome.violations.length > 0);
-    process.stdout.write(`${outcome.summary} cleanup_s=${((Date.now() - outcome.summarized_at) / 1_000).toFixed(1)}\n`);
+    process.stdout.write(
+      `${outcome.summary} cleanup_s=${((Date.now() - outcome.summarized_at) / 1_000).toFixed(1)}\n`,
+    );
     return outcome.violations.length > 0 ? 1 : 0;
   } catch (error) {
     // Once interrupted, the run fails as its servers go away: that is no error of the run.
@@ -182,7 +190,10 @@ async function runChaos(
 
   // The apps run from their bundles, built fresh before anything starts.
   await buildApps();
-  resources.postgres = await PostgresCluster.create(path.join(resources.directory, 'pg'), path.join(logDirectory, 'postgres.log'));
+  resources.postgres = await PostgresCluster.create(
+    path.join(resources.directory, 'pg'),
+    path.join(logDirectory, 'postgres.log'),
+  );
   await resources.postgres.start();
   // Append-only with fsync every second: Redis writes the AOF before it answers, so a killed process
   // (not a lost machine) loses no acknowledged job, as in production.
@@ -214,11 +225,18 @@ async function runChaos(
   // pipeline has drained.
   const officerStop = new AbortController();
   let funded = false;
-  const officer = runOfficer({ api, random: random.fork(), stop: officerStop.signal, may_reject: () => funded });
+  const officer = runOfficer({
+    api,
+    random: random.fork(),
+    stop: officerStop.signal,
+    may_reject: () => funded,
+  });
   const bank = await openBank(api, ACCOUNTS, FUNDING);
   funded = true;
   const setup_s = (Date.now() - started_at) / 1_000;
-  log(`platform ready at ${platform.baseUrl}, ${bank.accounts.length} accounts funded, setup took ${setup_s.toFixed(1)} s`);
+  log(
+    `platform ready at ${platform.baseUrl}, ${bank.accounts.length} accounts funded, setup took ${setup_s.toFixed(1)} s`,
+  );
 
   // The storm: clients and faults for the duration. Faults end with the last one repaired; clients
   // start nothing new after the deadline and finish the transfers they have in flight.
@@ -249,26 +267,43 @@ async function runChaos(
   await platform.waitReady(RECOVERY_TIMEOUT_MS);
   resources.pool = new pg.Pool({ connectionString: resources.postgres.url, max: 2 });
   resources.pool.on('error', () => undefined);
-  resources.db = createPrismaClient({ url: resources.postgres.url, pool_size_max: 2, statement_timeout_ms: 120_000, application_name: 'chaos-check' });
+  resources.db = createPrismaClient({
+    url: resources.postgres.url,
+    pool_size_max: 2,
+    statement_timeout_ms: 120_000,
+    application_name: 'chaos-check',
+  });
   resources.queues = new QueueInspector(resources.redis.url, 'chaos');
   const drained = await drain(resources.pool, resources.queues, DRAIN_TIMEOUT_MS);
   log(`drain ${drained.drained ? 'done' : 'TIMED OUT'} after ${drained.waited_ms} ms`);
   officerStop.abort();
   const decisions = await officer;
-  log(`officer: ${decisions.approved} approved, ${decisions.rejected} rejected, ${decisions.already_decided} already decided`);
-  const { violations, outcomes } = await checkAll({ pool: resources.pool, db: resources.db, queues: resources.queues, bank, records, freezes });
-  for (const anomaly of decisions.anomalies) violations.push({ kind: 'unexpected_answer', detail: `officer ${anomaly}` });
+  log(
+    `officer: ${decisions.approved} approved, ${decisions.rejected} rejected, ${decisions.already_decided} already decided`,
+  );
+  const { violations, outcomes } = await checkAll({
+    pool: resources.pool,
+    db: resources.db,
+    queues: resources.queues,
+    bank,
+    records,
+    freezes,
+  });
+  for (const anomaly of decisions.anomalies)
+    violations.push({ kind: 'unexpected_answer', detail: `officer ${anomaly}` });
 
   const grouped = groupViolations(violations);
   for (const example of grouped.examples) process.stderr.write(`chaos: violation ${example}\n`);
   for (const example of grouped.examples) log(`violation ${example}`);
-  const count = (outcome: TransferRecord['outcome']) => records.filter((record) => record.outcome === outcome).length;
+  const count = (outcome: TransferRecord['outcome']) =>
+    records.filter((record) => record.outcome === outcome).length;
   // `total(kind=n,...)`, the breakdown left out when there is nothing to break down.
   const list = (entries: Record<string, number>) => {
     const names = Object.keys(entries).sort();
     return names.length === 0 ? '' : `(${names.map((name) => `${name}=${entries[name]}`).join(',')})`;
   };
-  const total = (entries: Record<string, number>) => Object.values(entries).reduce((sum, value) => sum + value, 0);
+  const total = (entries: Record<string, number>) =>
+    Object.values(entries).reduce((sum, value) => sum + value, 0);
   const faults = Object.fromEntries(injector.counts);
   const summary = [
     `chaos ${violations.length === 0 ? 'PASSED' : 'FAILED'}`,

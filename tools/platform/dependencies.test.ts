@@ -43,7 +43,10 @@ describe('the launcher finds or starts its dependencies', () => {
 
   it('starts redis-server with append-only persistence when no Redis answers', async () => {
     const directory = await dataDirectory();
-    const handle = await resolveRedis(undefined, directory, { local_url: `redis://127.0.0.1:${await freePort()}`, own_port: await freePort() });
+    const handle = await resolveRedis(undefined, directory, {
+      local_url: `redis://127.0.0.1:${await freePort()}`,
+      own_port: await freePort(),
+    });
     try {
       expect(handle.description).toContain('redis-server');
       const client = new Redis(handle.url, { maxRetriesPerRequest: 1 });
@@ -57,15 +60,17 @@ describe('the launcher finds or starts its dependencies', () => {
   });
 
   it('uses a Redis that answers, without starting one', async () => {
-    const handle = await resolveRedis(undefined, await dataDirectory(), { local_url: testServices().redis_url });
+    const handle = await resolveRedis(undefined, await dataDirectory(), {
+      local_url: testServices().redis_url,
+    });
     expect(handle.url).toBe(testServices().redis_url);
     expect(handle.description).toContain('local server');
   });
 
   it('refuses a REDIS_URL that does not answer, in one line', async () => {
-    await expect(resolveRedis(`redis://127.0.0.1:${await freePort()}`, await dataDirectory())).rejects.toThrowError(
-      /^Redis at REDIS_URL does not answer PING$/,
-    );
+    await expect(
+      resolveRedis(`redis://127.0.0.1:${await freePort()}`, await dataDirectory()),
+    ).rejects.toThrowError(/^Redis at REDIS_URL does not answer PING$/);
   });
 
   it('creates the platform database on the server DATABASE_URL names', async () => {

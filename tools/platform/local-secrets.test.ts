@@ -24,10 +24,17 @@ describe('npm start local secrets', () => {
 
   it('gives a file from before token key pairs a key pair and keeps its encryption key', async () => {
     const file = path.join(directory, 'local-secrets.json');
-    const old = { jwt_secret: 'x'.repeat(64), encryption_key_id: 'local-20261101', encryption_key: Buffer.alloc(32, 7).toString('base64') };
+    const old = {
+      jwt_secret: 'x'.repeat(64),
+      encryption_key_id: 'local-20261101',
+      encryption_key: Buffer.alloc(32, 7).toString('base64'),
+    };
     await writeFile(file, JSON.stringify(old));
     const secrets = await loadOrCreateLocalSecrets(directory);
-    expect(secrets).toMatchObject({ encryption_key_id: old.encryption_key_id, encryption_key: old.encryption_key });
+    expect(secrets).toMatchObject({
+      encryption_key_id: old.encryption_key_id,
+      encryption_key: old.encryption_key,
+    });
     expect(secrets.token_keys.signing.JWT_ACTIVE_KID).toMatch(/^local-\d{8}$/);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(secrets);
   });

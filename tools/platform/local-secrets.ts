@@ -21,7 +21,11 @@ const FILE_NAME = 'local-secrets.json';
 export async function loadOrCreateLocalSecrets(dataDirectory: string): Promise<LocalSecrets> {
   const file = path.join(dataDirectory, FILE_NAME);
   const stored = await readStored(file);
-  if (stored?.token_keys !== undefined && stored.encryption_key !== undefined && stored.encryption_key_id !== undefined) {
+  if (
+    stored?.token_keys !== undefined &&
+    stored.encryption_key !== undefined &&
+    stored.encryption_key_id !== undefined
+  ) {
     return stored as LocalSecrets;
   }
   // A file from before token key pairs (it held an HS256 `jwt_secret`) keeps its encryption key: data

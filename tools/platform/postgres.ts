@@ -57,7 +57,11 @@ async function startEmbeddedPostgres(directory: string, port: number): Promise<P
   await server.start();
   const url = `postgresql://ledgerline:ledgerline-local@127.0.0.1:${port}/${DATABASE_NAME}`;
   await ensureDatabase(url);
-  return { url, description: `embedded Postgres on port ${port} (data in ${directory})`, stop: () => server.stop() };
+  return {
+    url,
+    description: `embedded Postgres on port ${port} (data in ${directory})`,
+    stop: () => server.stop(),
+  };
 }
 
 /**
@@ -65,7 +69,10 @@ async function startEmbeddedPostgres(directory: string, port: number): Promise<P
  * must be able to reach both its binaries (in node_modules) and its data folder. A checkout inside a
  * private (0700) folder cannot host it: say so in one line instead of failing deep in initdb.
  */
-export function assertEmbeddedPostgresCanRun(paths: string[], uid: number | undefined = process.getuid?.()): void {
+export function assertEmbeddedPostgresCanRun(
+  paths: string[],
+  uid: number | undefined = process.getuid?.(),
+): void {
   if (uid !== 0) return;
   for (const target of paths) {
     for (let folder = path.dirname(target); ; folder = path.dirname(folder)) {
@@ -93,7 +100,10 @@ async function canConnect(url: string): Promise<boolean> {
 
 async function ensureDatabase(url: string): Promise<void> {
   const database = new URL(url).pathname.slice(1);
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({
+    connectionString: withDatabase(url, 'postgres'),
+    connectionTimeoutMillis: 5_000,
+  });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

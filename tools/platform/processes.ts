@@ -30,7 +30,9 @@ export class ProcessSupervisor {
             : `exited (${how}); restarting in ${event.restart_in_ms} ms`,
         );
       },
-      supervise: { restart_delay_ms: (restart) => (restart <= RESTARTS_MAX ? 500 * 2 ** restart : undefined) },
+      supervise: {
+        restart_delay_ms: (restart) => (restart <= RESTARTS_MAX ? 500 * 2 ** restart : undefined),
+      },
     });
     this.apps.push(process_);
     process_.start();

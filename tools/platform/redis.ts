@@ -21,10 +21,12 @@ export async function resolveRedis(
   { local_url = 'redis://127.0.0.1:6379', own_port = 6389 }: { local_url?: string; own_port?: number } = {},
 ): Promise<RedisHandle> {
   if (explicitUrl) {
-    if (!(await redisAnswersPing(explicitUrl))) throw new MissingDependencyError(`Redis at REDIS_URL does not answer PING`);
+    if (!(await redisAnswersPing(explicitUrl)))
+      throw new MissingDependencyError(`Redis at REDIS_URL does not answer PING`);
     return { url: explicitUrl, description: explicitUrl, stop: async () => undefined };
   }
-  if (await redisAnswersPing(local_url)) return { url: local_url, description: `${local_url} (local server)`, stop: async () => undefined };
+  if (await redisAnswersPing(local_url))
+    return { url: local_url, description: `${local_url} (local server)`, stop: async () => undefined };
   const directory = path.join(dataDirectory, 'redis');
   const redis = new PrivateRedis({ port: own_port, directory, append_only: true, save: '60 1000' });
   try {
@@ -37,5 +39,9 @@ export async function resolveRedis(
         : `redis-server did not start on port ${own_port}: ${(error as Error).message.split('\n')[0]}`,
     );
   }
-  return { url: redis.url, description: `redis-server on port ${own_port} (data in ${directory})`, stop: () => redis.stop() };
+  return {
+    url: redis.url,
+    description: `redis-server on port ${own_port} (data in ${directory})`,
+    stop: () => redis.stop(),
+  };
 }

@@ -40,7 +40,10 @@ const LauncherConfigSchema = Type.Object({
   LOG_LEVEL: Type.String({ default: 'info' }),
   // Local-only defaults, printed at start; a real deployment sets its own.
   BOOTSTRAP_ADMIN_CLIENT_ID: Type.String({ minLength: 1, default: 'local-admin' }),
-  BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.String({ minLength: 32, default: 'local-admin-secret-for-development-only' }),
+  BOOTSTRAP_ADMIN_CLIENT_SECRET: Type.String({
+    minLength: 32,
+    default: 'local-admin-secret-for-development-only',
+  }),
   ENCRYPTION_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   ENCRYPTION_ACTIVE_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
   READY_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 90_000 }),
@@ -78,13 +81,17 @@ async function main(): Promise<void> {
   process.stdout.write(`ledgerline: Redis ${redis.description}\n`);
 
   const migrations = await migrate(postgres.url);
-  process.stdout.write(`ledgerline: migrations applied: ${migrations.applied.length}, already applied: ${migrations.already_applied.length}\n`);
+  process.stdout.write(
+    `ledgerline: migrations applied: ${migrations.applied.length}, already applied: ${migrations.already_applied.length}\n`,
+  );
   // A long session on a server without autovacuum would otherwise keep the plans made while the tables
   // were empty (the apps prepare their statements), and slow down as they grow.
   const standIn = await startAutovacuumStandIn(postgres.url);
   if (standIn.active) {
     stops.push(async () => void (await standIn.stop()));
-    process.stdout.write('ledgerline: the server runs without autovacuum; ledgerline vacuums and analyzes its tables while it runs\n');
+    process.stdout.write(
+      'ledgerline: the server runs without autovacuum; ledgerline vacuums and analyzes its tables while it runs\n',
+    );
   }
 
   const secrets = await loadOrCreateLocalSecrets(DATA_DIRECTORY);
@@ -113,10 +120,14 @@ async function main(): Promise<void> {
       `ledgerline: ready at ${baseUrl}`,
       `  API:            ${baseUrl}/v1`,
       `  OpenAPI:        ${baseUrl}/openapi.json`,
-      `  Docs:           ${HTTP_APPS.filter((app) => app !== 'gateway').map((app) => `http://127.0.0.1:${HTTP_PORTS[app]}/docs`).join(', ')}`,
+      `  Docs:           ${HTTP_APPS.filter((app) => app !== 'gateway')
+        .map((app) => `http://127.0.0.1:${HTTP_PORTS[app]}/docs`)
+        .join(', ')}`,
       `  Queues:         ${baseUrl}/admin/queues (operators and admins)`,
       `  Health:         ${baseUrl}/healthz, ${baseUrl}/readyz`,
-      `  Workers:        ${Object.entries(LOCAL_OPS_PORTS).map(([app, port]) => `${app} http://127.0.0.1:${port}/metrics`).join(', ')} (also /healthz, /readyz)`,
+      `  Workers:        ${Object.entries(LOCAL_OPS_PORTS)
+        .map(([app, port]) => `${app} http://127.0.0.1:${port}/metrics`)
+        .join(', ')} (also /healthz, /readyz)`,
       `  Admin client:   ${config.BOOTSTRAP_ADMIN_CLIENT_ID} / ${config.BOOTSTRAP_ADMIN_CLIENT_SECRET} (local use only)`,
       `  Logs:           ${path.join(DATA_DIRECTORY, 'logs')}`,
       '  Ctrl-C stops everything.',
@@ -126,14 +137,22 @@ async function main(): Promise<void> {
 }
 
 async function waitUntilReady(url: string, timeout_ms: number): Promise<void> {
-  await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok, { timeout_ms, interval_ms: 250, what: url }).catch(() => {
-    throw new MissingDependencyError(`the platform did not become ready within ${timeout_ms} ms; see .data/logs`);
+  await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok, {
+    timeout_ms,
+    interval_ms: 250,
+    what: url,
+  }).catch(() => {
+    throw new MissingDependencyError(
+      `the platform did not become ready within ${timeout_ms} ms; see .data/logs`,
+    );
   });
 }
 
 main().catch(async (error: unknown) => {
   const known = error instanceof ConfigError || error instanceof MissingDependencyError;
-  process.stderr.write(`ledgerline: ${known ? (error as Error).message : `failed to start: ${(error as Error).message}`}\n`);
+  process.stderr.write(
+    `ledgerline: ${known ? (error as Error).message : `failed to start: ${(error as Error).message}`}\n`,
+  );
   // A refused migration or a platform that never became ready must not leave Redis and the apps
   // running: the next start would find their ports taken.
   if (stopStarted !== undefined) await stopStarted(1);

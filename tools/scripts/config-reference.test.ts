@@ -9,7 +9,9 @@ describe('docs/configuration.md', () => {
 
   it('says what every variable of every process means', () => {
     const variables = configVariables();
-    expect(variables.filter((variable) => variable.description === '').map((variable) => variable.name)).toEqual([]);
+    expect(
+      variables.filter((variable) => variable.description === '').map((variable) => variable.name),
+    ).toEqual([]);
     // The variables operators set first are all there, with the processes that read them.
     const byName = new Map(variables.map((variable) => [variable.name, variable]));
     expect(byName.get('DATABASE_URL')?.read_by).not.toContain('gateway');

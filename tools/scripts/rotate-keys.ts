@@ -51,7 +51,8 @@ async function main(): Promise<number> {
       db,
       cipher,
       batch_size: config.KEY_ROTATION_BATCH_SIZE,
-      on_batch: ({ rewrapped, batches }) => process.stdout.write(`rotate-keys: batch ${batches}, ${rewrapped} re-wrapped\n`),
+      on_batch: ({ rewrapped, batches }) =>
+        process.stdout.write(`rotate-keys: batch ${batches}, ${rewrapped} re-wrapped\n`),
     });
     const remaining = await db.customer.count({ where: { keyId: { not: cipher.active_key_id } } });
     process.stdout.write(
@@ -68,7 +69,9 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof ConfigError || error instanceof KeyringError;
-    process.stderr.write(`rotate-keys: ${known ? (error as Error).message : `failed: ${(error as Error).message}`}\n`);
+    process.stderr.write(
+      `rotate-keys: ${known ? (error as Error).message : `failed: ${(error as Error).message}`}\n`,
+    );
     process.exit(1);
   },
 );

@@ -35,7 +35,9 @@ async function main(): Promise<number> {
   // `wx`: never overwrite a deployment's key by running this twice into the same directory.
   await writeFile(verifying, envFile(keys.verifying), { flag: 'wx', mode: 0o644 });
   await writeFile(signing, envFile(keys.signing), { flag: 'wx', mode: 0o600 });
-  process.stdout.write(`token-keys: kid ${kid}: ${verifying} for every API, ${signing} for accounts-api only\n`);
+  process.stdout.write(
+    `token-keys: kid ${kid}: ${verifying} for every API, ${signing} for accounts-api only\n`,
+  );
   return 0;
 }
 

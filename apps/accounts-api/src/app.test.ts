@@ -12,7 +12,9 @@ describe('the accounts app', () => {
   it('documents every route of the contract with a response schema for each status', async () => {
     const response = await t.app.inject({ url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
-    const document = response.json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
+    const document = response.json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
     const expected: Array<[string, string, string[]]> = [
       ['/v1/customers', 'post', ['201', '400', '401', '403']],
       ['/v1/customers/{id}', 'get', ['200', '400', '401', '404']],
@@ -30,7 +32,8 @@ describe('the accounts app', () => {
     for (const [path, method, statuses] of expected) {
       const operation = document.paths[path]?.[method];
       expect(operation, `${method} ${path}`).toBeDefined();
-      for (const status of statuses) expect(Object.keys(operation!.responses), `${method} ${path}`).toContain(status);
+      for (const status of statuses)
+        expect(Object.keys(operation!.responses), `${method} ${path}`).toContain(status);
     }
   });
 
@@ -52,7 +55,11 @@ describe('the accounts app', () => {
   });
 
   it('issues tokens to API clients, which then work on the accounts routes', async () => {
-    await ensureBootstrapAdmin({ db: t.database.db, client_id: 'root-admin', client_secret: 'a-long-bootstrap-secret-for-tests-0123456789' });
+    await ensureBootstrapAdmin({
+      db: t.database.db,
+      client_id: 'root-admin',
+      client_secret: 'a-long-bootstrap-secret-for-tests-0123456789',
+    });
     const adminToken = await t.app.inject({
       method: 'POST',
       url: '/v1/auth/token',
@@ -61,7 +68,12 @@ describe('the accounts app', () => {
     expect(adminToken.statusCode).toBe(200);
     const admin = { authorization: `Bearer ${adminToken.json().access_token}` };
 
-    const service = await t.app.inject({ method: 'POST', url: '/v1/clients', headers: admin, payload: { name: 'Bank backend', role: 'service' } });
+    const service = await t.app.inject({
+      method: 'POST',
+      url: '/v1/clients',
+      headers: admin,
+      payload: { name: 'Bank backend', role: 'service' },
+    });
     expect(service.statusCode).toBe(201);
     const serviceToken = await t.app.inject({
       method: 'POST',
@@ -69,7 +81,12 @@ describe('the accounts app', () => {
       payload: { client_id: service.json().client_id, client_secret: service.json().client_secret },
     });
     const headers = { authorization: `Bearer ${serviceToken.json().access_token}` };
-    const customer = await t.app.inject({ method: 'POST', url: '/v1/customers', headers, payload: { full_name: 'Token User', country: 'SE' } });
+    const customer = await t.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers,
+      payload: { full_name: 'Token User', country: 'SE' },
+    });
     expect(customer.statusCode).toBe(201);
 
     // A customer client is bound to its customer and sees only its own data.
@@ -82,7 +99,10 @@ describe('the accounts app', () => {
     const customerToken = await t.app.inject({
       method: 'POST',
       url: '/v1/auth/token',
-      payload: { client_id: customerClient.json().client_id, client_secret: customerClient.json().client_secret },
+      payload: {
+        client_id: customerClient.json().client_id,
+        client_secret: customerClient.json().client_secret,
+      },
     });
     const own = await t.app.inject({
       url: `/v1/customers/${customer.json().id}`,

@@ -26,7 +26,10 @@ export async function buildAccountsApp(options: AccountsAppOptions): Promise<Ser
   const app = await buildApiApp({
     ...options,
     service_name: 'accounts-api',
-    openapi: { title: 'Ledgerline accounts API', description: 'Customers, accounts, balances and statements; API clients and tokens.' },
+    openapi: {
+      title: 'Ledgerline accounts API',
+      description: 'Customers, accounts, balances and statements; API clients and tokens.',
+    },
   });
   await app.register(authRoutes, {
     clients: createApiClientService({ db }),

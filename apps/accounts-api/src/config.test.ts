@@ -2,7 +2,12 @@ import { jwtOptionsFromConfig } from '@ledgerline/auth';
 import { ConfigError, loadConfig } from '@ledgerline/config';
 import { createEnvelopeCipher, KeyringError, parseKeyring } from '@ledgerline/crypto';
 import { describe, expect, it } from 'vitest';
-import { AccountsApiConfigSchema, bootstrapAdminOf, DEV_ENCRYPTION_KEY_ID, DEV_ENCRYPTION_KEYS } from './config';
+import {
+  AccountsApiConfigSchema,
+  bootstrapAdminOf,
+  DEV_ENCRYPTION_KEY_ID,
+  DEV_ENCRYPTION_KEYS,
+} from './config';
 
 const JWT_SECRET = 'a-jwt-secret-for-the-config-test-0123456789';
 
@@ -18,7 +23,10 @@ describe('AccountsApiConfigSchema', () => {
       RATE_LIMIT_MAX: 1200,
     });
     expect(DEV_ENCRYPTION_KEY_ID).toMatch(/dev.*local/);
-    const cipher = createEnvelopeCipher({ keyring: parseKeyring(config.ENCRYPTION_KEYS), active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID });
+    const cipher = createEnvelopeCipher({
+      keyring: parseKeyring(config.ENCRYPTION_KEYS),
+      active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID,
+    });
     expect(cipher.active_key_id).toBe(DEV_ENCRYPTION_KEY_ID);
     expect(jwtOptionsFromConfig(config)).toMatchObject({ algorithm: 'HS256' });
     expect(bootstrapAdminOf(config)).toBeNull();
@@ -39,11 +47,15 @@ describe('AccountsApiConfigSchema', () => {
   });
 
   it('fails with one line naming the variable', () => {
-    expect(() => loadConfig(AccountsApiConfigSchema, { JWT_SECRET, PORT: 'eighty' })).toThrow(/^Invalid configuration: PORT /);
-    expect(() => loadConfig(AccountsApiConfigSchema, { JWT_SECRET, BOOTSTRAP_ADMIN_CLIENT_SECRET: 'short' })).toThrow(
-      /BOOTSTRAP_ADMIN_CLIENT_SECRET.*\(hidden\)/,
+    expect(() => loadConfig(AccountsApiConfigSchema, { JWT_SECRET, PORT: 'eighty' })).toThrow(
+      /^Invalid configuration: PORT /,
     );
-    expect(() => jwtOptionsFromConfig(loadConfig(AccountsApiConfigSchema, {}))).toThrow(/JWT_SECRET must be set/);
+    expect(() =>
+      loadConfig(AccountsApiConfigSchema, { JWT_SECRET, BOOTSTRAP_ADMIN_CLIENT_SECRET: 'short' }),
+    ).toThrow(/BOOTSTRAP_ADMIN_CLIENT_SECRET.*\(hidden\)/);
+    expect(() => jwtOptionsFromConfig(loadConfig(AccountsApiConfigSchema, {}))).toThrow(
+      /JWT_SECRET must be set/,
+    );
   });
 
   it('needs both bootstrap variables or neither', () => {
@@ -53,7 +65,11 @@ describe('AccountsApiConfigSchema', () => {
 
   it('refuses a keyring without the active key, without echoing key material', () => {
     const config = loadConfig(AccountsApiConfigSchema, { JWT_SECRET, ENCRYPTION_ACTIVE_KEY_ID: 'k2030' });
-    const build = () => createEnvelopeCipher({ keyring: parseKeyring(config.ENCRYPTION_KEYS), active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID });
+    const build = () =>
+      createEnvelopeCipher({
+        keyring: parseKeyring(config.ENCRYPTION_KEYS),
+        active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID,
+      });
     expect(build).toThrow(KeyringError);
     expect(build).toThrow(/active key id "k2030"/);
     expect(build).not.toThrow(/V\/AFPuIRPH3L/);

@@ -26,12 +26,16 @@ export const AccountsApiConfigSchema = Type.Object({
 export type AccountsApiConfig = Static<typeof AccountsApiConfigSchema>;
 
 /** The bootstrap admin client to ensure on start, or null; both variables or neither. */
-export function bootstrapAdminOf(config: AccountsApiConfig): { client_id: string; client_secret: string } | null {
+export function bootstrapAdminOf(
+  config: AccountsApiConfig,
+): { client_id: string; client_secret: string } | null {
   const client_id = config.BOOTSTRAP_ADMIN_CLIENT_ID;
   const client_secret = config.BOOTSTRAP_ADMIN_CLIENT_SECRET;
   if (client_id === undefined && client_secret === undefined) return null;
   if (client_id === undefined || client_secret === undefined) {
-    throw new ConfigError('Invalid configuration: BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET must be set together');
+    throw new ConfigError(
+      'Invalid configuration: BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET must be set together',
+    );
   }
   return { client_id, client_secret };
 }

@@ -34,12 +34,15 @@ runHttpService(
         },
       });
       if (config.ENCRYPTION_ACTIVE_KEY_ID === DEV_ENCRYPTION_KEY_ID) {
-        app.log.warn('ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.');
+        app.log.warn(
+          'ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.',
+        );
       }
       if (bootstrapAdmin !== null) {
         const outcome = await retryWhileUnavailable(() => ensureBootstrapAdmin({ db, ...bootstrapAdmin }), {
           deadline_ms: STARTUP_DATABASE_WAIT_MS,
-          on_retry: (error) => app.log.warn({ err: error }, 'database unavailable at start; retrying the bootstrap admin'),
+          on_retry: (error) =>
+            app.log.warn({ err: error }, 'database unavailable at start; retrying the bootstrap admin'),
         });
         app.log.info({ client_id: bootstrapAdmin.client_id, outcome }, 'bootstrap admin client');
       }

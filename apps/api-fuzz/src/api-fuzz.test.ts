@@ -212,7 +212,8 @@ function plainRequest(
   overrides: { authorization?: string; key?: string | null; payload?: string; label: string },
 ): FuzzRequest {
   let url = route.template;
-  for (const parameter of route.path) url = url.replace(`{${parameter.name}}`, routeResourceId(route, parameter.name));
+  for (const parameter of route.path)
+    url = url.replace(`{${parameter.name}}`, routeResourceId(route, parameter.name));
   const headers: Record<string, string> = {};
   if (overrides.authorization !== undefined) headers['authorization'] = overrides.authorization;
   if (route.takes_idempotency_key && overrides.key !== null)

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTH_ENVIRONMENT } from '@ledgerline/auth/testing';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { freePort } from '@ledgerline/processes';
 import { spawnApp, waitUntil, expectOneLineConfigError } from '@ledgerline/queue/testing';
 
@@ -15,7 +20,11 @@ afterAll(() => database.drop());
 
 describe('compliance-api main', () => {
   it('prints one line naming the bad variable and exits 1', async () => {
-    await expectOneLineConfigError(MAIN, { ...TEST_AUTH_ENVIRONMENT, PORT: 'seventy' }, /^compliance-api: Invalid configuration: PORT /);
+    await expectOneLineConfigError(
+      MAIN,
+      { ...TEST_AUTH_ENVIRONMENT, PORT: 'seventy' },
+      /^compliance-api: Invalid configuration: PORT /,
+    );
   }, 60_000);
 
   it('listens, is ready with its database and Redis, and stops cleanly on SIGTERM', async () => {

@@ -6,8 +6,7 @@ runHttpService(
   {
     service_name: 'compliance-api',
     config_schema: ComplianceApiConfigSchema,
-    build: ({ config, db, redis }) =>
-      buildComplianceApp({ db, redis, ...apiAppOptionsFromConfig(config) }),
+    build: ({ config, db, redis }) => buildComplianceApp({ db, redis, ...apiAppOptionsFromConfig(config) }),
   },
   process.env,
 );

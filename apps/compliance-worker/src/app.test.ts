@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
 import { jobs, type JobSpec } from '@ledgerline/queue';
 import { DEFAULT_COMPLIANCE_THRESHOLDS } from '@ledgerline/screening';
-import { captureLogger, deleteQueueKeys, spawnApp, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
+import {
+  captureLogger,
+  deleteQueueKeys,
+  spawnApp,
+  waitUntil,
+  useQueueTestbed,
+  expectOneLineConfigError,
+} from '@ledgerline/queue/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
@@ -42,7 +49,10 @@ beforeAll(async () => {
     concurrency: 8,
     logger,
     // Every transfer here leaves the same account: the velocity rule is not what these tests are about.
-    thresholds: { ...DEFAULT_COMPLIANCE_THRESHOLDS, velocity: { transfers_max: 1_000_000, window_ms: 60 * 60 * 1_000 } },
+    thresholds: {
+      ...DEFAULT_COMPLIANCE_THRESHOLDS,
+      velocity: { transfers_max: 1_000_000, window_ms: 60 * 60 * 1_000 },
+    },
   });
 });
 
@@ -50,7 +60,11 @@ afterAll(async () => {
   await app.close();
 });
 
-async function insertTransfer(status = 'received', batch_id: string | null = null, amount = '5'): Promise<string> {
+async function insertTransfer(
+  status = 'received',
+  batch_id: string | null = null,
+  amount = '5',
+): Promise<string> {
   const id = uuidv7();
   await database.pool.query(
     `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, status, batch_id, client_id)
@@ -95,14 +109,17 @@ describe('compliance-worker', () => {
     await add(jobs.screenTransfer(transfer_id, 'req-large'));
     await waitUntil(async () => (await screening.getJobState(`screen-${transfer_id}`)) === 'completed');
     expect(await statusOf(transfer_id)).toBe('held');
-    const { rows } = await database.pool.query('SELECT status::text, hits FROM compliance_cases WHERE transfer_id = $1', [
-      transfer_id,
-    ]);
+    const { rows } = await database.pool.query(
+      'SELECT status::text, hits FROM compliance_cases WHERE transfer_id = $1',
+      [transfer_id],
+    );
     expect(rows).toEqual([
       { status: 'open', hits: [{ rule: 'large_amount', detail: 'amount 25000.00 USD is at least 10000' }] },
     ]);
     expect(await ledger.getJob(`advance-${transfer_id}`)).toBeUndefined();
-    expect(lines.find((line) => line['job_id'] === `screen-${transfer_id}` && line['msg'] === 'transfer screened')).toMatchObject({
+    expect(
+      lines.find((line) => line['job_id'] === `screen-${transfer_id}` && line['msg'] === 'transfer screened'),
+    ).toMatchObject({
       outcome: 'held',
       rules: ['large_amount'],
     });
@@ -161,20 +178,29 @@ describe('compliance-worker', () => {
     );
     await waitUntil(async () => (await screening.getJobState(`screen-${missing}`)) === 'failed');
     for (const id of transfer_ids) {
-      await waitUntil(async () => (await screening.getJobState(`screen-${id}`)) === 'completed', { what: `the screening of ${id}` });
+      await waitUntil(async () => (await screening.getJobState(`screen-${id}`)) === 'completed', {
+        what: `the screening of ${id}`,
+      });
       expect(await statusOf(id)).toBe('approved');
     }
     // Every approved transfer is carried by exactly one ledger job, with its own request id; the jobs of
     // one screening batch travel as one `advance-set`.
     const carriers = new Map<string, Array<{ job_name: string; request_id: string }>>();
     for (const job of await ledger.getJobs(['waiting', 'delayed', 'prioritized'])) {
-      const data = job.data as { transfer_id?: string; request_id?: string; transfers?: Array<{ transfer_id: string; request_id: string }> };
-      const carried = data.transfers ?? [{ transfer_id: data.transfer_id ?? '', request_id: data.request_id ?? '' }];
+      const data = job.data as {
+        transfer_id?: string;
+        request_id?: string;
+        transfers?: Array<{ transfer_id: string; request_id: string }>;
+      };
+      const carried = data.transfers ?? [
+        { transfer_id: data.transfer_id ?? '', request_id: data.request_id ?? '' },
+      ];
       for (const { transfer_id, request_id } of carried) {
         carriers.set(transfer_id, [...(carriers.get(transfer_id) ?? []), { job_name: job.name, request_id }]);
       }
     }
-    for (const id of transfer_ids) expect(carriers.get(id)?.map((carrier) => carrier.request_id)).toEqual([`req-${id}`]);
+    for (const id of transfer_ids)
+      expect(carriers.get(id)?.map((carrier) => carrier.request_id)).toEqual([`req-${id}`]);
     const names = transfer_ids.flatMap((id) => carriers.get(id)?.map((carrier) => carrier.job_name) ?? []);
     expect(names).toContain('advance-set');
     expect(carriers.has(missing)).toBe(false);
@@ -183,9 +209,13 @@ describe('compliance-worker', () => {
   it('screens every transfer of a screen-set job, each logged with its request id; a missing one fails the set after the others', async () => {
     const transfer_ids = await Promise.all(Array.from({ length: 3 }, () => insertTransfer()));
     const missing = uuidv7();
-    const spec = jobs.screenSet([...transfer_ids, missing].map((id) => ({ transfer_id: id, request_id: `req-set-${id}` })));
+    const spec = jobs.screenSet(
+      [...transfer_ids, missing].map((id) => ({ transfer_id: id, request_id: `req-set-${id}` })),
+    );
     await add(spec);
-    await waitUntil(async () => (await screening.getJobState(spec.job_id)) === 'failed', { what: 'the set job to fail' });
+    await waitUntil(async () => (await screening.getJobState(spec.job_id)) === 'failed', {
+      what: 'the set job to fail',
+    });
     const job = await screening.getJob(spec.job_id);
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toContain(missing);
@@ -195,7 +225,9 @@ describe('compliance-worker', () => {
       return data.transfers?.map((transfer) => transfer.transfer_id) ?? [data.transfer_id];
     });
     for (const id of transfer_ids) expect(carried.filter((carriedId) => carriedId === id)).toHaveLength(1);
-    const screened = lines.filter((line) => line['job_id'] === spec.job_id && line['msg'] === 'transfer screened');
+    const screened = lines.filter(
+      (line) => line['job_id'] === spec.job_id && line['msg'] === 'transfer screened',
+    );
     expect(screened.map((line) => [line['transfer_id'], line['request_id']]).sort()).toEqual(
       [...transfer_ids, missing].map((id) => [id, `req-set-${id}`]).sort(),
     );
@@ -214,7 +246,11 @@ describe('compliance-worker', () => {
   });
 
   it('main: a bad configuration prints one line and exits 1', async () => {
-    await expectOneLineConfigError(MAIN, { SCREENING_CONCURRENCY: '0' }, /^compliance-worker: Invalid configuration: SCREENING_CONCURRENCY /);
+    await expectOneLineConfigError(
+      MAIN,
+      { SCREENING_CONCURRENCY: '0' },
+      /^compliance-worker: Invalid configuration: SCREENING_CONCURRENCY /,
+    );
   }, 60_000);
 
   it('main: screens transfers with the configured thresholds and stops cleanly on SIGTERM', async () => {

@@ -89,11 +89,19 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
   const screener =
     options.sanctions === undefined
       ? undefined
-      : createSanctionsScreener({ db: options.db, cipher: options.sanctions.cipher, thresholds: thresholds.sanctions });
+      : createSanctionsScreener({
+          db: options.db,
+          cipher: options.sanctions.cipher,
+          thresholds: thresholds.sanctions,
+        });
   const screening_db = options.screening_db ?? options.db;
   const screening = createScreeningService({
     db: screening_db,
-    rules: createAmlRules({ db: screening_db, thresholds, ...(screener === undefined ? {} : { sanctions: screener }) }),
+    rules: createAmlRules({
+      db: screening_db,
+      thresholds,
+      ...(screener === undefined ? {} : { sanctions: screener }),
+    }),
   });
   const producerConnection = createProducerConnection({
     url: options.redis_url,
@@ -117,7 +125,10 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
     // that outlasted its retries fails them all and the jobs' backoff retries them.
     split_after: (error) => !isRetryableTransactionError(error),
     on_split: (transfer_ids, error) =>
-      logger.warn({ transfers: transfer_ids.length, err: error }, 'screening batch failed; screening its transfers one by one'),
+      logger.warn(
+        { transfers: transfer_ids.length, err: error },
+        'screening batch failed; screening its transfers one by one',
+      ),
     on_batch: options.batch_metrics,
   });
   const worker = createWorker({
@@ -233,8 +244,10 @@ async function screenOne(
     'transfer screened',
   );
   if (result.outcome === 'not_found') throw new UnrecoverableError(`transfer ${transfer_id} does not exist`);
-  if (result.outcome === 'in_progress') throw new Error(`transfer ${transfer_id} is being screened by another delivery`);
-  if (result.outcome === 'approved') await dependencies.ledgerJobs.add(jobs.advanceTransfer(transfer_id, request_id));
+  if (result.outcome === 'in_progress')
+    throw new Error(`transfer ${transfer_id} is being screened by another delivery`);
+  if (result.outcome === 'approved')
+    await dependencies.ledgerJobs.add(jobs.advanceTransfer(transfer_id, request_id));
   return result.outcome;
 }
 

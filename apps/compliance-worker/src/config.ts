@@ -1,5 +1,10 @@
 import Type, { type Static } from 'typebox';
-import { DatabaseConfigSchema, LogConfigSchema, OpsConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import {
+  DatabaseConfigSchema,
+  LogConfigSchema,
+  OpsConfigSchema,
+  RedisConfigSchema,
+} from '@ledgerline/config';
 import { EncryptionConfigSchema } from '@ledgerline/crypto';
 import { ComplianceRulesConfigSchema } from '@ledgerline/screening';
 
@@ -24,7 +29,11 @@ export const ComplianceWorkerConfigSchema = Type.Object({
   /** Reports run at once by one process; a report reads for minutes, holding one database connection at a time. */
   REPORTS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 2, default: 1 }),
   /** A report whose CSV would be larger fails (`too_large`) instead of growing the worker's memory; the table's ceiling is 64 MiB. */
-  REPORTS_CONTENT_BYTES_MAX: Type.Integer({ minimum: 1_024, maximum: 64 * 1024 * 1024, default: 16 * 1024 * 1024 }),
+  REPORTS_CONTENT_BYTES_MAX: Type.Integer({
+    minimum: 1_024,
+    maximum: 64 * 1024 * 1024,
+    default: 16 * 1024 * 1024,
+  }),
   /** Customers per range and rows per query of a report's reads. */
   REPORTS_PAGE_SIZE: Type.Integer({ minimum: 10, maximum: 10_000, default: 500 }),
   /** Sanctions jobs (a customer's screening, a rescreening of every customer) processed at once. */

@@ -13,7 +13,9 @@ runBackgroundService(
       const { startComplianceWorker } = await import('./app');
       const cipher = cipherFromConfig(config);
       if (cipher.active_key_id === DEV_ENCRYPTION_KEY_ID)
-        logger.warn('ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.');
+        logger.warn(
+          'ENCRYPTION_KEYS is the built-in development key: customer data is NOT protected. Local development only.',
+        );
       const thresholds = complianceThresholdsFromConfig(config);
       return startComplianceWorker({
         db,

@@ -4,8 +4,18 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@ledgerline/db/testing';
 import { createOutboxRelay, jobs } from '@ledgerline/queue';
-import { captureLogger, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
-import { createReportService, type ReportService, type ReportType, type SanctionsRescreen } from '@ledgerline/reports';
+import {
+  captureLogger,
+  waitUntil,
+  useQueueTestbed,
+  expectOneLineConfigError,
+} from '@ledgerline/queue/testing';
+import {
+  createReportService,
+  type ReportService,
+  type ReportType,
+  type SanctionsRescreen,
+} from '@ledgerline/reports';
 import { createReportLedger, createTestRescreener } from '@ledgerline/reports/testing';
 import { startComplianceWorker, type ComplianceWorker } from './app';
 
@@ -50,9 +60,17 @@ async function requested(type: ReportType, request_id: string): Promise<string> 
 }
 
 /** Adds a report's job as the relay would, with quick retries so the test need not wait for the real backoff. */
-async function addJob(report_id: string, request_id: string, job_id = jobs.runReport(report_id, request_id).job_id): Promise<string> {
+async function addJob(
+  report_id: string,
+  request_id: string,
+  job_id = jobs.runReport(report_id, request_id).job_id,
+): Promise<string> {
   const spec = jobs.runReport(report_id, request_id);
-  await queue.add(spec.job_name, spec.payload, { jobId: job_id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  await queue.add(spec.job_name, spec.payload, {
+    jobId: job_id,
+    attempts: 3,
+    backoff: { type: 'fixed', delay: 10 },
+  });
   return job_id;
 }
 
@@ -112,12 +130,22 @@ describe('the reports worker', () => {
         }),
     };
     // The relay publishes the row the request wrote, with the reports queue's job options.
-    const relay = createOutboxRelay({ db: database.db, connection: redis, prefix, batch_size_max: 10, poll_interval_ms: 1_000, logger });
+    const relay = createOutboxRelay({
+      db: database.db,
+      connection: redis,
+      prefix,
+      batch_size_max: 10,
+      poll_interval_ms: 1_000,
+      logger,
+    });
     expect(await relay.runOnce()).toMatchObject({ published: 1 });
     await relay.stop();
 
     const job_id = `run-report-${report_id}`;
-    await waitUntil(async () => (await queue.getJobState(job_id)) === 'completed', { what: 'the report job', timeout_ms: 20_000 });
+    await waitUntil(async () => (await queue.getJobState(job_id)) === 'completed', {
+      what: 'the report job',
+      timeout_ms: 20_000,
+    });
     expect(seen).toEqual([
       ['running', 26],
       ['running', 53],
@@ -130,24 +158,35 @@ describe('the reports worker', () => {
     expect(job?.opts.attempts).toBe(3);
     expect(job?.returnvalue).toBe('completed');
     const jobLines = lines.filter((line) => line['job_id'] === job_id);
-    expect(jobLines.map((line) => line['msg'])).toEqual(['outbox row published', 'report completed', 'job completed']);
+    expect(jobLines.map((line) => line['msg'])).toEqual([
+      'outbox row published',
+      'report completed',
+      'job completed',
+    ]);
     for (const line of jobLines) expect(line['request_id']).toBe('req-report-1');
   });
 
   it('runs a redelivered job again from the start, and a duplicate after completion changes nothing', async () => {
     const report_id = await requested('ctr', 'req-report-2');
     // What a delivery that died mid-run leaves behind.
-    await database.pool.query(`UPDATE compliance_reports SET status = 'running', progress = 40, runs = 1, started_at = now() WHERE id = $1`, [
-      report_id,
-    ]);
+    await database.pool.query(
+      `UPDATE compliance_reports SET status = 'running', progress = 40, runs = 1, started_at = now() WHERE id = $1`,
+      [report_id],
+    );
     const job_id = await addJob(report_id, 'req-report-2');
-    await waitUntil(async () => (await queue.getJobState(job_id)) === 'completed', { what: 'the redelivered job' });
+    await waitUntil(async () => (await queue.getJobState(job_id)) === 'completed', {
+      what: 'the redelivered job',
+    });
     const completed = await rowOf(report_id);
     expect(completed).toMatchObject({ status: 'completed', progress: 100, runs: 2 });
-    expect(completed.content).toBe(`date,customer_id,currency,cash_in,cash_out,deposits,withdrawals\n2026-03-01,${customers[0]},USD,12000.0000,0.0000,1,0\n`);
+    expect(completed.content).toBe(
+      `date,customer_id,currency,cash_in,cash_out,deposits,withdrawals\n2026-03-01,${customers[0]},USD,12000.0000,0.0000,1,0\n`,
+    );
 
     const again = await addJob(report_id, 'req-report-2', `${job_id}-again`);
-    await waitUntil(async () => (await queue.getJobState(again)) === 'completed', { what: 'the duplicate job' });
+    await waitUntil(async () => (await queue.getJobState(again)) === 'completed', {
+      what: 'the duplicate job',
+    });
     expect((await queue.getJob(again))?.returnvalue).toBe('already_completed');
     expect(await rowOf(report_id)).toEqual(completed);
   });
@@ -171,7 +210,9 @@ describe('the reports worker', () => {
       content: null,
     });
     const report = await service.get(report_id);
-    expect(report?.error).toBe('The report could not be run. Request it again; if it fails again, ask an operator.');
+    expect(report?.error).toBe(
+      'The report could not be run. Request it again; if it fails again, ask an operator.',
+    );
     expect(JSON.stringify(report)).not.toContain('10.1.2.3');
     const attempts = lines.filter((line) => line['job_id'] === job_id).map((line) => line['msg']);
     expect(attempts).toEqual([
@@ -189,6 +230,10 @@ describe('the reports worker', () => {
   });
 
   it('main: a bad reports setting prints one line and exits 1', async () => {
-    await expectOneLineConfigError(MAIN, { REPORTS_CONCURRENCY: '3' }, /^compliance-worker: Invalid configuration: REPORTS_CONCURRENCY /);
+    await expectOneLineConfigError(
+      MAIN,
+      { REPORTS_CONCURRENCY: '3' },
+      /^compliance-worker: Invalid configuration: REPORTS_CONCURRENCY /,
+    );
   }, 60_000);
 });

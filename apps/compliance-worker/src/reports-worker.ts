@@ -86,7 +86,10 @@ export async function startReportsWorker(options: ReportsWorkerOptions): Promise
     );
   });
   await worker.waitUntilReady();
-  logger.info({ concurrency, sanctions_rescreen: options.sanctions ? 'configured' : 'unavailable' }, 'reports worker started');
+  logger.info(
+    { concurrency, sanctions_rescreen: options.sanctions ? 'configured' : 'unavailable' },
+    'reports worker started',
+  );
   return {
     worker,
     async close() {
@@ -106,7 +109,10 @@ export async function processReportJob(runner: ReportRunner, job: Job, log: Logg
     const result = await runner.run(report_id);
     switch (result.outcome) {
       case 'completed':
-        log.info({ report_id, type: result.type, rows: result.rows, content_bytes: result.content_bytes }, 'report completed');
+        log.info(
+          { report_id, type: result.type, rows: result.rows, content_bytes: result.content_bytes },
+          'report completed',
+        );
         return result.outcome;
       case 'already_completed':
         log.info({ report_id }, 'report already completed; nothing to do');

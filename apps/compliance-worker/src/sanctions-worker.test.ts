@@ -13,7 +13,10 @@ import { startComplianceWorker, type ComplianceWorker } from './app';
 const testbed = useQueueTestbed();
 const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
-const cipher = createEnvelopeCipher({ keyring: parseKeyring(`test-key:${generateKey()}`), active_key_id: 'test-key' });
+const cipher = createEnvelopeCipher({
+  keyring: parseKeyring(`test-key:${generateKey()}`),
+  active_key_id: 'test-key',
+});
 let database: TestDatabase;
 let sanctions: Queue;
 let customers: CustomerService;
@@ -38,7 +41,11 @@ afterAll(async () => {
 });
 
 async function add(spec: JobSpec | { job_name: string; job_id: string; payload: unknown }): Promise<void> {
-  await sanctions.add(spec.job_name, spec.payload, { jobId: spec.job_id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  await sanctions.add(spec.job_name, spec.payload, {
+    jobId: spec.job_id,
+    attempts: 3,
+    backoff: { type: 'fixed', delay: 10 },
+  });
 }
 
 async function finished(job_id: string): Promise<'completed' | 'failed'> {
@@ -78,7 +85,11 @@ describe('the sanctions queue', () => {
   it('rescreen-customers screens every customer against the new list, reporting progress and counts', async () => {
     await createCustomer('Ada Lovelace', 'GB');
     await createCustomer('Htet Aung Min', 'TH');
-    const loaded = await createSanctionsListService({ db: database.db }).load({ csv: SDN_FIXTURE_CSV, loaded_by: 'officer', request_id: 'req-list' });
+    const loaded = await createSanctionsListService({ db: database.db }).load({
+      csv: SDN_FIXTURE_CSV,
+      loaded_by: 'officer',
+      request_id: 'req-list',
+    });
     if (!loaded.ok) throw new Error('list refused');
     const spec = jobs.rescreenCustomers(loaded.value.list_version, 'req-list');
     await add(spec);
@@ -86,7 +97,9 @@ describe('the sanctions queue', () => {
     const job = await sanctions.getJob(spec.job_id);
     expect(job?.returnvalue).toEqual({ screened: 3, clear: 1, potential_match: 1, confirmed_match: 1 });
     expect(job?.progress).toEqual({ screened: 3, total: 3 });
-    const { rows } = await database.pool.query(`SELECT count(*)::integer AS n FROM customers WHERE sanctions_screened_version = 1`);
+    const { rows } = await database.pool.query(
+      `SELECT count(*)::integer AS n FROM customers WHERE sanctions_screened_version = 1`,
+    );
     expect(rows[0].n).toBe(3);
     const jobLines = lines.filter((line) => line['job_id'] === spec.job_id);
     expect(jobLines.map((line) => line['msg'])).toEqual(['customers rescreened', 'job completed']);
@@ -100,7 +113,9 @@ describe('the sanctions queue', () => {
     expect(await finished(spec.job_id)).toBe('completed');
     expect((await sanctions.getJob(spec.job_id))?.returnvalue).toBe('confirmed_match');
     expect(await screeningOf(id)).toEqual({ status: 'confirmed_match', version: 1 });
-    expect(lines.find((line) => line['job_id'] === spec.job_id && line['msg'] === 'customer screened')).toMatchObject({
+    expect(
+      lines.find((line) => line['job_id'] === spec.job_id && line['msg'] === 'customer screened'),
+    ).toMatchObject({
       customer_id: id,
       status: 'confirmed_match',
       list_version: 1,
@@ -110,11 +125,20 @@ describe('the sanctions queue', () => {
   });
 
   it('a redelivered job changes nothing', async () => {
-    const { rows } = await database.pool.query(`SELECT id::text AS id, sanctions_screened_at FROM customers ORDER BY id`);
+    const { rows } = await database.pool.query(
+      `SELECT id::text AS id, sanctions_screened_at FROM customers ORDER BY id`,
+    );
     await add({ ...jobs.rescreenCustomers(1, 'req-again'), job_id: 'rescreen-customers-v1-again' });
     expect(await finished('rescreen-customers-v1-again')).toBe('completed');
-    expect((await sanctions.getJob('rescreen-customers-v1-again'))?.returnvalue).toEqual({ screened: 0, clear: 0, potential_match: 0, confirmed_match: 0 });
-    const after = await database.pool.query(`SELECT id::text AS id, sanctions_screened_at FROM customers ORDER BY id`);
+    expect((await sanctions.getJob('rescreen-customers-v1-again'))?.returnvalue).toEqual({
+      screened: 0,
+      clear: 0,
+      potential_match: 0,
+      confirmed_match: 0,
+    });
+    const after = await database.pool.query(
+      `SELECT id::text AS id, sanctions_screened_at FROM customers ORDER BY id`,
+    );
     expect(after.rows).toEqual(rows);
   });
 
@@ -122,8 +146,16 @@ describe('the sanctions queue', () => {
     const cases = [
       jobs.screenCustomer(uuidv7(), 'req-missing-customer'),
       jobs.rescreenCustomers(99, 'req-missing-list'),
-      { job_name: 'screen-customer', job_id: 'screen-customer-malformed', payload: { customer_id: 'not-a-uuid' } },
-      { job_name: 'rescreen-customers', job_id: 'rescreen-customers-malformed', payload: { list_version: 'one' } },
+      {
+        job_name: 'screen-customer',
+        job_id: 'screen-customer-malformed',
+        payload: { customer_id: 'not-a-uuid' },
+      },
+      {
+        job_name: 'rescreen-customers',
+        job_id: 'rescreen-customers-malformed',
+        payload: { list_version: 'one' },
+      },
       { job_name: 'unknown-job', job_id: 'sanctions-unknown-job', payload: {} },
     ];
     for (const spec of cases) await add(spec);

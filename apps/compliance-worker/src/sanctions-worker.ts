@@ -37,7 +37,11 @@ export interface SanctionsWorker {
  */
 export async function startSanctionsWorker(options: SanctionsWorkerOptions): Promise<SanctionsWorker> {
   const { logger, screener } = options;
-  const connection = createWorkerConnection({ url: options.redis_url, connection_name: 'compliance-worker-sanctions', logger });
+  const connection = createWorkerConnection({
+    url: options.redis_url,
+    connection_name: 'compliance-worker-sanctions',
+    logger,
+  });
   const worker = createWorker({
     queue: 'sanctions',
     connection,
@@ -60,7 +64,11 @@ export async function startSanctionsWorker(options: SanctionsWorkerOptions): Pro
 }
 
 /** One sanctions job. Exported for tests that drive it without Redis in between. */
-export async function processSanctionsJob(screener: SanctionsScreener, job: Job, log: Logger): Promise<unknown> {
+export async function processSanctionsJob(
+  screener: SanctionsScreener,
+  job: Job,
+  log: Logger,
+): Promise<unknown> {
   switch (job.name) {
     case 'screen-customer': {
       const { customer_id } = readCustomerJobData(job.data);
@@ -68,8 +76,15 @@ export async function processSanctionsJob(screener: SanctionsScreener, job: Job,
       if (screening === undefined) throw new UnrecoverableError(`customer ${customer_id} does not exist`);
       // The status and the public entry only: never the customer's name.
       log.info(
-        { customer_id, status: screening.status, list_version: screening.list_version, ent_num: screening.match?.ent_num ?? null },
-        screening.list_version === null ? 'no sanctions list loaded yet; the first list rescreens the customer' : 'customer screened',
+        {
+          customer_id,
+          status: screening.status,
+          list_version: screening.list_version,
+          ent_num: screening.match?.ent_num ?? null,
+        },
+        screening.list_version === null
+          ? 'no sanctions list loaded yet; the first list rescreens the customer'
+          : 'customer screened',
       );
       return screening.status;
     }

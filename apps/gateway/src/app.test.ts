@@ -32,8 +32,16 @@ let ops: Awaited<ReturnType<typeof startUpstream>>;
 let gateway: FastifyInstance;
 
 /** Every upstream at its stand-in, with `replaced` swapped in. */
-function upstreams(replaced: Partial<Record<'accounts' | 'transactions' | 'compliance' | 'ops', string>> = {}) {
-  return { accounts: accounts.url, transactions: transactions.url, compliance: compliance.url, ops: ops.url, ...replaced };
+function upstreams(
+  replaced: Partial<Record<'accounts' | 'transactions' | 'compliance' | 'ops', string>> = {},
+) {
+  return {
+    accounts: accounts.url,
+    transactions: transactions.url,
+    compliance: compliance.url,
+    ops: ops.url,
+    ...replaced,
+  };
 }
 
 beforeAll(async () => {
@@ -84,7 +92,11 @@ describe('gateway routing', () => {
 
   it("answers internal paths (a service's /metrics) itself with the services' 404 problem, never passing them on", async () => {
     for (const method of ['GET', 'POST'] as const) {
-      const response = await gateway.inject({ method, url: '/metrics?name[]=x', headers: { 'x-request-id': 'scraper-1' } });
+      const response = await gateway.inject({
+        method,
+        url: '/metrics?name[]=x',
+        headers: { 'x-request-id': 'scraper-1' },
+      });
       expect(response.statusCode).toBe(404);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.headers['x-request-id']).toBe('scraper-1');
@@ -99,7 +111,11 @@ describe('gateway routing', () => {
   });
 
   it('keeps a client request id and passes it to the service', async () => {
-    const response = await gateway.inject({ method: 'GET', url: '/v1/accounts', headers: { 'x-request-id': 'client-id-123' } });
+    const response = await gateway.inject({
+      method: 'GET',
+      url: '/v1/accounts',
+      headers: { 'x-request-id': 'client-id-123' },
+    });
     expect(response.headers['x-request-id']).toBe('client-id-123');
     expect(response.json().request_id).toBe('client-id-123');
   });
@@ -108,7 +124,8 @@ describe('gateway routing', () => {
     const lines: Array<Record<string, unknown>> = [];
     const destination = new PassThrough();
     destination.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
     });
     const logged = await buildGatewayApp({
       upstreams: upstreams(),
@@ -117,7 +134,11 @@ describe('gateway routing', () => {
       log_destination: destination,
     });
     try {
-      await logged.inject({ method: 'GET', url: '/v1/accounts?limit=5', headers: { 'x-request-id': 'trace-me-42' } });
+      await logged.inject({
+        method: 'GET',
+        url: '/v1/accounts?limit=5',
+        headers: { 'x-request-id': 'trace-me-42' },
+      });
     } finally {
       await logged.close();
     }
@@ -129,12 +150,21 @@ describe('gateway routing', () => {
   });
 
   it('tells the service the address that connected, whatever X-Forwarded-For the client sent', async () => {
-    const spoofed = await gateway.inject({ method: 'GET', url: '/v1/accounts', remoteAddress: '203.0.113.9', headers: { 'x-forwarded-for': '10.9.9.9' } });
+    const spoofed = await gateway.inject({
+      method: 'GET',
+      url: '/v1/accounts',
+      remoteAddress: '203.0.113.9',
+      headers: { 'x-forwarded-for': '10.9.9.9' },
+    });
     expect(spoofed.json()).toMatchObject({ service: 'accounts', forwarded_for: '203.0.113.9' });
   });
 
   it('generates a request id when the client sent none or a malformed one', async () => {
-    const response = await gateway.inject({ method: 'GET', url: '/v1/accounts', headers: { 'x-request-id': 'bad id with spaces' } });
+    const response = await gateway.inject({
+      method: 'GET',
+      url: '/v1/accounts',
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     const id = response.headers['x-request-id'];
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.json().request_id).toBe(id);
@@ -166,16 +196,28 @@ describe('gateway routing', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const dead = await buildGatewayApp({ upstreams: upstreams({ transactions: `http://127.0.0.1:${port}` }), log_level: 'silent', upstream_timeout_ms: 1_000 });
+    const dead = await buildGatewayApp({
+      upstreams: upstreams({ transactions: `http://127.0.0.1:${port}` }),
+      log_level: 'silent',
+      upstream_timeout_ms: 1_000,
+    });
     try {
       // Over a real connection: light-my-request surfaces the upstream's error of a POST as a rejection.
       const url = await dead.listen({ host: '127.0.0.1', port: 0 });
-      const response = await fetch(`${url}/v1/transfers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const response = await fetch(`${url}/v1/transfers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       const body = await response.text();
       expect(response.status).toBe(502);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(response.headers.get('x-request-id')).toBeTruthy();
-      expect(JSON.parse(body)).toMatchObject({ type: 'urn:ledgerline:problem:unavailable', status: 502, code: 'unavailable' });
+      expect(JSON.parse(body)).toMatchObject({
+        type: 'urn:ledgerline:problem:unavailable',
+        status: 502,
+        code: 'unavailable',
+      });
       expect(body).not.toContain('127.0.0.1');
       expect(body).not.toContain('ECONNREFUSED');
     } finally {
@@ -197,7 +239,11 @@ describe('gateway routing', () => {
       const response = await slow.inject({ method: 'GET', url: '/v1/accounts' });
       expect(response.statusCode).toBe(504);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ status: 504, code: 'unavailable', detail: expect.stringContaining('same Idempotency-Key') });
+      expect(response.json()).toMatchObject({
+        status: 504,
+        code: 'unavailable',
+        detail: expect.stringContaining('same Idempotency-Key'),
+      });
       expect(Date.now() - started_ms).toBeLessThan(5_000);
     } finally {
       await slow.close();
@@ -234,7 +280,9 @@ describe('gateway routing', () => {
       });
       expect(response.status).toBe(201);
       expect(await response.json()).toEqual({ bytes: body.length });
-      expect(received).toEqual([{ url: '/v1/compliance/sanctions-lists', bytes: body.length, content_type: 'text/csv' }]);
+      expect(received).toEqual([
+        { url: '/v1/compliance/sanctions-lists', bytes: body.length, content_type: 'text/csv' },
+      ]);
     } finally {
       await uploading.close();
       counting.closeAllConnections();

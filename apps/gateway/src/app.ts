@@ -9,7 +9,13 @@ import {
   type UpstreamName,
 } from '@ledgerline/config';
 import { PROBLEM_CONTENT_TYPE, problemBody, type ProblemBody } from '@ledgerline/http/problems';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi-merge';
 
@@ -31,7 +37,10 @@ const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
  */
 export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: pino({ level: options.log_level, base: { service: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime }, options.log_destination ?? stdoutLogDestination()) as FastifyBaseLogger,
+    loggerInstance: pino(
+      { level: options.log_level, base: { service: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime },
+      options.log_destination ?? stdoutLogDestination(),
+    ) as FastifyBaseLogger,
     // One access line per request, when it completes (below), instead of Fastify's two; the request id
     // under the same label the services use, so one search finds a request in every log.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
@@ -81,7 +90,9 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
 
   // Static routes, which the router prefers to the proxies' wildcards: the services' /metrics stops here.
   for (const internal of INTERNAL_PATHS) {
-    app.all(internal, async (request, reply) => sendProblem(request, reply, problemBody('not_found', NO_ROUTE_DETAIL)));
+    app.all(internal, async (request, reply) =>
+      sendProblem(request, reply, problemBody('not_found', NO_ROUTE_DETAIL)),
+    );
   }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -91,7 +102,9 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
       Object.entries(options.upstreams).map(async ([name, url]) => [name, await isReady(url)] as const),
     );
     const failing = results.filter(([, ready]) => !ready).map(([name]) => name);
-    return reply.code(failing.length === 0 ? 200 : 503).send({ status: failing.length === 0 ? 'ready' : 'not_ready', failing });
+    return reply
+      .code(failing.length === 0 ? 200 : 503)
+      .send({ status: failing.length === 0 ? 'ready' : 'not_ready', failing });
   });
 
   app.get('/openapi.json', async (_request, reply) => {
@@ -106,7 +119,8 @@ export async function buildGatewayApp(options: GatewayOptions): Promise<FastifyI
       mergeOpenApiDocuments(documents, {
         title: 'Ledgerline API',
         version: '1.0.0',
-        description: 'Accounts, transfers, the double-entry ledger, compliance and operations. See api-contract.md.',
+        description:
+          'Accounts, transfers, the double-entry ledger, compliance and operations. See api-contract.md.',
       }),
     );
   });
@@ -123,14 +137,24 @@ function sendGatewayProblem(raw: unknown, request: FastifyRequest, reply: Fastif
   // The services' problem catalogue; an upstream failure keeps its gateway status (502, or 504 on a timeout).
   const status = refused ? 400 : error.statusCode === 504 ? 504 : 502;
   const body = refused
-    ? problemBody('validation_failed', 'The request URL could not be read.', [{ path: '/url', message: 'is not a valid URL' }])
+    ? problemBody('validation_failed', 'The request URL could not be read.', [
+        { path: '/url', message: 'is not a valid URL' },
+      ])
     : // A POST may have reached the service before the connection failed: only its key tells.
-      problemBody('unavailable', 'The service behind this path did not answer. A request that moves money may or may not have been carried out: retry it with the same Idempotency-Key.');
+      problemBody(
+        'unavailable',
+        'The service behind this path did not answer. A request that moves money may or may not have been carried out: retry it with the same Idempotency-Key.',
+      );
   sendProblem(request, reply, { ...body, status });
 }
 
 function sendProblem(request: FastifyRequest, reply: FastifyReply, body: ProblemBody): void {
-  reply.code(body.status).header('x-request-id', request.id).header('x-content-type-options', 'nosniff').type(PROBLEM_CONTENT_TYPE).send(body);
+  reply
+    .code(body.status)
+    .header('x-request-id', request.id)
+    .header('x-content-type-options', 'nosniff')
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(body);
 }
 
 async function isReady(baseUrl: string): Promise<boolean> {

@@ -13,8 +13,16 @@ export interface OpenApiDocument {
  * belongs to exactly one service; shared components (problem schemas, security) are identical in
  * all services, so the first definition wins.
  */
-export function mergeOpenApiDocuments(documents: OpenApiDocument[], info: OpenApiDocument['info']): OpenApiDocument {
-  const merged: OpenApiDocument = { openapi: documents[0]?.openapi ?? '3.0.3', info, paths: {}, components: {} };
+export function mergeOpenApiDocuments(
+  documents: OpenApiDocument[],
+  info: OpenApiDocument['info'],
+): OpenApiDocument {
+  const merged: OpenApiDocument = {
+    openapi: documents[0]?.openapi ?? '3.0.3',
+    info,
+    paths: {},
+    components: {},
+  };
   const tags = new Map<string, { name: string }>();
   for (const document of documents) {
     for (const [path, item] of Object.entries(document.paths ?? {})) {

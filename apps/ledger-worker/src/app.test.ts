@@ -181,25 +181,41 @@ describe('ledger-worker', () => {
     const empty = await account();
     // The hold's own source, so that the hold reserves nothing of the account other tests read.
     const holder = await account();
-    const deposit = await transfer({ kind: 'deposit', source: settlement, destination: holder, amount: '5.00' });
+    const deposit = await transfer({
+      kind: 'deposit',
+      source: settlement,
+      destination: holder,
+      amount: '5.00',
+    });
     await add(jobs.advanceTransfer(deposit, 'req-deposit-holder'));
     await waitForStatus(deposit, 'posted');
     const posted = await transfer({ amount: '2.00' });
     const rejected = await transfer({ source: empty, amount: '2.00' });
-    const hold = await transfer({ source: holder, amount: '3.00', hold_expires_at: new Date(Date.now() + 3_600_000) });
+    const hold = await transfer({
+      source: holder,
+      amount: '3.00',
+      hold_expires_at: new Date(Date.now() + 3_600_000),
+    });
     const spec = jobs.advanceSet([
       { transfer_id: posted, request_id: 'req-set-1' },
       { transfer_id: rejected, request_id: 'req-set-2' },
       { transfer_id: hold, request_id: 'req-set-3' },
     ]);
     await add(spec);
-    await waitUntil(async () => (await ledger.getJobState(spec.job_id)) === 'completed', { what: 'the set job' });
+    await waitUntil(async () => (await ledger.getJobState(spec.job_id)) === 'completed', {
+      what: 'the set job',
+    });
     expect((await ledger.getJob(spec.job_id))?.returnvalue).toBe('pending,posted,rejected');
     expect((await readTransfer(posted)).status).toBe('posted');
     expect(await readTransfer(rejected)).toEqual({ status: 'rejected', status_reason: 'insufficient_funds' });
     expect((await readTransfer(hold)).status).toBe('pending');
-    expect((await holdExpiry.getJob(`expire-hold-${hold}`))?.data).toEqual({ transfer_id: hold, request_id: 'req-set-3' });
-    const advanced = lines.filter((line) => line['job_id'] === spec.job_id && line['msg'] === 'transfer advanced');
+    expect((await holdExpiry.getJob(`expire-hold-${hold}`))?.data).toEqual({
+      transfer_id: hold,
+      request_id: 'req-set-3',
+    });
+    const advanced = lines.filter(
+      (line) => line['job_id'] === spec.job_id && line['msg'] === 'transfer advanced',
+    );
     expect(advanced.map((line) => [line['transfer_id'], line['request_id']]).sort()).toEqual(
       [
         [posted, 'req-set-1'],
@@ -229,7 +245,9 @@ describe('ledger-worker', () => {
       { transfer_id: missing, request_id: 'req-set-missing' },
     ]);
     await add(spec);
-    await waitUntil(async () => (await ledger.getJobState(spec.job_id)) === 'failed', { what: 'the set job to fail' });
+    await waitUntil(async () => (await ledger.getJobState(spec.job_id)) === 'failed', {
+      what: 'the set job to fail',
+    });
     const job = await ledger.getJob(spec.job_id);
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toContain(missing);
@@ -327,7 +345,11 @@ describe('ledger-worker', () => {
   });
 
   it('main: a bad configuration prints one line and exits 1', async () => {
-    await expectOneLineConfigError(MAIN, { LEDGER_CONCURRENCY: 'many' }, /^ledger-worker: Invalid configuration: LEDGER_CONCURRENCY /);
+    await expectOneLineConfigError(
+      MAIN,
+      { LEDGER_CONCURRENCY: 'many' },
+      /^ledger-worker: Invalid configuration: LEDGER_CONCURRENCY /,
+    );
   }, 60_000);
 
   it('main: posts transfers and stops cleanly on SIGTERM', async () => {

@@ -81,7 +81,9 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     engine,
     batch_size_max: options.batch_size_max,
     linger_ms: options.linger_ms,
-    ...(options.batches_in_flight_max === undefined ? {} : { batches_in_flight_max: options.batches_in_flight_max }),
+    ...(options.batches_in_flight_max === undefined
+      ? {}
+      : { batches_in_flight_max: options.batches_in_flight_max }),
     logger,
     metrics: options.batch_metrics,
   });

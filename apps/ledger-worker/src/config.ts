@@ -1,5 +1,10 @@
 import Type, { type Static } from 'typebox';
-import { DatabaseConfigSchema, LogConfigSchema, OpsConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import {
+  DatabaseConfigSchema,
+  LogConfigSchema,
+  OpsConfigSchema,
+  RedisConfigSchema,
+} from '@ledgerline/config';
 
 /** The ledger worker's environment. */
 export const LedgerWorkerConfigSchema = Type.Object({

@@ -7,7 +7,14 @@ import type { TestDatabase } from '@ledgerline/db/testing';
 import { checkInvariants, createPostingEngine } from '@ledgerline/ledger';
 import { createLedgerFixtures, type LedgerFixtures, type TransferOptions } from '@ledgerline/ledger/testing';
 import { createJobProducer, createProducerConnection, jobIds, jobs } from '@ledgerline/queue';
-import { captureLogger, metricSample, spawnApp, useQueueTestbed, waitUntil, type SpawnedApp } from '@ledgerline/queue/testing';
+import {
+  captureLogger,
+  metricSample,
+  spawnApp,
+  useQueueTestbed,
+  waitUntil,
+  type SpawnedApp,
+} from '@ledgerline/queue/testing';
 import { startLedgerWorker, type LedgerWorker } from './app';
 import { createStuckTransferSweeper } from './stuck-transfers';
 import { createSweeperMetrics } from './sweeper-metrics';
@@ -19,7 +26,8 @@ const testbed = useQueueTestbed();
 const { redis_url, prefix } = testbed;
 const { logger, lines } = captureLogger();
 const registry = new Registry();
-const requeuedOf = (kind: string) => metricSample(registry, 'ledgerline_stuck_transfer_jobs_requeued_total', { kind });
+const requeuedOf = (kind: string) =>
+  metricSample(registry, 'ledgerline_stuck_transfer_jobs_requeued_total', { kind });
 let database: TestDatabase;
 let fixtures: LedgerFixtures;
 let app: LedgerWorker | undefined;
@@ -57,7 +65,9 @@ beforeAll(async () => {
     // Every transfer here leaves one account: the velocity rule is not what these tests are about.
     COMPLIANCE_VELOCITY_TRANSFERS_MAX: '1000000',
   });
-  await compliance.waitForLine((line) => typeof line === 'object' && line['msg'] === 'compliance worker started');
+  await compliance.waitForLine(
+    (line) => typeof line === 'object' && line['msg'] === 'compliance worker started',
+  );
 });
 
 afterAll(async () => {
@@ -149,7 +159,11 @@ describe('stuck transfer sweeper', () => {
     // The job ran before its transfer existed and failed for good: it stays in the failed set, where
     // BullMQ would silently ignore an add of the same id.
     const ledger = testbed.queue('ledger');
-    await ledger.add('advance', { transfer_id: id, request_id: 'req-lost' }, { jobId: jobIds.advanceTransfer(id) });
+    await ledger.add(
+      'advance',
+      { transfer_id: id, request_id: 'req-lost' },
+      { jobId: jobIds.advanceTransfer(id) },
+    );
     await waitUntil(async () => (await ledger.getJobState(jobIds.advanceTransfer(id))) === 'failed');
     await fixtures.transfer({ id, source_account_id: source, destination_account_id: payee, amount: '3.00' });
     await backdate(id);
@@ -160,14 +174,24 @@ describe('stuck transfer sweeper', () => {
     await expectPostedOnce(id, '3.0000');
     expect(await ledger.getJobState(jobIds.advanceTransfer(id))).toBe('failed');
     expect(requeueLines().slice(logged)).toEqual([
-      expect.objectContaining({ transfers: 1, jobs: 1, advance: 1, screen: 0, component: 'stuck-transfer-sweeper' }),
+      expect.objectContaining({
+        transfers: 1,
+        jobs: 1,
+        advance: 1,
+        screen: 0,
+        component: 'stuck-transfer-sweeper',
+      }),
     ]);
   });
 
   it('advances an atomic batch whose batch job was lost, and a hold whose capture job was lost', async () => {
     const batch_id = await fixtures.batch({ atomic: true });
     const members = [await stuckTransfer({ batch_id }), await stuckTransfer({ batch_id })];
-    const hold = await stuckTransfer({ amount: '5.00', hold: true, hold_expires_at: new Date(Date.now() + 3_600_000) });
+    const hold = await stuckTransfer({
+      amount: '5.00',
+      hold: true,
+      hold_expires_at: new Date(Date.now() + 3_600_000),
+    });
     const [reserved] = await createPostingEngine({ db: database.db, batch_size_max: 1 }).advance([hold]);
     expect(reserved?.status).toBe('pending');
     await database.pool.query(
@@ -208,7 +232,10 @@ describe('stuck transfer sweeper', () => {
     'leaves a $status transfer alone while a set job stamped by its last change waits, and re-queues it once none does',
     async ({ status, queue, kind, setOf }) => {
       const id = await stuckTransfer({ status });
-      const { rows } = await database.pool.query<{ updated_at: Date }>('SELECT updated_at FROM transfers WHERE id = $1', [id]);
+      const { rows } = await database.pool.query<{ updated_at: Date }>(
+        'SELECT updated_at FROM transfers WHERE id = $1',
+        [id],
+      );
       const changed_at = rows[0]!.updated_at.getTime();
       // The set job that carries it, added a moment after that change, waits out a retry's backoff.
       const set = setOf([
@@ -216,7 +243,11 @@ describe('stuck transfer sweeper', () => {
         { transfer_id: uuidv7(), request_id: 'req-other' },
       ]);
       const jobs_queue = testbed.queue(queue);
-      await jobs_queue.add(set.job_name, set.payload, { jobId: set.job_id, delay: 600_000, timestamp: changed_at + 1_000 });
+      await jobs_queue.add(set.job_name, set.payload, {
+        jobId: set.job_id,
+        delay: 600_000,
+        timestamp: changed_at + 1_000,
+      });
       expect(await worker().stuckSweeper.sweepOnce()).toMatchObject({ jobs: 0, still_queued: 1 });
       expect(await jobsAbout(id)).toEqual([]);
 
@@ -231,9 +262,17 @@ describe('stuck transfer sweeper', () => {
   it('never posts twice, however many sweepers re-queue a transfer at once', async () => {
     const payer = await fixtures.fundedAccount('20.00');
     const receiver = await fixtures.account();
-    const id = await stuckTransfer({ source_account_id: payer, destination_account_id: receiver, amount: '5.00' });
+    const id = await stuckTransfer({
+      source_account_id: payer,
+      destination_account_id: receiver,
+      amount: '5.00',
+    });
     // A second worker whose clock is one window ahead adds its own job id: two jobs really run.
-    const connection = createProducerConnection({ url: redis_url, connection_name: 'test-second-sweeper', logger });
+    const connection = createProducerConnection({
+      url: redis_url,
+      connection_name: 'test-second-sweeper',
+      logger,
+    });
     const producer = createJobProducer({ connection, prefix, logger });
     const ahead = createStuckTransferSweeper({
       db: database.db,
@@ -245,7 +284,11 @@ describe('stuck transfer sweeper', () => {
       clock: () => new Date(Date.now() + STUCK_AFTER_MS),
     });
     try {
-      await Promise.all([worker().stuckSweeper.sweepOnce(), worker().stuckSweeper.sweepOnce(), ahead.sweepOnce()]);
+      await Promise.all([
+        worker().stuckSweeper.sweepOnce(),
+        worker().stuckSweeper.sweepOnce(),
+        ahead.sweepOnce(),
+      ]);
       await worker().stuckSweeper.sweepOnce();
     } finally {
       await producer.close();
@@ -256,7 +299,9 @@ describe('stuck transfer sweeper', () => {
     // Sweeps that looked before the first job was queued each added their own; and a re-queued job
     // that runs after the posting (a window later, say) must find nothing to do.
     const late = `${jobIds.advanceTransfer(id)}-sweep-late`;
-    await testbed.queue('ledger').add('advance', { transfer_id: id, request_id: 'req-late' }, { jobId: late });
+    await testbed
+      .queue('ledger')
+      .add('advance', { transfer_id: id, request_id: 'req-late' }, { jobId: late });
     await waitUntil(async () => {
       const found = await jobsAbout(id);
       const states = await Promise.all(found.map((job) => job.getState()));
@@ -276,7 +321,11 @@ describe('stuck transfer sweeper', () => {
     try {
       // The operator paused the ledger: the transfer waits in a queue on purpose, its job already there.
       await worker().ledger.waitUntilReady();
-      await ledger.add('advance', { transfer_id: waiting, request_id: 'req-paused' }, { jobId: jobIds.advanceTransfer(waiting) });
+      await ledger.add(
+        'advance',
+        { transfer_id: waiting, request_id: 'req-paused' },
+        { jobId: jobIds.advanceTransfer(waiting) },
+      );
       const paused = await stuckTransfer({ status: 'approved' });
       expect(await worker().stuckSweeper.sweepOnce()).toMatchObject({ jobs: 0, still_queued: 2 });
       expect((await jobsAbout(paused)).length).toBe(0);
@@ -293,7 +342,11 @@ describe('stuck transfer sweeper', () => {
   }, 60_000);
 
   it('leaves transfers younger than the threshold alone', async () => {
-    const created_now = await fixtures.transfer({ source_account_id: source, destination_account_id: payee, amount: '1.00' });
+    const created_now = await fixtures.transfer({
+      source_account_id: source,
+      destination_account_id: payee,
+      amount: '1.00',
+    });
     // Created long ago, but an officer approved it a moment ago.
     const touched_now = await fixtures.transfer({
       id: uuidv7({ msecs: Date.now() - 2 * STUCK_AFTER_MS }),

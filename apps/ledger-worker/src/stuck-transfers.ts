@@ -26,7 +26,13 @@ const SET_JOB_STAMP_MARGIN_MS = 10_000;
 const SET_KINDS: ReadonlySet<StuckTransferJobKind> = new Set(['screen', 'advance']);
 
 /** Job states in which the work is still to come: adding the job again would only make a duplicate. */
-const QUEUED_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const QUEUED_STATES: ReadonlySet<JobState | 'unknown'> = new Set([
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
 
 export interface StuckTransferSweeperOptions {
   db: Database;
@@ -122,7 +128,9 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
   async function sweepOnce(): Promise<StuckTransferSweep> {
     const now = clock();
     const cutoff = new Date(now.getTime() - options.stuck_after_ms);
-    const stuck = await options.db.$queryRaw<StuckRow[]>(stuckTransfersStatement(cutoff, options.batch_size_max));
+    const stuck = await options.db.$queryRaw<StuckRow[]>(
+      stuckTransfersStatement(cutoff, options.batch_size_max),
+    );
     const sweep: StuckTransferSweep = {
       jobs: 0,
       by_kind: { screen: 0, 'screen-batch': 0, advance: 0, 'advance-batch': 0, 'hold-action': 0 },
@@ -131,7 +139,10 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     if (stuck.length === 0) return sweep;
 
     // Members of one atomic batch share one job.
-    const candidates = new Map<string, { kind: StuckTransferJobKind; spec: JobSpec; job: RawJob; updated_at: Date }>();
+    const candidates = new Map<
+      string,
+      { kind: StuckTransferJobKind; spec: JobSpec; job: RawJob; updated_at: Date }
+    >();
     for (const row of stuck) {
       const { kind, spec } = jobFor(row);
       const job_id = requeueJobId(spec, now, options.stuck_after_ms);
@@ -154,7 +165,11 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     await Promise.all(
       [...candidates].map(async ([job_id, candidate]) => {
         const { queue } = candidate.spec;
-        const previous = requeueJobId(candidate.spec, new Date(now.getTime() - options.stuck_after_ms), options.stuck_after_ms);
+        const previous = requeueJobId(
+          candidate.spec,
+          new Date(now.getTime() - options.stuck_after_ms),
+          options.stuck_after_ms,
+        );
         if (
           pausedQueues.has(queue) ||
           (SET_KINDS.has(candidate.kind) && setHolders.get(queue)?.(candidate.updated_at) === true) ||
@@ -170,7 +185,13 @@ export function createStuckTransferSweeper(options: StuckTransferSweeperOptions)
     sweep.jobs = requeued.size;
     options.metrics?.jobsRequeued(sweep.by_kind);
     logger.info(
-      { transfers: stuck.length, jobs: sweep.jobs, ...sweep.by_kind, still_queued: sweep.still_queued, stuck_after_ms: options.stuck_after_ms },
+      {
+        transfers: stuck.length,
+        jobs: sweep.jobs,
+        ...sweep.by_kind,
+        still_queued: sweep.still_queued,
+        stuck_after_ms: options.stuck_after_ms,
+      },
       'stuck transfers re-queued',
     );
     return sweep;

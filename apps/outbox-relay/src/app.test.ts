@@ -4,7 +4,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@ledgerline/db/testing';
 import { enqueueOutbox, jobs } from '@ledgerline/queue';
-import { captureLogger, spawnApp, waitUntil, useQueueTestbed, expectOneLineConfigError } from '@ledgerline/queue/testing';
+import {
+  captureLogger,
+  spawnApp,
+  waitUntil,
+  useQueueTestbed,
+  expectOneLineConfigError,
+} from '@ledgerline/queue/testing';
 import { startOutboxRelay } from './app';
 import { verifyAuditChain } from '@ledgerline/audit';
 
@@ -51,7 +57,10 @@ describe('outbox-relay', () => {
         `INSERT INTO audit_records (actor, role, action, resource, request_id, outcome) VALUES ('bank', 'service', 'POST /v1/transfers', '/v1/transfers', 'req-app-1', 202)`,
       );
       await expect
-        .poll(async () => (await verifyAuditChain(database.db)).records_checked, { timeout: 10_000, interval: 20 })
+        .poll(async () => (await verifyAuditChain(database.db)).records_checked, {
+          timeout: 10_000,
+          interval: 20,
+        })
         .toBe(1);
     } finally {
       await app.close();
@@ -62,7 +71,11 @@ describe('outbox-relay', () => {
   });
 
   it('main: a bad configuration prints one line and exits 1', async () => {
-    await expectOneLineConfigError(MAIN, { DATABASE_URL: 'mysql://nope', REDIS_URL: redis_url }, /^outbox-relay: Invalid configuration: DATABASE_URL /);
+    await expectOneLineConfigError(
+      MAIN,
+      { DATABASE_URL: 'mysql://nope', REDIS_URL: redis_url },
+      /^outbox-relay: Invalid configuration: DATABASE_URL /,
+    );
   }, 60_000);
 
   it('main: runs the relay and stops cleanly on SIGTERM', async () => {

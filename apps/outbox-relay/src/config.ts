@@ -1,5 +1,10 @@
 import Type, { type Static } from 'typebox';
-import { DatabaseConfigSchema, LogConfigSchema, OpsConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import {
+  DatabaseConfigSchema,
+  LogConfigSchema,
+  OpsConfigSchema,
+  RedisConfigSchema,
+} from '@ledgerline/config';
 
 /** The outbox relay's environment. */
 export const OutboxRelayConfigSchema = Type.Object({

@@ -59,7 +59,10 @@ function randomTransfer(accounts: string[]) {
  * other. A client that saw no 202 (409: its first attempt still in flight; 503: overloaded) retries
  * with the same key until it gets the stored answer. Returns the transfer id each logical request ended with.
  */
-async function sendWithRetries(accounts: string[], count: number): Promise<{ accepted: Set<string>; responses: ApiResponse[] }> {
+async function sendWithRetries(
+  accounts: string[],
+  count: number,
+): Promise<{ accepted: Set<string>; responses: ApiResponse[] }> {
   const accepted = new Set<string>();
   const responses: ApiResponse[] = [];
   await Promise.all(
@@ -67,9 +70,13 @@ async function sendWithRetries(accounts: string[], count: number): Promise<{ acc
       const key = randomUUID();
       const body = randomTransfer(accounts);
       const copies = index % 3 === 0 ? 2 : 1;
-      const results = await Promise.all(Array.from({ length: copies }, () => api.move('/v1/transfers', body, key)));
+      const results = await Promise.all(
+        Array.from({ length: copies }, () => api.move('/v1/transfers', body, key)),
+      );
       responses.push(...results);
-      let ids = results.filter((response) => response.status === 202).map((response) => String(response.body['id']));
+      let ids = results
+        .filter((response) => response.status === 202)
+        .map((response) => String(response.body['id']));
       for (let retry = 0; ids.length === 0 && retry < 100; retry += 1) {
         await sleep(50);
         const again = await api.move('/v1/transfers', body, key);
@@ -93,7 +100,9 @@ describe('the pipeline under concurrency and faults', () => {
     const unexpected = responses.find((response) => ![202, 409, 503].includes(response.status));
     expect(unexpected, `${unexpected?.text}\n${errorLines(platform, 'transactions-api')}`).toBeUndefined();
     // Retries with the same key never create a second transfer.
-    const { rows } = await platform.database.pool.query(`SELECT count(*)::int AS n FROM transfers WHERE kind = 'transfer'`);
+    const { rows } = await platform.database.pool.query(
+      `SELECT count(*)::int AS n FROM transfers WHERE kind = 'transfer'`,
+    );
     expect(accepted.size).toBe(300);
     expect(rows[0].n).toBe(300);
 
@@ -106,13 +115,19 @@ describe('the pipeline under concurrency and faults', () => {
     const accounts = await openFundedAccounts(api, 4, '1000.00');
     const before = await totalBalance(api, accounts);
     const postedCount = async () => {
-      const { rows } = await platform.database.pool.query(`SELECT count(*)::int AS n FROM transfers WHERE status = 'posted'`);
+      const { rows } = await platform.database.pool.query(
+        `SELECT count(*)::int AS n FROM transfers WHERE status = 'posted'`,
+      );
       return rows[0].n as number;
     };
     const postedBefore = await postedCount();
     const sending = sendWithRetries(accounts, 200);
     // Kill the worker once postings are flowing, while most of the 200 are still on their way.
-    await waitUntil(async () => (await postedCount()) >= postedBefore + 10, { timeout_ms: 60_000, interval_ms: 10, what: 'postings to flow' });
+    await waitUntil(async () => (await postedCount()) >= postedBefore + 10, {
+      timeout_ms: 60_000,
+      interval_ms: 10,
+      what: 'postings to flow',
+    });
     await platform.app('ledger-worker').kill();
     const { accepted } = await sending;
     await sleep(500);
@@ -144,7 +159,12 @@ describe('the pipeline under concurrency and faults', () => {
     await redis.stop();
     const accepted: string[] = [];
     for (let index = 0; index < 10; index += 1) {
-      const response = await api.move('/v1/transfers', { source_account_id: accounts[0], destination_account_id: accounts[1], amount: '1.00', currency: 'USD' });
+      const response = await api.move('/v1/transfers', {
+        source_account_id: accounts[0],
+        destination_account_id: accounts[1],
+        amount: '1.00',
+        currency: 'USD',
+      });
       expect(response.status, response.text).toBe(202);
       accepted.push(String(response.body['id']));
     }

@@ -196,7 +196,9 @@ describe('shared accept statements', () => {
     expect((await post(context, '/v1/transfers', transferBody())).statusCode).toBe(202);
     const before = await statements();
     const rowsBefore = await writtenRows(context.database.pool);
-    const responses = await Promise.all(Array.from({ length: 10 }, () => post(context, '/v1/transfers', transferBody())));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => post(context, '/v1/transfers', transferBody())),
+    );
     expect(responses.map((response) => response.statusCode)).toEqual(Array.from({ length: 10 }, () => 202));
     const after = await statements();
     expect(after.accepts - before.accepts).toBe(10);
@@ -447,9 +449,13 @@ describe('POST /v1/transfers/batch', () => {
   });
 
   it('accepts transfer bodies that say hold: false, as clients reuse them', async () => {
-    const response = await post(context, '/v1/transfers/batch', { transfers: [transferBody({ hold: false }), transferBody()] });
+    const response = await post(context, '/v1/transfers/batch', {
+      transfers: [transferBody({ hold: false }), transferBody()],
+    });
     expect(response.statusCode).toBe(202);
-    expect(response.json<{ transfers: Array<{ hold: boolean }> }>().transfers.map((transfer) => transfer.hold)).toEqual([false, false]);
+    expect(
+      response.json<{ transfers: Array<{ hold: boolean }> }>().transfers.map((transfer) => transfer.hold),
+    ).toEqual([false, false]);
   });
 });
 
@@ -615,9 +621,17 @@ describe('the audit trail', () => {
   it('records a replay as a request of its own, and refusals of commands on transfers', async () => {
     const key = `audited-replay-${randomUUID()}`;
     const first = await post(context, '/v1/transfers', transferBody(), { client_id: 'audited-replays', key });
-    const replay = await post(context, '/v1/transfers', transferBody(), { client_id: 'audited-replays', key });
+    const replay = await post(context, '/v1/transfers', transferBody(), {
+      client_id: 'audited-replays',
+      key,
+    });
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    const voided = await post(context, `/v1/transfers/${first.json().id}/void`, {}, { client_id: 'audited-replays' });
+    const voided = await post(
+      context,
+      `/v1/transfers/${first.json().id}/void`,
+      {},
+      { client_id: 'audited-replays' },
+    );
     expect(voided.statusCode).toBe(409);
     const { rows } = await context.database.pool.query(
       `SELECT action, outcome, request_id FROM audit_records WHERE actor = 'audited-replays' ORDER BY id`,

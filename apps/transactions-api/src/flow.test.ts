@@ -160,11 +160,21 @@ describe('a transfer from acceptance to posting', () => {
     const elsewhere = await seedAccount(pool, { customer_id: context.bob });
     const fund = await post(context, '/v1/deposits', { account_id: payer, amount: '40.00', currency: 'USD' });
     await screenAndPost(fund.json<{ id: string }>().id);
-    const paid = await post(context, '/v1/transfers', { source_account_id: payer, destination_account_id: payee, amount: '40.00', currency: 'USD' });
+    const paid = await post(context, '/v1/transfers', {
+      source_account_id: payer,
+      destination_account_id: payee,
+      amount: '40.00',
+      currency: 'USD',
+    });
     const { id } = paid.json<{ id: string }>();
     await screenAndPost(id);
     // The payee spends the money, so the first reversal cannot take it back.
-    const spent = await post(context, '/v1/transfers', { source_account_id: payee, destination_account_id: elsewhere, amount: '40.00', currency: 'USD' });
+    const spent = await post(context, '/v1/transfers', {
+      source_account_id: payee,
+      destination_account_id: elsewhere,
+      amount: '40.00',
+      currency: 'USD',
+    });
     await screenAndPost(spent.json<{ id: string }>().id);
 
     const first = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'refund' });
@@ -175,10 +185,15 @@ describe('a transfer from acceptance to posting', () => {
     expect(early.statusCode).toBe(409);
     expect(early.json()).toMatchObject({ code: 'invalid_state' });
     await screenAndPost(firstId);
-    expect((await get(context, `/v1/transfers/${firstId}`)).json()).toMatchObject({ status: 'rejected', status_reason: 'insufficient_funds' });
+    expect((await get(context, `/v1/transfers/${firstId}`)).json()).toMatchObject({
+      status: 'rejected',
+      status_reason: 'insufficient_funds',
+    });
 
     // The money is back with the payee; a new reversal takes it.
-    const back = await post(context, `/v1/transfers/${spent.json<{ id: string }>().id}/reverse`, { reason: 'returned' });
+    const back = await post(context, `/v1/transfers/${spent.json<{ id: string }>().id}/reverse`, {
+      reason: 'returned',
+    });
     await screenAndPost(back.json<{ id: string }>().id);
     const second = await post(context, `/v1/transfers/${id}/reverse`, { reason: 'refund' });
     expect(second.statusCode).toBe(202);

@@ -6,7 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestTokens, TEST_JWT_OPTIONS } from '@ledgerline/auth/testing';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { seedAccount, seedCustomer } from '@ledgerline/transfers/testing';
 import { Redis } from 'ioredis';

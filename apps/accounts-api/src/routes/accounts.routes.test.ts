@@ -40,8 +40,13 @@ async function openAccount(customer_id: string, extra: Record<string, unknown> =
 
 /** What the ledger would have done to the row; the API only reads these columns. */
 async function setBalances(id: string, columns: Record<string, string>): Promise<void> {
-  const assignments = Object.keys(columns).map((name, index) => `"${name}" = $${index + 2}::numeric`).join(', ');
-  await t.database.pool.query(`UPDATE accounts SET ${assignments} WHERE id = $1`, [id, ...Object.values(columns)]);
+  const assignments = Object.keys(columns)
+    .map((name, index) => `"${name}" = $${index + 2}::numeric`)
+    .join(', ');
+  await t.database.pool.query(`UPDATE accounts SET ${assignments} WHERE id = $1`, [
+    id,
+    ...Object.values(columns),
+  ]);
 }
 
 function post(url: string, headers: Record<string, string>, payload?: Record<string, unknown>) {
@@ -91,7 +96,11 @@ describe('POST /v1/accounts', () => {
     ['an unknown currency', { currency: 'ABC' }, '/body/currency'],
     ['a lower-case currency', { currency: 'usd' }, '/body/currency'],
     ['too many decimals for the currency', { overdraft_limit: '1.234' }, '/body/overdraft_limit'],
-    ['decimals on a zero-decimal currency', { currency: 'JPY', overdraft_limit: '10.5' }, '/body/overdraft_limit'],
+    [
+      'decimals on a zero-decimal currency',
+      { currency: 'JPY', overdraft_limit: '10.5' },
+      '/body/overdraft_limit',
+    ],
     ['a negative overdraft limit', { overdraft_limit: '-1.00' }, '/body/overdraft_limit'],
     ['an overdraft limit as a JSON number', { overdraft_limit: 10 }, '/body/overdraft_limit'],
     ['an overdraft limit in exponent notation', { overdraft_limit: '1e3' }, '/body/overdraft_limit'],
@@ -108,7 +117,11 @@ describe('POST /v1/accounts', () => {
     ['a customer that does not exist', { customer_id: uuidv7() }, '/body/customer_id'],
   ])('rejects %s with 400 validation_failed', async (_name, extra, path) => {
     const customerId = await createCustomer();
-    const response = await post('/v1/accounts', t.as('service'), { customer_id: customerId, currency: 'USD', ...extra });
+    const response = await post('/v1/accounts', t.as('service'), {
+      customer_id: customerId,
+      currency: 'USD',
+      ...extra,
+    });
     expect(response.statusCode, response.body).toBe(400);
     const problem = response.json();
     expect(problem).toMatchObject({ status: 400, code: 'validation_failed' });
@@ -122,7 +135,9 @@ describe('POST /v1/accounts', () => {
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'forbidden' });
     }
-    expect((await post('/v1/accounts', {}, { customer_id: customerId, currency: 'USD' })).statusCode).toBe(401);
+    expect((await post('/v1/accounts', {}, { customer_id: customerId, currency: 'USD' })).statusCode).toBe(
+      401,
+    );
   });
 });
 
@@ -131,7 +146,13 @@ describe('GET /v1/accounts/:id', () => {
     const alice = await createCustomer();
     const bob = await createCustomer();
     const account = await openAccount(alice);
-    for (const headers of [t.as('service'), t.as('admin'), t.as('operator'), t.as('compliance'), t.as('customer', alice)]) {
+    for (const headers of [
+      t.as('service'),
+      t.as('admin'),
+      t.as('operator'),
+      t.as('compliance'),
+      t.as('customer', alice),
+    ]) {
       const response = await t.app.inject({ url: `/v1/accounts/${account.id}`, headers });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual(account);
@@ -142,7 +163,9 @@ describe('GET /v1/accounts/:id', () => {
   });
 
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
-    expect((await t.app.inject({ url: `/v1/accounts/${uuidv7()}`, headers: t.as('service') })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ url: `/v1/accounts/${uuidv7()}`, headers: t.as('service') })).statusCode,
+    ).toBe(404);
     const malformed = await t.app.inject({ url: '/v1/accounts/123', headers: t.as('service') });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().errors[0].path).toBe('/params/id');
@@ -177,9 +200,15 @@ describe('GET /v1/accounts', () => {
     const frozen = await openAccount(customerId);
     await openAccount(customerId);
     expect((await post(`/v1/accounts/${frozen.id}/freeze`, t.as('service'))).statusCode).toBe(200);
-    const response = await t.app.inject({ url: `/v1/accounts?customer_id=${customerId}&status=frozen`, headers: t.as('service') });
+    const response = await t.app.inject({
+      url: `/v1/accounts?customer_id=${customerId}&status=frozen`,
+      headers: t.as('service'),
+    });
     expect(response.json()).toMatchObject({ data: [{ id: frozen.id, status: 'frozen' }], next_cursor: null });
-    const all = await t.app.inject({ url: `/v1/accounts?customer_id=${customerId}`, headers: t.as('service') });
+    const all = await t.app.inject({
+      url: `/v1/accounts?customer_id=${customerId}`,
+      headers: t.as('service'),
+    });
     expect(all.json().data).toHaveLength(2);
   });
 
@@ -190,15 +219,26 @@ describe('GET /v1/accounts', () => {
     await openAccount(bob);
     const mine = await t.app.inject({ url: '/v1/accounts', headers: t.as('customer', alice) });
     expect(mine.json().data.map((account: AccountBody) => account.id)).toEqual([own.id]);
-    const snooping = await t.app.inject({ url: `/v1/accounts?customer_id=${bob}`, headers: t.as('customer', alice) });
+    const snooping = await t.app.inject({
+      url: `/v1/accounts?customer_id=${bob}`,
+      headers: t.as('customer', alice),
+    });
     expect(snooping.statusCode).toBe(200);
     expect(snooping.json()).toEqual({ data: [], next_cursor: null });
   });
 
   it.each([
     ['a cursor that is not base64url JSON', 'cursor=%%%', '/query/cursor'],
-    ['a cursor of another shape', `cursor=${Buffer.from('{"id":"x"}').toString('base64url')}`, '/query/cursor'],
-    ['a cursor with extra keys', `cursor=${Buffer.from(JSON.stringify({ id: uuidv7(), x: 1 })).toString('base64url')}`, '/query/cursor'],
+    [
+      'a cursor of another shape',
+      `cursor=${Buffer.from('{"id":"x"}').toString('base64url')}`,
+      '/query/cursor',
+    ],
+    [
+      'a cursor with extra keys',
+      `cursor=${Buffer.from(JSON.stringify({ id: uuidv7(), x: 1 })).toString('base64url')}`,
+      '/query/cursor',
+    ],
     ['a zero limit', 'limit=0', '/query/limit'],
     ['a limit over 200', 'limit=201', '/query/limit'],
     ['a non-numeric limit', 'limit=ten', '/query/limit'],
@@ -225,7 +265,10 @@ describe('freeze, unfreeze and close', () => {
     expect(frozen.json()).toMatchObject({ id: account.id, status: 'frozen', version: 2 });
     expect((await post(url('freeze'), t.as('admin'))).json()).toMatchObject({ code: 'invalid_state' });
 
-    expect((await post(url('unfreeze'), t.as('admin'))).json()).toMatchObject({ status: 'active', version: 3 });
+    expect((await post(url('unfreeze'), t.as('admin'))).json()).toMatchObject({
+      status: 'active',
+      version: 3,
+    });
     const closed = await post(url('close'), t.as('service'));
     expect(closed.statusCode).toBe(200);
     expect(closed.json()).toMatchObject({ status: 'closed', version: 4 });
@@ -249,7 +292,11 @@ describe('freeze, unfreeze and close', () => {
 
   it('refuses to close an account with a balance or pending holds', async () => {
     const customerId = await createCustomer();
-    const cases: Array<Record<string, string>> = [{ posted_credits: '0.01' }, { pending_debits: '5', overdraft_limit: '10' }, { pending_credits: '5' }];
+    const cases: Array<Record<string, string>> = [
+      { posted_credits: '0.01' },
+      { pending_debits: '5', overdraft_limit: '10' },
+      { pending_credits: '5' },
+    ];
     for (const columns of cases) {
       const account = await openAccount(customerId);
       await setBalances(account.id, columns);
@@ -284,8 +331,16 @@ describe('GET /v1/accounts/:id/balance', () => {
   it('answers from the account row', async () => {
     const customerId = await createCustomer();
     const account = await openAccount(customerId, { overdraft_limit: '100.00' });
-    await setBalances(account.id, { posted_credits: '250.75', posted_debits: '50.25', pending_debits: '20', pending_credits: '5' });
-    const response = await t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('customer', customerId) });
+    await setBalances(account.id, {
+      posted_credits: '250.75',
+      posted_debits: '50.25',
+      pending_debits: '20',
+      pending_credits: '5',
+    });
+    const response = await t.app.inject({
+      url: `/v1/accounts/${account.id}/balance`,
+      headers: t.as('customer', customerId),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       posted: '200.50',
@@ -295,7 +350,12 @@ describe('GET /v1/accounts/:id/balance', () => {
       as_of: expect.stringMatching(/Z$/),
     });
     const fetched = await t.app.inject({ url: `/v1/accounts/${account.id}`, headers: t.as('service') });
-    expect(fetched.json().balance).toEqual({ posted: '200.50', pending_debits: '20.00', pending_credits: '5.00', available: '280.50' });
+    expect(fetched.json().balance).toEqual({
+      posted: '200.50',
+      pending_debits: '20.00',
+      pending_credits: '5.00',
+      available: '280.50',
+    });
   });
 
   it('reports its shared lookups on /metrics, one key per account in each', async () => {
@@ -308,7 +368,9 @@ describe('GET /v1/accounts/:id/balance', () => {
     };
     const before = await lookups();
     const reads = await Promise.all(
-      Array.from({ length: 5 }, () => t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('service') })),
+      Array.from({ length: 5 }, () =>
+        t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('service') }),
+      ),
     );
     expect(reads.map((read) => read.statusCode)).toEqual([200, 200, 200, 200, 200]);
     const after = await lookups();
@@ -321,9 +383,15 @@ describe('GET /v1/accounts/:id/balance', () => {
 
   it('is not found for another customer and rejects a malformed as_of', async () => {
     const account = await openAccount(await createCustomer());
-    const stranger = await t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('customer', await createCustomer()) });
+    const stranger = await t.app.inject({
+      url: `/v1/accounts/${account.id}/balance`,
+      headers: t.as('customer', await createCustomer()),
+    });
     expect(stranger.statusCode).toBe(404);
-    const malformed = await t.app.inject({ url: `/v1/accounts/${account.id}/balance?as_of=yesterday`, headers: t.as('service') });
+    const malformed = await t.app.inject({
+      url: `/v1/accounts/${account.id}/balance?as_of=yesterday`,
+      headers: t.as('service'),
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().errors[0].path).toBe('/query/as_of');
   });
@@ -369,7 +437,10 @@ describe('statement entries and past balances', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor === null ? 'limit=2' : `limit=2&cursor=${cursor}`;
-      const response = await t.app.inject({ url: `/v1/accounts/${account.id}/entries?${query}`, headers: t.as('customer', customerId) });
+      const response = await t.app.inject({
+        url: `/v1/accounts/${account.id}/entries?${query}`,
+        headers: t.as('customer', customerId),
+      });
       expect(response.statusCode).toBe(200);
       const page = response.json<{ data: Array<{ amount: string }>; next_cursor: string | null }>();
       amounts.push(...page.data.map((entry) => entry.amount));
@@ -387,24 +458,55 @@ describe('statement entries and past balances', () => {
     const page = response.json();
     expect(page.next_cursor).toBeNull();
     expect(page.data).toEqual([
-      { id: expect.any(String), transfer_id: expect.any(String), direction: 'credit', amount: '30.00', balance_after: '60.00', description: 'deposit 3', posted_at: postedAt[2] },
-      { id: expect.any(String), transfer_id: expect.any(String), direction: 'credit', amount: '20.00', balance_after: '30.00', description: 'deposit 2', posted_at: postedAt[1] },
+      {
+        id: expect.any(String),
+        transfer_id: expect.any(String),
+        direction: 'credit',
+        amount: '30.00',
+        balance_after: '60.00',
+        description: 'deposit 3',
+        posted_at: postedAt[2],
+      },
+      {
+        id: expect.any(String),
+        transfer_id: expect.any(String),
+        direction: 'credit',
+        amount: '20.00',
+        balance_after: '30.00',
+        description: 'deposit 2',
+        posted_at: postedAt[1],
+      },
     ]);
   });
 
   it('answers a past balance from the entries', async () => {
-    const response = await t.app.inject({ url: `/v1/accounts/${account.id}/balance?as_of=${postedAt[2]}`, headers: t.as('service') });
-    expect(response.json()).toEqual({ posted: '60.00', pending_debits: null, pending_credits: null, available: null, as_of: postedAt[2] });
+    const response = await t.app.inject({
+      url: `/v1/accounts/${account.id}/balance?as_of=${postedAt[2]}`,
+      headers: t.as('service'),
+    });
+    expect(response.json()).toEqual({
+      posted: '60.00',
+      pending_debits: null,
+      pending_credits: null,
+      available: null,
+      as_of: postedAt[2],
+    });
     const now = await t.app.inject({ url: `/v1/accounts/${account.id}/balance`, headers: t.as('service') });
     expect(now.json()).toMatchObject({ posted: '150.00' });
   });
 
   it('hides entries from other customers and rejects bad cursors and dates', async () => {
-    const stranger = await t.app.inject({ url: `/v1/accounts/${account.id}/entries`, headers: t.as('customer', await createCustomer()) });
+    const stranger = await t.app.inject({
+      url: `/v1/accounts/${account.id}/entries`,
+      headers: t.as('customer', await createCustomer()),
+    });
     expect(stranger.statusCode).toBe(404);
     const forged = Buffer.from(JSON.stringify({ sequence: '-1' })).toString('base64url');
     for (const query of [`cursor=${forged}`, 'cursor=abc', 'from=2026-13-01', 'to=tomorrow', 'limit=500']) {
-      const response = await t.app.inject({ url: `/v1/accounts/${account.id}/entries?${query}`, headers: t.as('service') });
+      const response = await t.app.inject({
+        url: `/v1/accounts/${account.id}/entries?${query}`,
+        headers: t.as('service'),
+      });
       expect(response.statusCode, query).toBe(400);
     }
   });

@@ -77,7 +77,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     },
     async (request, reply) => {
       const result = await accounts.open(request.body);
-      if (!result.ok) throw validationFailed([{ path: OPEN_ERROR_PATH[result.error], message: result.message }]);
+      if (!result.ok)
+        throw validationFailed([{ path: OPEN_ERROR_PATH[result.error], message: result.message }]);
       reply.code(201).header('location', `/v1/accounts/${result.value.id}`);
       return accountBody(result.value);
     },
@@ -195,7 +196,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
       const { entries, next_before_sequence } = result.value;
       return {
         data: entries.map(entryBody),
-        next_cursor: next_before_sequence === null ? null : encodeCursor({ sequence: next_before_sequence.toString() }),
+        next_cursor:
+          next_before_sequence === null ? null : encodeCursor({ sequence: next_before_sequence.toString() }),
       };
     },
   );

@@ -9,12 +9,20 @@ import {
 import { DecimalStringSchema, PageQuerySchema, TimestampSchema, UuidSchema, pageOf } from '@ledgerline/http';
 import Type, { type Static } from 'typebox';
 
-const CurrencySchema = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', examples: ['USD'] });
-const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES);
-const MetadataSchema = Type.Record(Type.String({ minLength: 1, maxLength: METADATA_LIMITS.key_length_max }), Type.Unknown(), {
-  maxProperties: METADATA_LIMITS.keys_max,
-  description: `A small JSON object: at most ${METADATA_LIMITS.keys_max} keys, ${METADATA_LIMITS.depth_max} levels and ${METADATA_LIMITS.bytes_max} bytes.`,
+const CurrencySchema = Type.String({
+  pattern: '^[A-Z]{3}$',
+  description: 'ISO 4217 code',
+  examples: ['USD'],
 });
+const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES);
+const MetadataSchema = Type.Record(
+  Type.String({ minLength: 1, maxLength: METADATA_LIMITS.key_length_max }),
+  Type.Unknown(),
+  {
+    maxProperties: METADATA_LIMITS.keys_max,
+    description: `A small JSON object: at most ${METADATA_LIMITS.keys_max} keys, ${METADATA_LIMITS.depth_max} levels and ${METADATA_LIMITS.bytes_max} bytes.`,
+  },
+);
 
 export const BalanceSchema = Type.Object({
   posted: DecimalStringSchema,
@@ -63,7 +71,10 @@ export const ListAccountsQuerySchema = Type.Object(
 
 export const AccountCursorSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
 
-export const BalanceQuerySchema = Type.Object({ as_of: Type.Optional(TimestampSchema) }, { additionalProperties: false });
+export const BalanceQuerySchema = Type.Object(
+  { as_of: Type.Optional(TimestampSchema) },
+  { additionalProperties: false },
+);
 
 const PastUnknown = (description: string) => Type.Union([DecimalStringSchema, Type.Null()], { description });
 
@@ -89,7 +100,10 @@ export const EntriesQuerySchema = Type.Object(
 );
 
 // An account sequence is a BIGINT; 18 digits keep every cursor inside its range (2^63 has 19).
-export const EntryCursorSchema = Type.Object({ sequence: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) }, { additionalProperties: false });
+export const EntryCursorSchema = Type.Object(
+  { sequence: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) },
+  { additionalProperties: false },
+);
 
 export const EntrySchema = Type.Object({
   id: UuidSchema,
@@ -105,7 +119,11 @@ export const AccountPageSchema = pageOf(AccountSchema);
 export const EntryPageSchema = pageOf(EntrySchema);
 
 export function accountBody(account: Account): AccountBody {
-  return { ...account, created_at: account.created_at.toISOString(), updated_at: account.updated_at.toISOString() };
+  return {
+    ...account,
+    created_at: account.created_at.toISOString(),
+    updated_at: account.updated_at.toISOString(),
+  };
 }
 
 export function balanceBody(snapshot: BalanceSnapshot): Static<typeof BalanceResponseSchema> {
@@ -115,5 +133,13 @@ export function balanceBody(snapshot: BalanceSnapshot): Static<typeof BalanceRes
 
 export function entryBody(entry: StatementEntry): Static<typeof EntrySchema> {
   const { id, transfer_id, direction, amount, balance_after, description } = entry;
-  return { id, transfer_id, direction, amount, balance_after, description, posted_at: entry.posted_at.toISOString() };
+  return {
+    id,
+    transfer_id,
+    direction,
+    amount,
+    balance_after,
+    description,
+    posted_at: entry.posted_at.toISOString(),
+  };
 }

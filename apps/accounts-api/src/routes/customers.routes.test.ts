@@ -8,10 +8,20 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ADA = { full_name: 'Ada Lovelace', email: 'ada@example.com', country: 'GB', date_of_birth: '1985-12-10' };
+const ADA = {
+  full_name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  country: 'GB',
+  date_of_birth: '1985-12-10',
+};
 
 async function createCustomer(body: Record<string, unknown> = ADA) {
-  const response = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: t.as('service'), payload: body });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/customers',
+    headers: t.as('service'),
+    payload: body,
+  });
   expect(response.statusCode, response.body).toBe(201);
   return response.json<{ id: string }>();
 }
@@ -19,7 +29,12 @@ async function createCustomer(body: Record<string, unknown> = ADA) {
 describe('POST /v1/customers', () => {
   it('creates a customer for service and admin callers', async () => {
     for (const role of ['service', 'admin'] as const) {
-      const response = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: t.as(role), payload: ADA });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/customers',
+        headers: t.as(role),
+        payload: ADA,
+      });
       expect(response.statusCode).toBe(201);
       const body = response.json();
       expect(body).toEqual({
@@ -41,11 +56,16 @@ describe('POST /v1/customers', () => {
     });
     expect(response.statusCode).toBe(201);
     const { id } = response.json<{ id: string }>();
-    const { rows } = await t.database.pool.query(`SELECT queue, job_name, payload FROM outbox_messages WHERE job_id = $1`, [
-      `screen-customer-${id}`,
-    ]);
+    const { rows } = await t.database.pool.query(
+      `SELECT queue, job_name, payload FROM outbox_messages WHERE job_id = $1`,
+      [`screen-customer-${id}`],
+    );
     expect(rows).toEqual([
-      { queue: 'sanctions', job_name: 'screen-customer', payload: { customer_id: id, request_id: 'req-customer-screening' } },
+      {
+        queue: 'sanctions',
+        job_name: 'screen-customer',
+        payload: { customer_id: id, request_id: 'req-customer-screening' },
+      },
     ]);
   });
 
@@ -61,7 +81,12 @@ describe('POST /v1/customers', () => {
   });
 
   it('stores full_name, email and date of birth only as ciphertext', async () => {
-    const customer = await createCustomer({ full_name: 'Hedy Lamarr', email: 'hedy@example.at', country: 'AT', date_of_birth: '1974-11-09' });
+    const customer = await createCustomer({
+      full_name: 'Hedy Lamarr',
+      email: 'hedy@example.at',
+      country: 'AT',
+      date_of_birth: '1974-11-09',
+    });
     const { rows } = await t.database.pool.query('SELECT * FROM customers WHERE id = $1', [customer.id]);
     expect(rows).toHaveLength(1);
     const row = rows[0] as Record<string, unknown>;
@@ -90,7 +115,12 @@ describe('POST /v1/customers', () => {
     ['a client-chosen id', { ...ADA, id: uuidv7() }, '/body/id'],
     ['an unknown field', { ...ADA, nickname: 'Ada' }, '/body/nickname'],
   ])('rejects %s with 400 validation_failed', async (_name, payload, path) => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: t.as('service'), payload });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: t.as('service'),
+      payload,
+    });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     const problem = response.json();
@@ -99,7 +129,12 @@ describe('POST /v1/customers', () => {
   });
 
   it('rejects a JSON array body and a non-JSON body', async () => {
-    const array = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: t.as('service'), payload: [ADA] });
+    const array = await t.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: t.as('service'),
+      payload: [ADA],
+    });
     expect(array.statusCode).toBe(400);
     const text = await t.app.inject({
       method: 'POST',
@@ -111,7 +146,12 @@ describe('POST /v1/customers', () => {
   });
 
   it.each(['customer', 'operator', 'compliance'] as const)('is forbidden to the %s role', async (role) => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: t.as(role), payload: ADA });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: t.as(role),
+      payload: ADA,
+    });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'forbidden' });
   });
@@ -153,7 +193,10 @@ describe('GET /v1/customers/:id', () => {
     expect(own.statusCode).toBe(200);
     expect(own.json()).toEqual(alice);
     // A UUID may be written in capitals; it is still the customer's own id.
-    const shouted = await t.app.inject({ url: `/v1/customers/${alice.id.toUpperCase()}`, headers: t.as('customer', alice.id) });
+    const shouted = await t.app.inject({
+      url: `/v1/customers/${alice.id.toUpperCase()}`,
+      headers: t.as('customer', alice.id),
+    });
     expect(shouted.statusCode).toBe(200);
     expect(shouted.json()).toEqual(alice);
     const other = await t.app.inject({ url: `/v1/customers/${bob.id}`, headers: t.as('customer', alice.id) });
@@ -163,7 +206,9 @@ describe('GET /v1/customers/:id', () => {
   });
 
   it('answers 404 for an unknown id, 400 for a malformed one and 401 without a token', async () => {
-    expect((await t.app.inject({ url: `/v1/customers/${uuidv7()}`, headers: t.as('service') })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ url: `/v1/customers/${uuidv7()}`, headers: t.as('service') })).statusCode,
+    ).toBe(404);
     const malformed = await t.app.inject({ url: '/v1/customers/not-a-uuid', headers: t.as('service') });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().errors[0].path).toBe('/params/id');

@@ -1,8 +1,17 @@
-import { CUSTOMER_CREATE_ERROR_FIELD, type CustomerCreateError, type CustomerService } from '@ledgerline/accounts';
+import {
+  CUSTOMER_CREATE_ERROR_FIELD,
+  type CustomerCreateError,
+  type CustomerService,
+} from '@ledgerline/accounts';
 import { problemResponses, validationFailed } from '@ledgerline/http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound, requireReader, requireWriter, scopeOf } from './access';
-import { CreateCustomerBodySchema, CustomerParamsSchema, CustomerSchema, customerBody } from './customers.schemas';
+import {
+  CreateCustomerBodySchema,
+  CustomerParamsSchema,
+  CustomerSchema,
+  customerBody,
+} from './customers.schemas';
 
 export interface CustomerRoutesOptions {
   customers: CustomerService;
@@ -17,7 +26,10 @@ const CREATE_ERROR_PATH: Record<CustomerCreateError, string> = {
 };
 
 /** `POST /v1/customers` (service, admin) and `GET /v1/customers/:id` (a customer sees only itself). */
-export const customerRoutes: FastifyPluginAsyncTypebox<CustomerRoutesOptions> = async (app, { customers }) => {
+export const customerRoutes: FastifyPluginAsyncTypebox<CustomerRoutesOptions> = async (
+  app,
+  { customers },
+) => {
   app.post(
     '/v1/customers',
     {
@@ -31,7 +43,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<CustomerRoutesOptions> = 
     },
     async (request, reply) => {
       const result = await customers.create(request.body, { request_id: request.id });
-      if (!result.ok) throw validationFailed([{ path: CREATE_ERROR_PATH[result.error], message: result.message }]);
+      if (!result.ok)
+        throw validationFailed([{ path: CREATE_ERROR_PATH[result.error], message: result.message }]);
       reply.code(201).header('location', `/v1/customers/${result.value.id}`);
       return customerBody(result.value);
     },

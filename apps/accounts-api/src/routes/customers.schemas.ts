@@ -1,8 +1,18 @@
-import { CUSTOMER_LIMITS, COUNTRY_PATTERN, DATE_PATTERN, SANCTIONS_STATUSES, type Customer } from '@ledgerline/accounts';
+import {
+  CUSTOMER_LIMITS,
+  COUNTRY_PATTERN,
+  DATE_PATTERN,
+  SANCTIONS_STATUSES,
+  type Customer,
+} from '@ledgerline/accounts';
 import { TimestampSchema, UuidSchema } from '@ledgerline/http';
 import Type, { type Static } from 'typebox';
 
-const DateSchema = Type.String({ pattern: DATE_PATTERN, examples: ['1985-12-10'], description: 'YYYY-MM-DD' });
+const DateSchema = Type.String({
+  pattern: DATE_PATTERN,
+  examples: ['1985-12-10'],
+  description: 'YYYY-MM-DD',
+});
 
 export const CustomerSchema = Type.Object(
   {
@@ -22,7 +32,9 @@ export type CustomerBody = Static<typeof CustomerSchema>;
 export const CreateCustomerBodySchema = Type.Object(
   {
     full_name: Type.String({ minLength: 1, maxLength: CUSTOMER_LIMITS.full_name_length_max }),
-    email: Type.Optional(Type.Union([Type.String({ minLength: 3, maxLength: CUSTOMER_LIMITS.email_length_max }), Type.Null()])),
+    email: Type.Optional(
+      Type.Union([Type.String({ minLength: 3, maxLength: CUSTOMER_LIMITS.email_length_max }), Type.Null()]),
+    ),
     country: Type.String({ pattern: COUNTRY_PATTERN, description: 'ISO 3166-1 alpha-2', examples: ['US'] }),
     date_of_birth: Type.Optional(Type.Union([DateSchema, Type.Null()])),
   },

@@ -1,6 +1,11 @@
 import { createTestTokens, TEST_JWT_OPTIONS, type TestTokens } from '@ledgerline/auth/testing';
 import { createEnvelopeCipher, generateKey, parseKeyring } from '@ledgerline/crypto';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { Redis } from 'ioredis';
 import { buildAccountsApp } from '../app';
@@ -22,7 +27,10 @@ export async function startTestAccountsApp(): Promise<TestAccountsApp> {
   const app = await buildAccountsApp({
     db: database.db,
     redis,
-    cipher: createEnvelopeCipher({ keyring: parseKeyring(`test-key:${generateKey()}`), active_key_id: 'test-key' }),
+    cipher: createEnvelopeCipher({
+      keyring: parseKeyring(`test-key:${generateKey()}`),
+      active_key_id: 'test-key',
+    }),
     jwt: TEST_JWT_OPTIONS,
     key_prefix: uniqueQueuePrefix(),
     log_level: 'silent',
@@ -36,7 +44,9 @@ export async function startTestAccountsApp(): Promise<TestAccountsApp> {
     database,
     redis,
     tokens,
-    as: (role, customer_id) => ({ authorization: tokens.bearer(role, customer_id === undefined ? {} : { customer_id }) }),
+    as: (role, customer_id) => ({
+      authorization: tokens.bearer(role, customer_id === undefined ? {} : { customer_id }),
+    }),
     async close() {
       await app.close();
       await redis.quit();

@@ -69,7 +69,10 @@ export async function startFuzzPlatform(): Promise<FuzzPlatform> {
     log_level: 'silent',
     rate_limit: { max: 1_000_000, time_window_ms: 60_000 },
   } as const;
-  const transactions = await buildTransactionsApp({ ...shared, transfer_options: { wait_poll_interval_ms_max: 50 } });
+  const transactions = await buildTransactionsApp({
+    ...shared,
+    transfer_options: { wait_poll_interval_ms_max: 50 },
+  });
   const compliance = await buildComplianceApp(shared);
   const ops = await buildOpsApp(shared);
   const apps = { accounts, transactions, compliance, ops };

@@ -331,7 +331,8 @@ function resourceIdsFor(template: string, parameter: string, bank: SeededBank): 
   if (template.startsWith('/v1/transfers')) return Object.values(bank.transfers);
   if (template.startsWith('/v1/compliance/cases')) return [bank.compliance.open_case];
   if (template.startsWith('/v1/compliance/reports')) return [bank.compliance.queued_report];
-  if (template.startsWith('/v1/ops/queues')) return parameter === 'name' ? [...QUEUE_NAMES] : [bank.failed_job];
+  if (template.startsWith('/v1/ops/queues'))
+    return parameter === 'name' ? [...QUEUE_NAMES] : [bank.failed_job];
   return [...Object.values(bank.accounts), ...Object.values(bank.transfers)];
 }
 
@@ -1027,9 +1028,11 @@ function mutationArbitrary(route: Route, bank: SeededBank, profile: Profile): fc
       weight: route.path.length > 0 ? 4 : 0,
       arbitrary: fc.nat().chain((pick) => {
         const index = pick % Math.max(1, route.path.length);
-        return pathIdArbitrary(route, route.path[index]?.name ?? 'id', bank).map(
-          (segment): Mutation => ({ kind: 'path', index, ...segment }),
-        );
+        return pathIdArbitrary(route, route.path[index]?.name ?? 'id', bank).map((segment): Mutation => ({
+          kind: 'path',
+          index,
+          ...segment,
+        }));
       }),
     },
     {

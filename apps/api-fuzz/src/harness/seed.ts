@@ -169,13 +169,23 @@ export async function seedBank(platform: FuzzPlatform): Promise<SeededBank> {
     body: { customer_id: customers.alice, currency: 'USD', overdraft_limit: '50000.00' },
   });
   const held_transfer = await transfer(
-    { source_account_id: alice_overdrawn, destination_account_id: bob_usd, amount: '12000.00', currency: 'USD' },
+    {
+      source_account_id: alice_overdrawn,
+      destination_account_id: bob_usd,
+      amount: '12000.00',
+      currency: 'USD',
+    },
     aliceAuth,
   );
   assert.equal((await screening.screen(held_transfer)).outcome, 'held');
   // A second held transfer, so that the case list has a second page.
   const second_held = await transfer(
-    { source_account_id: alice_overdrawn, destination_account_id: bob_usd, amount: '15000.00', currency: 'USD' },
+    {
+      source_account_id: alice_overdrawn,
+      destination_account_id: bob_usd,
+      amount: '15000.00',
+      currency: 'USD',
+    },
     aliceAuth,
   );
   assert.equal((await screening.screen(second_held)).outcome, 'held');
@@ -207,13 +217,23 @@ export async function seedBank(platform: FuzzPlatform): Promise<SeededBank> {
     cursorOf('accounts', `/v1/accounts/${alice_usd}/entries?limit=1`),
     cursorOf('transactions', '/v1/transfers?limit=1'),
   ]);
-  const casesCursor = await call<{ next_cursor: string | null }>('compliance', 'GET', '/v1/compliance/cases?limit=1', {
-    auth: authorization('compliance'),
-  }).then(({ next_cursor }) => {
+  const casesCursor = await call<{ next_cursor: string | null }>(
+    'compliance',
+    'GET',
+    '/v1/compliance/cases?limit=1',
+    {
+      auth: authorization('compliance'),
+    },
+  ).then(({ next_cursor }) => {
     assert.ok(next_cursor !== null, 'the case list gave no next_cursor');
     return next_cursor;
   });
-  const cursors = { accounts: accountsCursor, entries: entriesCursor, transfers: transfersCursor, cases: casesCursor };
+  const cursors = {
+    accounts: accountsCursor,
+    entries: entriesCursor,
+    transfers: transfersCursor,
+    cases: casesCursor,
+  };
 
   const shared = [deposit_posted, posted, pending_hold, received];
   return {
@@ -225,8 +245,26 @@ export async function seedBank(platform: FuzzPlatform): Promise<SeededBank> {
     cursors,
     used_idempotency_key,
     owned_by: {
-      alice: new Set([customers.alice, alice_usd, alice_eur, alice_eur_deposit, alice_overdrawn, held_transfer, second_held, ...shared]),
-      bob: new Set([customers.bob, bob_usd, bob_spare, posted, pending_hold, received, held_transfer, second_held]),
+      alice: new Set([
+        customers.alice,
+        alice_usd,
+        alice_eur,
+        alice_eur_deposit,
+        alice_overdrawn,
+        held_transfer,
+        second_held,
+        ...shared,
+      ]),
+      bob: new Set([
+        customers.bob,
+        bob_usd,
+        bob_spare,
+        posted,
+        pending_hold,
+        received,
+        held_transfer,
+        second_held,
+      ]),
       carol: new Set([customers.carol, carol_usd, carol_deposit]),
     },
   };

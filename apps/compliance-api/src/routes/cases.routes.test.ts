@@ -31,15 +31,20 @@ async function heldTransfer(): Promise<{ transfer_id: string; case_id: string }>
      VALUES ($1, 'transfer', $2, $3, 12000, 'USD', 'bank')`,
     [transfer_id, from, to],
   );
-  expect((await createScreeningService({ db: context.database.db }).screen(transfer_id)).outcome).toBe('held');
-  const { rows } = await context.database.pool.query('SELECT id::text FROM compliance_cases WHERE transfer_id = $1', [
-    transfer_id,
-  ]);
+  expect((await createScreeningService({ db: context.database.db }).screen(transfer_id)).outcome).toBe(
+    'held',
+  );
+  const { rows } = await context.database.pool.query(
+    'SELECT id::text FROM compliance_cases WHERE transfer_id = $1',
+    [transfer_id],
+  );
   return { transfer_id, case_id: rows[0].id };
 }
 
 async function transferStatus(transfer_id: string): Promise<string> {
-  const { rows } = await context.database.pool.query('SELECT status::text FROM transfers WHERE id = $1', [transfer_id]);
+  const { rows } = await context.database.pool.query('SELECT status::text FROM transfers WHERE id = $1', [
+    transfer_id,
+  ]);
   return rows[0].status;
 }
 
@@ -47,7 +52,11 @@ describe('GET /v1/compliance/cases', () => {
   it('lists open cases with their hits for compliance officers and admins, in keyset pages', async () => {
     const held = [await heldTransfer(), await heldTransfer(), await heldTransfer()];
     for (const role of ['compliance', 'admin'] as const) {
-      const first = await context.app.inject({ method: 'GET', url: '/v1/compliance/cases?status=open&limit=2', headers: context.as(role) });
+      const first = await context.app.inject({
+        method: 'GET',
+        url: '/v1/compliance/cases?status=open&limit=2',
+        headers: context.as(role),
+      });
       expect(first.statusCode).toBe(200);
       const page = first.json();
       expect(page.data).toHaveLength(2);
@@ -74,13 +83,21 @@ describe('GET /v1/compliance/cases', () => {
 
   it('refuses other roles with 403, anonymous callers with 401, and bad filters and cursors with 400', async () => {
     for (const role of ['customer', 'service', 'operator'] as const) {
-      const response = await context.app.inject({ method: 'GET', url: '/v1/compliance/cases', headers: context.as(role) });
+      const response = await context.app.inject({
+        method: 'GET',
+        url: '/v1/compliance/cases',
+        headers: context.as(role),
+      });
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'forbidden' });
     }
     expect((await context.app.inject({ method: 'GET', url: '/v1/compliance/cases' })).statusCode).toBe(401);
     for (const query of ['status=pending', 'limit=0', 'limit=201', 'cursor=not-ours', 'extra=1']) {
-      const response = await context.app.inject({ method: 'GET', url: `/v1/compliance/cases?${query}`, headers: context.as('compliance') });
+      const response = await context.app.inject({
+        method: 'GET',
+        url: `/v1/compliance/cases?${query}`,
+        headers: context.as('compliance'),
+      });
       expect(response.statusCode, query).toBe(400);
       expect(response.json()).toMatchObject({ code: 'validation_failed', errors: expect.any(Array) });
     }
@@ -105,9 +122,10 @@ describe('POST /v1/compliance/cases/:id/decision', () => {
       decided_at: expect.any(String),
     });
     expect(await transferStatus(transfer_id)).toBe('approved');
-    const { rows } = await context.database.pool.query('SELECT request_id FROM outbox_messages WHERE job_id = $1', [
-      `advance-${transfer_id}`,
-    ]);
+    const { rows } = await context.database.pool.query(
+      'SELECT request_id FROM outbox_messages WHERE job_id = $1',
+      [`advance-${transfer_id}`],
+    );
     expect(rows).toEqual([{ request_id: response.headers['x-request-id'] }]);
     // The decision is in the audit trail.
     const audit = await context.database.pool.query(
@@ -127,7 +145,10 @@ describe('POST /v1/compliance/cases/:id/decision', () => {
         payload: { decision, note: 'Counterparty could not be identified.' },
       });
     expect((await decide('reject')).json()).toMatchObject({ status: 'rejected', decided_by: 'test-admin' });
-    const { rows } = await context.database.pool.query('SELECT status::text, status_reason FROM transfers WHERE id = $1', [transfer_id]);
+    const { rows } = await context.database.pool.query(
+      'SELECT status::text, status_reason FROM transfers WHERE id = $1',
+      [transfer_id],
+    );
     expect(rows).toEqual([{ status: 'rejected', status_reason: 'compliance_rejected' }]);
     const again = await decide('approve');
     expect(again.statusCode).toBe(409);

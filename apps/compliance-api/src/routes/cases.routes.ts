@@ -46,7 +46,11 @@ export const caseRoutes: FastifyPluginAsyncTypebox<CaseRoutesOptions> = async (a
     async (request) => {
       const { status, cursor } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor, CaseCursorSchema);
-      const page = await cases.list({ status, limit: request.query.limit ?? PAGE_LIMIT_DEFAULT, after_id: after?.id });
+      const page = await cases.list({
+        status,
+        limit: request.query.limit ?? PAGE_LIMIT_DEFAULT,
+        after_id: after?.id,
+      });
       return {
         data: page.cases.map(caseBody),
         next_cursor: page.next_after_id === null ? null : encodeCursor({ id: page.next_after_id }),

@@ -3,19 +3,29 @@ import { PageQuerySchema, TimestampSchema, UuidSchema, pageOf } from '@ledgerlin
 import Type, { type Static } from 'typebox';
 
 const HitSchema = Type.Object({
-  rule: Type.String({ description: 'The rule that matched: large_amount, structuring, velocity, high_risk_country, sanctions_potential_match, sanctions_confirmed_match.' }),
+  rule: Type.String({
+    description:
+      'The rule that matched: large_amount, structuring, velocity, high_risk_country, sanctions_potential_match, sanctions_confirmed_match.',
+  }),
   detail: Type.String(),
 });
 
 export const CaseSchema = Type.Object({
   id: UuidSchema,
-  transfer_id: Type.String({ format: 'uuid', description: 'The held transfer; for an atomic batch, its first transfer.' }),
-  batch_id: Type.Union([UuidSchema, Type.Null()], { description: 'Set when the case holds a whole atomic batch, decided as one.' }),
+  transfer_id: Type.String({
+    format: 'uuid',
+    description: 'The held transfer; for an atomic batch, its first transfer.',
+  }),
+  batch_id: Type.Union([UuidSchema, Type.Null()], {
+    description: 'Set when the case holds a whole atomic batch, decided as one.',
+  }),
   status: Type.Enum(CASE_STATUSES),
   hits: Type.Array(HitSchema),
   created_at: TimestampSchema,
   decided_at: Type.Union([TimestampSchema, Type.Null()]),
-  decided_by: Type.Union([Type.String(), Type.Null()], { description: 'The client id of the officer who decided.' }),
+  decided_by: Type.Union([Type.String(), Type.Null()], {
+    description: 'The client id of the officer who decided.',
+  }),
   note: Type.Union([Type.String(), Type.Null()]),
 });
 export type CaseBody = Static<typeof CaseSchema>;
@@ -32,7 +42,11 @@ export const CaseParamsSchema = Type.Object({ id: UuidSchema }, { additionalProp
 export const DecisionBodySchema = Type.Object(
   {
     decision: Type.Enum(['approve', 'reject'] as const),
-    note: Type.String({ minLength: 1, maxLength: CASE_LIMITS.note_length_max, description: 'Why: kept with the case.' }),
+    note: Type.String({
+      minLength: 1,
+      maxLength: CASE_LIMITS.note_length_max,
+      description: 'Why: kept with the case.',
+    }),
   },
   { additionalProperties: false },
 );

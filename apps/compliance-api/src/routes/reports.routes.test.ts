@@ -34,8 +34,17 @@ function as(role: Role | null, request_id?: string): Record<string, string> {
   };
 }
 
-function requestReport(body: unknown, role: Role | null = 'compliance', request_id?: string): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url: '/v1/compliance/reports', headers: as(role, request_id), payload: body as Record<string, unknown> });
+function requestReport(
+  body: unknown,
+  role: Role | null = 'compliance',
+  request_id?: string,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/v1/compliance/reports',
+    headers: as(role, request_id),
+    payload: body as Record<string, unknown>,
+  });
 }
 
 function read(url: string, role: Role | null = 'compliance'): Promise<LightMyRequestResponse> {
@@ -79,17 +88,27 @@ describe('POST /v1/compliance/reports', () => {
       `SELECT type::text AS type, status::text AS status, requested_by, request_id FROM compliance_reports WHERE id = $1`,
       [body.id],
     );
-    expect(reports).toEqual([{ type: 'ctr', status: 'queued', requested_by: 'officer-compliance', request_id: 'req-report-route-1' }]);
-    const { rows: outbox } = await database.pool.query(`SELECT queue, job_name, payload FROM outbox_messages WHERE job_id = $1`, [
-      `run-report-${body.id}`,
+    expect(reports).toEqual([
+      { type: 'ctr', status: 'queued', requested_by: 'officer-compliance', request_id: 'req-report-route-1' },
     ]);
+    const { rows: outbox } = await database.pool.query(
+      `SELECT queue, job_name, payload FROM outbox_messages WHERE job_id = $1`,
+      [`run-report-${body.id}`],
+    );
     expect(outbox).toEqual([
-      { queue: 'reports', job_name: 'run-report', payload: { report_id: body.id, request_id: 'req-report-route-1' } },
+      {
+        queue: 'reports',
+        job_name: 'run-report',
+        payload: { report_id: body.id, request_id: 'req-report-route-1' },
+      },
     ]);
-    const { rows: audit } = await database.pool.query(`SELECT actor, action, outcome FROM audit_records WHERE request_id = $1`, [
-      'req-report-route-1',
+    const { rows: audit } = await database.pool.query(
+      `SELECT actor, action, outcome FROM audit_records WHERE request_id = $1`,
+      ['req-report-route-1'],
+    );
+    expect(audit).toEqual([
+      { actor: 'officer-compliance', action: 'POST /v1/compliance/reports', outcome: 202 },
     ]);
-    expect(audit).toEqual([{ actor: 'officer-compliance', action: 'POST /v1/compliance/reports', outcome: 202 }]);
   });
 
   it('admits admins too', async () => {
@@ -114,13 +133,20 @@ describe('POST /v1/compliance/reports', () => {
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       const problem = response.json();
       expect(problem.code).toBe('validation_failed');
-      expect(problem.errors.map((error: { path: string }) => error.path), JSON.stringify(body)).toContain(path);
+      expect(
+        problem.errors.map((error: { path: string }) => error.path),
+        JSON.stringify(body),
+      ).toContain(path);
     }
     expect(await written()).toEqual(before);
   });
 
   it('accepts a period of exactly 366 days', async () => {
-    const response = await requestReport({ ...BODY, from: '2028-01-01T00:00:00.000Z', to: '2029-01-01T00:00:00.000Z' });
+    const response = await requestReport({
+      ...BODY,
+      from: '2028-01-01T00:00:00.000Z',
+      to: '2029-01-01T00:00:00.000Z',
+    });
     expect(response.statusCode).toBe(202);
   });
 });
@@ -130,10 +156,21 @@ describe('GET /v1/compliance/reports/:id and /download', () => {
     const id = await queued();
     const report = await read(`/v1/compliance/reports/${id}`);
     expect(report.statusCode).toBe(200);
-    expect(report.json()).toMatchObject({ id, type: 'ctr', status: 'queued', progress: 0, summary: null, from: BODY.from, to: BODY.to });
+    expect(report.json()).toMatchObject({
+      id,
+      type: 'ctr',
+      status: 'queued',
+      progress: 0,
+      summary: null,
+      from: BODY.from,
+      to: BODY.to,
+    });
     const download = await read(`/v1/compliance/reports/${id}/download`);
     expect(download.statusCode).toBe(409);
-    expect(download.json()).toMatchObject({ code: 'invalid_state', detail: 'The report is queued; it can be downloaded once it is completed.' });
+    expect(download.json()).toMatchObject({
+      code: 'invalid_state',
+      detail: 'The report is queued; it can be downloaded once it is completed.',
+    });
   });
 
   it('show a completed report with its summary and download its CSV as an attachment', async () => {
@@ -145,7 +182,12 @@ describe('GET /v1/compliance/reports/:id and /download', () => {
       type: 'ctr',
       status: 'completed',
       progress: 100,
-      summary: { rows: 1, customers: 1, amount_min: '10000', totals: { USD: { cash_in: '10000.00', cash_out: '0.00' } } },
+      summary: {
+        rows: 1,
+        customers: 1,
+        amount_min: '10000',
+        totals: { USD: { cash_in: '10000.00', cash_out: '0.00' } },
+      },
       from: BODY.from,
       to: BODY.to,
       created_at: expect.any(String),
@@ -157,9 +199,13 @@ describe('GET /v1/compliance/reports/:id and /download', () => {
     const download = await read(`/v1/compliance/reports/${id}/download`);
     expect(download.statusCode).toBe(200);
     expect(download.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(download.headers['content-disposition']).toBe(`attachment; filename="ledgerline-ctr-2026-03-01-2026-04-01-${id}.csv"`);
+    expect(download.headers['content-disposition']).toBe(
+      `attachment; filename="ledgerline-ctr-2026-03-01-2026-04-01-${id}.csv"`,
+    );
     expect(download.headers['cache-control']).toBe('private, no-store');
-    const csv = 'date,customer_id,currency,cash_in,cash_out,deposits,withdrawals\n' + `2026-03-05,${customer_id},USD,10000.0000,0.0000,1,0\n`;
+    const csv =
+      'date,customer_id,currency,cash_in,cash_out,deposits,withdrawals\n' +
+      `2026-03-05,${customer_id},USD,10000.0000,0.0000,1,0\n`;
     expect(download.body).toBe(csv);
     expect(report.json().content_bytes).toBe(Buffer.byteLength(csv));
   });
@@ -167,21 +213,31 @@ describe('GET /v1/compliance/reports/:id and /download', () => {
   it('show every type of summary exactly as the runner stored it', async () => {
     const runner = createReportRunner({
       db: database.db,
-      sanctions: createTestRescreener({ pool: database.pool, list_version: 2, statuses: { [customer_id]: 'potential_match' } }),
+      sanctions: createTestRescreener({
+        pool: database.pool,
+        list_version: 2,
+        statuses: { [customer_id]: 'potential_match' },
+      }),
     });
     for (const type of ['ctr', 'structuring', 'sanctions_rescreen', 'reconciliation']) {
       const response = await requestReport({ ...BODY, type });
       const { id } = response.json();
       const result = await runner.run(id);
       expect(result.outcome, type).toBe('completed');
-      const { rows } = await database.pool.query(`SELECT summary FROM compliance_reports WHERE id = $1`, [id]);
+      const { rows } = await database.pool.query(`SELECT summary FROM compliance_reports WHERE id = $1`, [
+        id,
+      ]);
       expect((await read(`/v1/compliance/reports/${id}`)).json().summary, type).toEqual(rows[0].summary);
     }
   });
 
   it('show a failed report with a safe sentence; its download is 409', async () => {
     const id = await queued();
-    await createReportRunner({ db: database.db, sanctions: null }).markFailed(id, 'internal', 'deadlock detected on relation 16384');
+    await createReportRunner({ db: database.db, sanctions: null }).markFailed(
+      id,
+      'internal',
+      'deadlock detected on relation 16384',
+    );
     const report = await read(`/v1/compliance/reports/${id}`);
     expect(report.json()).toMatchObject({
       status: 'failed',
@@ -189,7 +245,9 @@ describe('GET /v1/compliance/reports/:id and /download', () => {
       finished_at: expect.any(String),
     });
     expect(report.body).not.toContain('deadlock');
-    expect((await read(`/v1/compliance/reports/${id}/download`)).json()).toMatchObject({ code: 'invalid_state' });
+    expect((await read(`/v1/compliance/reports/${id}/download`)).json()).toMatchObject({
+      code: 'invalid_state',
+    });
   });
 
   it('answer 404 for an unknown report and 400 for an id that is not a UUID', async () => {
@@ -237,15 +295,48 @@ describe('who may use reports', () => {
 describe('the OpenAPI document', () => {
   it('documents the routes, and the download as text/csv with its attachment header, not JSON', async () => {
     const document = (await app.inject({ url: '/openapi.json' })).json();
-    const paths = document.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }> }>>;
-    expect(Object.keys(paths['/v1/compliance/reports']!['post']!.responses).sort()).toEqual(
-      ['202', '400', '401', '403', '413', '415', '429', '500', '503'],
-    );
-    expect(Object.keys(paths['/v1/compliance/reports/{id}']!['get']!.responses).sort()).toEqual(
-      ['200', '400', '401', '403', '404', '429', '500', '503'],
-    );
+    const paths = document.paths as Record<
+      string,
+      Record<
+        string,
+        {
+          responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
+        }
+      >
+    >;
+    expect(Object.keys(paths['/v1/compliance/reports']!['post']!.responses).sort()).toEqual([
+      '202',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
+    expect(Object.keys(paths['/v1/compliance/reports/{id}']!['get']!.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+      '500',
+      '503',
+    ]);
     const download = paths['/v1/compliance/reports/{id}/download']!['get']!.responses;
-    expect(Object.keys(download).sort()).toEqual(['200', '400', '401', '403', '404', '409', '429', '500', '503']);
+    expect(Object.keys(download).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '429',
+      '500',
+      '503',
+    ]);
     expect(download['200']!.content).toEqual({ 'text/csv': { schema: { type: 'string' } } });
     expect(download['200']!.headers).toHaveProperty('content-disposition');
     expect(Object.keys(download['409']!.content!)).toEqual(['application/problem+json']);

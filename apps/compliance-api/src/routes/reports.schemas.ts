@@ -3,7 +3,10 @@ import { REPORT_LIMITS, REPORT_STATUSES, REPORT_TYPES, type Report } from '@ledg
 import Type, { type Static } from 'typebox';
 
 const CurrencyKey = Type.String({ pattern: '^[A-Z]{3}$' });
-const Amount = Type.String({ description: 'A decimal string with the currency’s minor units.', examples: ['10000.00'] });
+const Amount = Type.String({
+  description: 'A decimal string with the currency’s minor units.',
+  examples: ['10000.00'],
+});
 const Count = Type.Integer({ minimum: 0 });
 
 const CtrSummarySchema = Type.Object(
@@ -11,9 +14,16 @@ const CtrSummarySchema = Type.Object(
     rows: Count,
     customers: Count,
     amount_min: Type.String({ description: 'The threshold applied (COMPLIANCE_CTR_AMOUNT_MIN).' }),
-    totals: Type.Record(CurrencyKey, Type.Object({ cash_in: Amount, cash_out: Amount }, { additionalProperties: false })),
+    totals: Type.Record(
+      CurrencyKey,
+      Type.Object({ cash_in: Amount, cash_out: Amount }, { additionalProperties: false }),
+    ),
   },
-  { additionalProperties: false, title: 'CtrSummary', description: 'ctr: customer-days listed, and their cash per currency.' },
+  {
+    additionalProperties: false,
+    title: 'CtrSummary',
+    description: 'ctr: customer-days listed, and their cash per currency.',
+  },
 );
 
 const StructuringSummarySchema = Type.Object(
@@ -26,7 +36,11 @@ const StructuringSummarySchema = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false, title: 'StructuringSummary', description: 'structuring: clusters found and the rule applied.' },
+  {
+    additionalProperties: false,
+    title: 'StructuringSummary',
+    description: 'structuring: clusters found and the rule applied.',
+  },
 );
 
 const SanctionsRescreenSummarySchema = Type.Object(
@@ -45,7 +59,8 @@ const SanctionsRescreenSummarySchema = Type.Object(
   {
     additionalProperties: false,
     title: 'SanctionsRescreenSummary',
-    description: 'sanctions_rescreen: the rescreening’s counts, the customers listed and their transfers in the period.',
+    description:
+      'sanctions_rescreen: the rescreening’s counts, the customers listed and their transfers in the period.',
   },
 );
 
@@ -62,7 +77,11 @@ const ReconciliationSummarySchema = Type.Object(
     ),
     period: Type.Object({ posted_transfers: Count, entries: Count }, { additionalProperties: false }),
   },
-  { additionalProperties: false, title: 'ReconciliationSummary', description: 'reconciliation: the ledger’s checks and their violations.' },
+  {
+    additionalProperties: false,
+    title: 'ReconciliationSummary',
+    description: 'reconciliation: the ledger’s checks and their violations.',
+  },
 );
 
 export const ReportSchema = Type.Object(
@@ -84,7 +103,9 @@ export const ReportSchema = Type.Object(
     started_at: Type.Union([TimestampSchema, Type.Null()]),
     finished_at: Type.Union([TimestampSchema, Type.Null()]),
     content_bytes: Type.Union([Count, Type.Null()]),
-    error: Type.Union([Type.String(), Type.Null()], { description: 'Why a failed report failed, in one sentence.' }),
+    error: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why a failed report failed, in one sentence.',
+    }),
   },
   { description: 'A compliance report. `summary` is null until it is completed; the CSV is at /download.' },
 );

@@ -26,7 +26,10 @@ function fieldErrorOf(error: SdnCsvError): FieldError {
  * 32 MiB) becomes the next list version, and every customer is rescreened against it. The current
  * list's content uploaded again answers 200 with the current version and loads nothing.
  */
-export const sanctionsListRoutes: FastifyPluginAsyncTypebox<SanctionsListRoutesOptions> = async (app, { lists }) => {
+export const sanctionsListRoutes: FastifyPluginAsyncTypebox<SanctionsListRoutesOptions> = async (
+  app,
+  { lists },
+) => {
   acceptMediaType(app, { media_type: 'text/csv', body_limit_bytes: SANCTIONS_LIST_BODY_LIMIT_BYTES });
 
   app.post(
@@ -37,7 +40,7 @@ export const sanctionsListRoutes: FastifyPluginAsyncTypebox<SanctionsListRoutesO
         tags: ['sanctions'],
         summary: 'Load a sanctions list (OFAC SDN.CSV)',
         description:
-          'Loads the list as the next version (201) and queues the rescreening of every customer; the current version\'s content again is 200 and changes nothing. A file that is not an SDN.CSV is 400 with `errors` naming its lines.',
+          "Loads the list as the next version (201) and queues the rescreening of every customer; the current version's content again is 200 and changes nothing. A file that is not an SDN.CSV is 400 with `errors` naming its lines.",
         consumes: ['text/csv'],
         body: SanctionsListUploadSchema,
         response: { 201: SanctionsListSchema, 200: SanctionsListSchema },
@@ -45,8 +48,13 @@ export const sanctionsListRoutes: FastifyPluginAsyncTypebox<SanctionsListRoutesO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const result = await lists.load({ csv: request.body, loaded_by: principal.client_id, request_id: request.id });
-      if (!result.ok) throw validationFailed(result.errors.map(fieldErrorOf), LOAD_ERROR_DETAIL[result.error]);
+      const result = await lists.load({
+        csv: request.body,
+        loaded_by: principal.client_id,
+        request_id: request.id,
+      });
+      if (!result.ok)
+        throw validationFailed(result.errors.map(fieldErrorOf), LOAD_ERROR_DETAIL[result.error]);
       reply.code(result.value.created ? 201 : 200);
       return { list_version: result.value.list_version, entries_loaded: result.value.entries_loaded };
     },

@@ -1,5 +1,10 @@
 import { createTestTokens, TEST_JWT_OPTIONS, type TestTokens } from '@ledgerline/auth/testing';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import type { Role, ServiceApp } from '@ledgerline/http';
 import { Redis } from 'ioredis';
 import { buildComplianceApp } from '../app';

@@ -40,7 +40,14 @@ export async function readPipelineBacklog(db: Database): Promise<PipelineBacklog
   const transfers = Object.fromEntries(
     WAITING_STATUSES.map((status) => [status, { count: 0, oldest_unchanged_seconds: 0 }]),
   ) as PipelineBacklog['transfers'];
-  for (const row of rows) transfers[row.status] = { count: row.count, oldest_unchanged_seconds: Math.max(0, row.oldest_unchanged_seconds) };
+  for (const row of rows)
+    transfers[row.status] = {
+      count: row.count,
+      oldest_unchanged_seconds: Math.max(0, row.oldest_unchanged_seconds),
+    };
   const due = outbox[0] ?? { due: 0, oldest_due_seconds: null };
-  return { transfers, outbox: { due: due.due, oldest_due_seconds: Math.max(0, due.oldest_due_seconds ?? 0) } };
+  return {
+    transfers,
+    outbox: { due: due.due, oldest_due_seconds: Math.max(0, due.oldest_due_seconds ?? 0) },
+  };
 }

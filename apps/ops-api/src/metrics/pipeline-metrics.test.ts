@@ -16,12 +16,20 @@ async function twoAccounts(context: OpsTestContext): Promise<[string, string]> {
   );
   const accounts: [string, string] = [uuidv7(), uuidv7()];
   for (const id of accounts) {
-    await context.database.pool.query(`INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $2, 'USD')`, [id, customer]);
+    await context.database.pool.query(
+      `INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $2, 'USD')`,
+      [id, customer],
+    );
   }
   return accounts;
 }
 
-async function transfer(context: OpsTestContext, accounts: [string, string], status: string, unchanged_for_seconds: number): Promise<void> {
+async function transfer(
+  context: OpsTestContext,
+  accounts: [string, string],
+  status: string,
+  unchanged_for_seconds: number,
+): Promise<void> {
   await context.database.pool.query(
     `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, status, client_id, updated_at, posted_at)
      VALUES ($1, 'transfer', $2, $3, 10.00, 'USD', $4::transfer_status, 'bank-1', now() - make_interval(secs => $5),
@@ -30,7 +38,11 @@ async function transfer(context: OpsTestContext, accounts: [string, string], sta
   );
 }
 
-async function outboxRow(context: OpsTestContext, due_seconds_ago: number, published: boolean): Promise<void> {
+async function outboxRow(
+  context: OpsTestContext,
+  due_seconds_ago: number,
+  published: boolean,
+): Promise<void> {
   await context.database.pool.query(
     `INSERT INTO outbox_messages (queue, job_name, job_id, payload, available_at, published_at)
      VALUES ('ledger', 'advance', $1, '{}', now() - make_interval(secs => $2), CASE WHEN $3 THEN now() END)`,
@@ -52,7 +64,11 @@ describe('the platform backlog on the ops API /metrics', () => {
     await outboxRow(context, 120, true);
     await context.producer.add(jobs.advanceTransfer(uuidv7(), 'req-metrics'));
     await context.producer.add(jobs.advanceTransfer(uuidv7(), 'req-metrics'));
-    await failJobs({ redis_url: context.redis_url, prefix: context.prefix, specs: [jobs.screenTransfer(uuidv7(), 'req-metrics')] });
+    await failJobs({
+      redis_url: context.redis_url,
+      prefix: context.prefix,
+      specs: [jobs.screenTransfer(uuidv7(), 'req-metrics')],
+    });
     expect((await call(context, 'POST', '/v1/ops/queues/reports/pause', 'operator')).statusCode).toBe(200);
 
     const samples = await scrape(context);
@@ -74,9 +90,13 @@ describe('the platform backlog on the ops API /metrics', () => {
     expect(samples.get('ledgerline_transfers_waiting{status="screening"}')).toBe(0);
     expect(samples.get('ledgerline_transfers_waiting{status="pending"}')).toBe(0);
     expect([...samples.keys()].some((key) => key.includes('status="posted"'))).toBe(false);
-    expect(samples.get('ledgerline_transfers_oldest_unchanged_seconds{status="received"}')).toBeGreaterThanOrEqual(90);
+    expect(
+      samples.get('ledgerline_transfers_oldest_unchanged_seconds{status="received"}'),
+    ).toBeGreaterThanOrEqual(90);
     expect(samples.get('ledgerline_transfers_oldest_unchanged_seconds{status="received"}')).toBeLessThan(150);
-    expect(samples.get('ledgerline_transfers_oldest_unchanged_seconds{status="held"}')).toBeGreaterThanOrEqual(600);
+    expect(
+      samples.get('ledgerline_transfers_oldest_unchanged_seconds{status="held"}'),
+    ).toBeGreaterThanOrEqual(600);
     expect(samples.get('ledgerline_transfers_oldest_unchanged_seconds{status="screening"}')).toBe(0);
 
     expect(samples.get('ledgerline_outbox_due_messages')).toBe(2);

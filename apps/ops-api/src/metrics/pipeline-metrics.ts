@@ -37,7 +37,8 @@ export function registerPipelineMetrics(options: PipelineMetricsOptions): void {
     help: 'Jobs in each queue by state (waiting includes prioritized jobs, and jobs held by a pause).',
     labelNames: ['queue', 'state'],
     fill: (set, summaries) => {
-      for (const summary of summaries) for (const state of QUEUE_STATES) set({ queue: summary.name, state }, summary[state]);
+      for (const summary of summaries)
+        for (const state of QUEUE_STATES) set({ queue: summary.name, state }, summary[state]);
     },
   });
   gauge<QueueSummary[], 'queue'>(registry, queues, {
@@ -101,7 +102,12 @@ export function registerPipelineMetrics(options: PipelineMetricsOptions): void {
 function gauge<T, L extends string>(
   registry: Registry,
   read: () => Promise<Reading<T>>,
-  spec: { name: string; help: string; labelNames: L[]; fill: (set: (labels: Partial<Record<L, string>>, value: number) => void, value: T) => void },
+  spec: {
+    name: string;
+    help: string;
+    labelNames: L[];
+    fill: (set: (labels: Partial<Record<L, string>>, value: number) => void, value: T) => void;
+  },
 ): void {
   new Gauge<L>({
     name: spec.name,

@@ -20,15 +20,22 @@ describe('while Redis is unreachable', () => {
     ['POST', '/v1/ops/queues/ledger/resume'],
     ['POST', '/v1/ops/queues/ledger/retry-failed'],
     ['POST', '/v1/ops/queues/ledger/jobs/advance-x/retry'],
-  ] as const)('%s %s answers 503 unavailable with Retry-After, saying nothing of Redis', async (method, url) => {
-    const response = await call(context, method, url, 'operator');
-    const problem = expectProblem(response, 503, 'unavailable');
-    expect(response.headers['retry-after']).toBe('1');
-    expect(problem.detail).not.toMatch(/redis|stream|enableOfflineQueue/i);
-  });
+  ] as const)(
+    '%s %s answers 503 unavailable with Retry-After, saying nothing of Redis',
+    async (method, url) => {
+      const response = await call(context, method, url, 'operator');
+      const problem = expectProblem(response, 503, 'unavailable');
+      expect(response.headers['retry-after']).toBe('1');
+      expect(problem.detail).not.toMatch(/redis|stream|enableOfflineQueue/i);
+    },
+  );
 
   it("answers the dashboard's own API calls 503 too, and still serves its page", async () => {
-    const problem = expectProblem(await call(context, 'GET', '/admin/queues/api/queues', 'operator'), 503, 'unavailable');
+    const problem = expectProblem(
+      await call(context, 'GET', '/admin/queues/api/queues', 'operator'),
+      503,
+      'unavailable',
+    );
     expect(problem.detail).not.toMatch(/redis/i);
     const page = await call(context, 'GET', '/admin/queues', 'operator');
     expect(page.statusCode).toBe(200);

@@ -23,7 +23,11 @@ export async function openFundedAccounts(api: ApiClient, count: number, funding:
   return accounts;
 }
 
-export async function waitForFinal(api: ApiClient, transferId: string, timeout_ms = 30_000): Promise<Record<string, unknown>> {
+export async function waitForFinal(
+  api: ApiClient,
+  transferId: string,
+  timeout_ms = 30_000,
+): Promise<Record<string, unknown>> {
   return waitUntil(
     async () => {
       const response = await api.get(`/v1/transfers/${transferId}`, { prefer: 'wait=5' });
@@ -52,19 +56,22 @@ export async function waitForQuiet(platform: Platform, timeout_ms = 90_000): Pro
  */
 export async function assertLedgerSound(platform: Platform): Promise<void> {
   const report = await checkInvariants(platform.database.db);
-  if (!report.ok) throw new Error(`ledger invariants violated: ${JSON.stringify(report.violations.slice(0, 5))}`);
+  if (!report.ok)
+    throw new Error(`ledger invariants violated: ${JSON.stringify(report.violations.slice(0, 5))}`);
   const { rows: overdrawn } = await platform.database.pool.query(
     `SELECT id FROM accounts WHERE kind <> 'settlement'
        AND posted_credits - posted_debits - pending_debits + overdraft_limit < 0`,
   );
-  if (overdrawn.length > 0) throw new Error(`accounts beyond their overdraft: ${overdrawn.map((row) => row.id).join(', ')}`);
+  if (overdrawn.length > 0)
+    throw new Error(`accounts beyond their overdraft: ${overdrawn.map((row) => row.id).join(', ')}`);
   const { rows: badPostings } = await platform.database.pool.query(
     `SELECT t.id, t.status, count(e.id)::int AS entries
        FROM transfers t LEFT JOIN journal_entries e ON e.transfer_id = t.id
       GROUP BY t.id, t.status
      HAVING (t.status = 'posted' AND count(e.id) <> 2) OR (t.status <> 'posted' AND count(e.id) <> 0)`,
   );
-  if (badPostings.length > 0) throw new Error(`transfers posted other than exactly once: ${JSON.stringify(badPostings.slice(0, 5))}`);
+  if (badPostings.length > 0)
+    throw new Error(`transfers posted other than exactly once: ${JSON.stringify(badPostings.slice(0, 5))}`);
 }
 
 export async function totalBalance(api: ApiClient, accounts: string[]): Promise<Decimal> {

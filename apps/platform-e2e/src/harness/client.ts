@@ -19,21 +19,42 @@ export class ApiClient {
     this.token = String(response.body['access_token']);
   }
 
-  get<T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  get<T = Record<string, unknown>>(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     return this.request<T>('GET', path, undefined, headers);
   }
 
-  post<T = Record<string, unknown>>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  post<T = Record<string, unknown>>(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     return this.request<T>('POST', path, body, headers);
   }
 
   /** A money-moving POST with an Idempotency-Key (a fresh one unless given). */
-  move<T = Record<string, unknown>>(path: string, body: unknown, key: string = randomUUID()): Promise<ApiResponse<T>> {
+  move<T = Record<string, unknown>>(
+    path: string,
+    body: unknown,
+    key: string = randomUUID(),
+  ): Promise<ApiResponse<T>> {
     return this.request<T>('POST', path, body, { 'idempotency-key': key });
   }
 
-  async request<T>(method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
-    return this.send<T>(method, path, body === undefined ? undefined : { type: 'application/json', text: JSON.stringify(body) }, headers);
+  async request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    return this.send<T>(
+      method,
+      path,
+      body === undefined ? undefined : { type: 'application/json', text: JSON.stringify(body) },
+      headers,
+    );
   }
 
   /** A request with a body of another media type (a CSV upload), or none. */

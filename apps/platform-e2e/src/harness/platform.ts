@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { deleteQueueKeys } from '@ledgerline/queue/testing';
 import {
   appEnvironment,
@@ -61,7 +66,8 @@ export class Platform {
     this.database = await createTestDatabase();
     const ports = await freeHttpPorts();
     const ops_ports = await freeOpsPorts();
-    for (const [app, port] of Object.entries(ops_ports)) this.opsUrls[app as BackgroundApp] = `http://127.0.0.1:${port}`;
+    for (const [app, port] of Object.entries(ops_ports))
+      this.opsUrls[app as BackgroundApp] = `http://127.0.0.1:${port}`;
     const secrets = throwawaySecrets('e2e');
     const wiring: PlatformWiring = {
       token_signing: secrets.token_signing,
@@ -92,7 +98,9 @@ export class Platform {
         // No test expects an app to die by itself: say so where a failure's cause is looked for first.
         on_event: (event) => {
           if (event.kind === 'exited' && !event.planned)
-            process.stderr.write(`platform-e2e: ${name} exited by itself (${event.signal ?? `code ${event.code}`}):\n${app.notableOutput(20)}\n`);
+            process.stderr.write(
+              `platform-e2e: ${name} exited by itself (${event.signal ?? `code ${event.code}`}):\n${app.notableOutput(20)}\n`,
+            );
         },
       });
       this.apps.set(name, app);
@@ -106,7 +114,8 @@ export class Platform {
     await Promise.all([...this.apps.values()].map((app) => app.close()));
     // A Redis of the test's own (options.redis_url) goes away with the test; the shared one keeps no
     // keys of ours.
-    if (this.options.redis_url === undefined) await deleteQueueKeys(testServices().redis_url, this.queue_prefix);
+    if (this.options.redis_url === undefined)
+      await deleteQueueKeys(testServices().redis_url, this.queue_prefix);
     await this.database.drop();
   }
 }

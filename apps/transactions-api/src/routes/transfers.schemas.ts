@@ -93,7 +93,11 @@ export const CreateBatchBodySchema = Type.Object(
         {
           ...transferFields,
           // Clients reuse their transfer bodies, which may say `hold: false`; a batch takes no holds.
-          hold: Type.Optional(Type.Literal(false, { description: 'Batches take no holds; false is accepted and means nothing.' })),
+          hold: Type.Optional(
+            Type.Literal(false, {
+              description: 'Batches take no holds; false is accepted and means nothing.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -14,7 +14,13 @@
  * Business outcomes are typed values ({@link Outcome} with a string-union error), never exceptions;
  * each error union has a const array (e.g. {@link ACCOUNT_CHANGE_ERRORS}) for exhaustive maps.
  */
-export { accessScopeFor, scopeAllows, ALL_ACCESS, type AccessScope, type ScopedPrincipal } from './access/access-scope';
+export {
+  accessScopeFor,
+  scopeAllows,
+  ALL_ACCESS,
+  type AccessScope,
+  type ScopedPrincipal,
+} from './access/access-scope';
 export type { Outcome } from './result';
 export {
   createCustomerService,

@@ -5,6 +5,9 @@ export function success<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
 }
 
-export function failure<E extends string>(error: E, message: string): { ok: false; error: E; message: string } {
+export function failure<E extends string>(
+  error: E,
+  message: string,
+): { ok: false; error: E; message: string } {
   return { ok: false, error, message };
 }

@@ -7,7 +7,13 @@
  *   moves on to the ledger; reject: it is rejected with `compliance_rejected`), each decision in one
  *   transaction and refused once a case is decided.
  */
-export { createCaseService, type CaseService, type CaseQuery, type CasePage, type DecideCaseResult } from './case/case.service';
+export {
+  createCaseService,
+  type CaseService,
+  type CaseQuery,
+  type CasePage,
+  type DecideCaseResult,
+} from './case/case.service';
 export { openCasesInsert } from './case/open-cases';
 export {
   CASE_LIMITS,

@@ -20,4 +20,8 @@ export {
   type AuditSealerOptions,
   type SealingDatabase,
 } from './sealer/seal';
-export { verifyAuditChain, type AuditChainVerification, type VerifyAuditChainOptions } from './verify/verify-chain';
+export {
+  verifyAuditChain,
+  type AuditChainVerification,
+  type VerifyAuditChainOptions,
+} from './verify/verify-chain';

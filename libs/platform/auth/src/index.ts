@@ -12,7 +12,12 @@
  * - Config fragments {@link AuthConfigSchema} and {@link AuthIssuerConfigSchema}, and
  *   {@link jwtOptionsFromConfig} (`generateTokenSigningKeys` in `@ledgerline/crypto` makes a key pair in their form).
  */
-export { authPlugin, type AuthPluginOptions, type AccessToken, type AccessTokenIssuer } from './plugin/auth-plugin';
+export {
+  authPlugin,
+  type AuthPluginOptions,
+  type AccessToken,
+  type AccessTokenIssuer,
+} from './plugin/auth-plugin';
 export {
   requireRole,
   requireAuthenticated,

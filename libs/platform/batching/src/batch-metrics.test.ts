@@ -23,6 +23,8 @@ describe('batch metrics', () => {
     expect(text).toMatch(/^ledgerline_batch_keys_sum\{batcher="ledger"\} 4$/m);
     expect(text).toMatch(/^ledgerline_batch_keys_bucket\{le="2",batcher="ledger"\} 1$/m);
     expect(text).toMatch(/^ledgerline_batch_duration_seconds_count\{batcher="ledger",outcome="ok"\} 2$/m);
-    expect(text).toMatch(/^ledgerline_batch_duration_seconds_count\{batcher="screening",outcome="failed"\} 1$/m);
+    expect(text).toMatch(
+      /^ledgerline_batch_duration_seconds_count\{batcher="screening",outcome="failed"\} 1$/m,
+    );
   });
 });

@@ -17,7 +17,12 @@ describe('micro batcher', () => {
   it('groups concurrent submits into one run after linger_ms, answering each its own result', async () => {
     const { run, calls } = recordingRun();
     const batches: FinishedBatch[] = [];
-    const batcher = createMicroBatcher({ run, batch_size_max: 10, linger_ms: 20, on_batch: (batch) => batches.push(batch) });
+    const batcher = createMicroBatcher({
+      run,
+      batch_size_max: 10,
+      linger_ms: 20,
+      on_batch: (batch) => batches.push(batch),
+    });
     expect(await Promise.all(['a', 'b', 'c'].map((key) => batcher.submit(key)))).toEqual(['A', 'B', 'C']);
     expect(calls).toEqual([['a', 'b', 'c']]);
     expect(batches).toEqual([{ keys: 3, outcome: 'ok', duration_s: expect.any(Number) }]);

@@ -58,10 +58,16 @@ interface Waiter<R> {
  * submitted twice while waiting is run once and both submits get its result.
  */
 export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBatcher<R> {
-  assert.ok(Number.isInteger(options.batch_size_max) && options.batch_size_max >= 1, 'batch_size_max must be >= 1');
+  assert.ok(
+    Number.isInteger(options.batch_size_max) && options.batch_size_max >= 1,
+    'batch_size_max must be >= 1',
+  );
   assert.ok(options.linger_ms >= 0, 'linger_ms must be >= 0');
   const batches_in_flight_max = options.batches_in_flight_max ?? 2;
-  assert.ok(Number.isInteger(batches_in_flight_max) && batches_in_flight_max >= 1, 'batches_in_flight_max must be >= 1');
+  assert.ok(
+    Number.isInteger(batches_in_flight_max) && batches_in_flight_max >= 1,
+    'batches_in_flight_max must be >= 1',
+  );
   const split_after = options.split_after ?? (() => true);
 
   let waiting = new Map<string, Array<Waiter<R>>>();
@@ -115,7 +121,11 @@ export function createMicroBatcher<R>(options: MicroBatcherOptions<R>): MicroBat
     const keys = [...batch.keys()];
     const started_at = performance.now();
     const finished = (outcome: FinishedBatch['outcome']) =>
-      options.on_batch?.({ keys: keys.length, outcome, duration_s: (performance.now() - started_at) / 1_000 });
+      options.on_batch?.({
+        keys: keys.length,
+        outcome,
+        duration_s: (performance.now() - started_at) / 1_000,
+      });
     try {
       const results = await options.run(keys);
       assert.equal(results.length, keys.length, 'run answered a different number of results than keys');

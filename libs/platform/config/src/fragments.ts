@@ -3,7 +3,10 @@ import Type, { type Static } from 'typebox';
 /** Postgres connection settings shared by every process that talks to the database. */
 export const DatabaseConfigSchema = Type.Object({
   /** The Postgres database, `postgresql://user@host:port/name`. */
-  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: 'postgresql://root@127.0.0.1:5432/ledgerline' }),
+  DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    default: 'postgresql://root@127.0.0.1:5432/ledgerline',
+  }),
   /** Connections one database client keeps at most (compliance-worker opens two clients: screening has its own). */
   DATABASE_POOL_SIZE_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   /** A statement running longer is cancelled by Postgres (its transaction rolls back and is retried or refused). */
@@ -48,7 +51,15 @@ export type OpsConfig = Static<typeof OpsConfigSchema>;
 export const LogConfigSchema = Type.Object({
   /** The lowest level written (JSON lines on stdout). */
   LOG_LEVEL: Type.Union(
-    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
     { default: 'info' },
   ),
 });

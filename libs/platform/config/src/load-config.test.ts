@@ -5,7 +5,10 @@ import { DatabaseConfigSchema, HttpConfigSchema } from './fragments';
 
 describe('loadConfig', () => {
   it('applies defaults and converts strings to the declared types', () => {
-    const config = loadConfig(Type.Object({ ...HttpConfigSchema.properties, ...DatabaseConfigSchema.properties }), { PORT: '8080' });
+    const config = loadConfig(
+      Type.Object({ ...HttpConfigSchema.properties, ...DatabaseConfigSchema.properties }),
+      { PORT: '8080' },
+    );
     expect(config.PORT).toBe(8080);
     expect(config.HOST).toBe('127.0.0.1');
     expect(config.DATABASE_POOL_SIZE_MAX).toBe(10);
@@ -13,7 +16,9 @@ describe('loadConfig', () => {
 
   it('fails with one line naming the bad variable', () => {
     expect(() => loadConfig(HttpConfigSchema, { PORT: 'eighty' })).toThrowError(ConfigError);
-    expect(() => loadConfig(HttpConfigSchema, { PORT: 'eighty' })).toThrowError(/^Invalid configuration: PORT .*"eighty"/);
+    expect(() => loadConfig(HttpConfigSchema, { PORT: 'eighty' })).toThrowError(
+      /^Invalid configuration: PORT .*"eighty"/,
+    );
     expect(() => loadConfig(HttpConfigSchema, { PORT: '70000' })).toThrowError(/PORT/);
   });
 
@@ -36,7 +41,9 @@ describe('loadConfig', () => {
 
   it('never echoes the password of a malformed URL', () => {
     const schema = Type.Object({ DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }) });
-    expect(() => loadConfig(schema, { DATABASE_URL: 'pgsql://ledgerline:S3cretPw@db:5432/ledgerline' })).toThrowError(
+    expect(() =>
+      loadConfig(schema, { DATABASE_URL: 'pgsql://ledgerline:S3cretPw@db:5432/ledgerline' }),
+    ).toThrowError(
       /^Invalid configuration: DATABASE_URL .*\(got "pgsql:\/\/\(hidden\)@db:5432\/ledgerline"\)$/,
     );
   });

@@ -24,7 +24,10 @@ export function loadConfig<T extends TObject>(schema: T, environment: Environmen
   return converted as Static<T>;
 }
 
-function describe(error: { instancePath: string; message: string; params: unknown }, raw: Record<string, unknown>) {
+function describe(
+  error: { instancePath: string; message: string; params: unknown },
+  raw: Record<string, unknown>,
+) {
   const params = error.params as { requiredProperties?: string[] };
   if (error.instancePath === '' && params.requiredProperties) {
     return `Invalid configuration: ${params.requiredProperties.join(', ')} must be set`;
@@ -32,11 +35,15 @@ function describe(error: { instancePath: string; message: string; params: unknow
   const name = error.instancePath.replace(/^\//, '').split('/')[0] ?? '';
   // Never echo values that may be secrets; say what shape was expected instead. A URL may carry a
   // password (`postgresql://user:password@host`): its credentials are left out.
-  const shown = /SECRET|PASSWORD|KEY|TOKEN/i.test(name) ? '(hidden)' : JSON.stringify(withoutCredentials(raw[name]));
+  const shown = /SECRET|PASSWORD|KEY|TOKEN/i.test(name)
+    ? '(hidden)'
+    : JSON.stringify(withoutCredentials(raw[name]));
   return `Invalid configuration: ${name} ${error.message} (got ${shown})`;
 }
 
 /** `scheme://user:password@rest` as `scheme://(hidden)@rest`; anything else as it is. */
 function withoutCredentials(value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1(hidden)@') : value;
+  return typeof value === 'string'
+    ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1(hidden)@')
+    : value;
 }

@@ -25,8 +25,16 @@ export const SANCTIONS_LIST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
  * their own `client_max_body_size` (infra/nginx, bench/lib/nginx.ts) and the service its route limit.
  * The gateway streams every body through untouched, so it needs nothing.
  */
-export const LARGE_BODY_ROUTES: ReadonlyArray<{ path: string; upstream: UpstreamName; body_limit_bytes: number }> = [
-  { path: '/v1/compliance/sanctions-lists', upstream: 'compliance', body_limit_bytes: SANCTIONS_LIST_BODY_LIMIT_BYTES },
+export const LARGE_BODY_ROUTES: ReadonlyArray<{
+  path: string;
+  upstream: UpstreamName;
+  body_limit_bytes: number;
+}> = [
+  {
+    path: '/v1/compliance/sanctions-lists',
+    upstream: 'compliance',
+    body_limit_bytes: SANCTIONS_LIST_BODY_LIMIT_BYTES,
+  },
 ];
 
 /**

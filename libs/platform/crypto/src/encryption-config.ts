@@ -35,12 +35,20 @@ export type EncryptionConfig = Static<typeof EncryptionConfigSchema>;
  */
 export function cipherFromConfig(config: EncryptionConfig): EnvelopeCipher {
   if (config.NODE_ENV === 'production' && config.ENCRYPTION_ACTIVE_KEY_ID === DEV_ENCRYPTION_KEY_ID) {
-    throw new ConfigError('Invalid keyring: the built-in development key is not for production (NODE_ENV=production); set ENCRYPTION_KEYS and ENCRYPTION_ACTIVE_KEY_ID');
+    throw new ConfigError(
+      'Invalid keyring: the built-in development key is not for production (NODE_ENV=production); set ENCRYPTION_KEYS and ENCRYPTION_ACTIVE_KEY_ID',
+    );
   }
   try {
-    return createEnvelopeCipher({ keyring: parseKeyring(config.ENCRYPTION_KEYS), active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID });
+    return createEnvelopeCipher({
+      keyring: parseKeyring(config.ENCRYPTION_KEYS),
+      active_key_id: config.ENCRYPTION_ACTIVE_KEY_ID,
+    });
   } catch (error) {
-    if (error instanceof KeyringError) throw new ConfigError(error.message.startsWith('Invalid keyring') ? error.message : `Invalid keyring: ${error.message}`);
+    if (error instanceof KeyringError)
+      throw new ConfigError(
+        error.message.startsWith('Invalid keyring') ? error.message : `Invalid keyring: ${error.message}`,
+      );
     throw error;
   }
 }

@@ -35,5 +35,10 @@ export {
   DEV_ENCRYPTION_KEYS,
   type EncryptionConfig,
 } from './encryption-config';
-export { generateTokenSigningKeys, isTokenKeyId, TOKEN_KEY_ID_PATTERN, type TokenSigningKeys } from './token-signing-keys';
+export {
+  generateTokenSigningKeys,
+  isTokenKeyId,
+  TOKEN_KEY_ID_PATTERN,
+  type TokenSigningKeys,
+} from './token-signing-keys';
 export { createUuidV7Source, newUuidV7, type UuidV7Source } from './uuid-v7';

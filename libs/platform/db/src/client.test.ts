@@ -21,12 +21,17 @@ afterAll(async () => {
 
 describe('createPrismaClient', () => {
   it('runs transactions READ COMMITTED even where the database defaults to SERIALIZABLE', async () => {
-    const [row] = await db.$transaction((tx) => tx.$queryRaw<Array<{ level: string }>>`SELECT current_setting('transaction_isolation') AS level`);
+    const [row] = await db.$transaction(
+      (tx) =>
+        tx.$queryRaw<Array<{ level: string }>>`SELECT current_setting('transaction_isolation') AS level`,
+    );
     expect(row?.level).toBe('read committed');
   });
 
   it('never JIT-compiles a statement, even one estimated far above jit_above_cost', async () => {
-    await database.pool.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET jit = on', current_database()); END $$`);
+    await database.pool.query(
+      `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET jit = on', current_database()); END $$`,
+    );
     const fresh = createPrismaClient({ url: database.url, pool_size_max: 1, statement_timeout_ms: 5_000 });
     try {
       const [setting] = await fresh.$queryRaw<Array<{ jit: string }>>`SELECT current_setting('jit') AS jit`;
@@ -46,7 +51,10 @@ describe('createPrismaClient', () => {
       for (const n of [1, 2, 3]) await single.$queryRaw`SELECT ${n}::int AS n, 'prepared-probe' AS probe`;
       const prepared = await single.$queryRaw<Array<{ name: string; statement: string }>>`
         SELECT name, statement FROM pg_prepared_statements`;
-      const probes = prepared.filter((row) => row.statement.includes('prepared-probe') && !row.statement.includes('pg_prepared_statements'));
+      const probes = prepared.filter(
+        (row) =>
+          row.statement.includes('prepared-probe') && !row.statement.includes('pg_prepared_statements'),
+      );
       expect(probes).toHaveLength(1);
       expect(probes[0]?.name).toMatch(/^ll_\d+$/);
     } finally {
@@ -56,10 +64,16 @@ describe('createPrismaClient', () => {
 
   it('plans a prepared statement afresh on each call by default, and never with plans: generic', async () => {
     const planCounts = async (plans: 'auto' | 'generic') => {
-      const client = createPrismaClient({ url: database.url, pool_size_max: 1, statement_timeout_ms: 5_000, plans });
+      const client = createPrismaClient({
+        url: database.url,
+        pool_size_max: 1,
+        statement_timeout_ms: 5_000,
+        plans,
+      });
       try {
         // Small arrays, as the pipeline's batches are: Postgres prices the generic plan for ten elements.
-        for (const n of [1, 2, 3]) await client.$queryRaw`SELECT count(*) FROM customers WHERE id = ANY(${[`00000000-0000-7000-8000-00000000000${n}`]}::uuid[])`;
+        for (const n of [1, 2, 3])
+          await client.$queryRaw`SELECT count(*) FROM customers WHERE id = ANY(${[`00000000-0000-7000-8000-00000000000${n}`]}::uuid[])`;
         const [row] = await client.$queryRaw<Array<{ generic_plans: bigint; custom_plans: bigint }>>`
           SELECT generic_plans, custom_plans FROM pg_prepared_statements
           WHERE statement LIKE 'SELECT count(*) FROM customers WHERE id = ANY%'`;
@@ -73,7 +87,9 @@ describe('createPrismaClient', () => {
   });
 
   it('reports a failed query without quoting the calling source', async () => {
-    const failure = await db.customer.create({ data: { id: 'not-a-uuid' } as never }).catch((error: unknown) => error);
+    const failure = await db.customer
+      .create({ data: { id: 'not-a-uuid' } as never })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Error);
     // Any other error format captures a call site on every query to quote it here ("Invalid
     // `db.customer.create()` invocation in <file>:<line>" and the lines around it): an Error per query.

@@ -60,15 +60,19 @@ export function preparedStatementNamer(max = PREPARED_STATEMENTS_MAX): (query: {
 
 /** Builds a Prisma client on the pg driver adapter with a bounded pool. The caller owns `$disconnect()`. */
 export function createPrismaClient(options: DatabaseOptions): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: options.url,
-    max: options.pool_size_max,
-    connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: options.statement_timeout_ms,
-    application_name: options.application_name ?? 'ledgerline',
-    options: options.plans === 'generic' ? `${CONNECTION_OPTIONS} ${GENERIC_PLANS_OPTION}` : CONNECTION_OPTIONS,
-  }, { statementNameGenerator: preparedStatementNamer() });
+  const adapter = new PrismaPg(
+    {
+      connectionString: options.url,
+      max: options.pool_size_max,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: options.statement_timeout_ms,
+      application_name: options.application_name ?? 'ledgerline',
+      options:
+        options.plans === 'generic' ? `${CONNECTION_OPTIONS} ${GENERIC_PLANS_OPTION}` : CONNECTION_OPTIONS,
+    },
+    { statementNameGenerator: preparedStatementNamer() },
+  );
   // 'minimal' errors: with any other format Prisma creates an Error on every query, to quote the
   // caller's source line should the query fail (about 30 us of CPU a query, 3% of a balance read).
   // Our errors go to logs with their stack and Prisma code, never to clients, so the quote buys nothing.

@@ -64,7 +64,10 @@ let enums: DmmfEnum[];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const schema = await readFile(path.resolve(import.meta.dirname, '../../../../prisma/schema.prisma'), 'utf8');
+  const schema = await readFile(
+    path.resolve(import.meta.dirname, '../../../../prisma/schema.prisma'),
+    'utf8',
+  );
   const dmmf = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schema]] })));
   models = dmmf.datamodel.models;
   enums = dmmf.datamodel.enums;
@@ -92,7 +95,10 @@ describe('schema.prisma and the migrated database', () => {
         WHERE c.table_schema = 'public' AND c.table_name <> '_prisma_migrations'`,
     );
     const actual = rows
-      .map((row) => `${row.table_name}.${row.column_name} ${row.column_type} ${row.is_nullable === 'YES' ? 'NULL' : 'NOT NULL'}`)
+      .map(
+        (row) =>
+          `${row.table_name}.${row.column_name} ${row.column_type} ${row.is_nullable === 'YES' ? 'NULL' : 'NOT NULL'}`,
+      )
       .sort();
     const expected = models
       .flatMap((model) =>
@@ -114,7 +120,10 @@ describe('schema.prisma and the migrated database', () => {
     );
     const actual = Object.fromEntries(rows.map((row) => [row.typname, row.labels]));
     const expected = Object.fromEntries(
-      enums.map((entry) => [entry.dbName ?? entry.name, entry.values.map((value) => value.dbName ?? value.name)]),
+      enums.map((entry) => [
+        entry.dbName ?? entry.name,
+        entry.values.map((value) => value.dbName ?? value.name),
+      ]),
     );
     expect(actual).toEqual(expected);
   });
@@ -131,7 +140,9 @@ describe('schema.prisma and the migrated database', () => {
         WHERE i.indisunique AND i.indpred IS NULL AND t.relname <> '_prisma_migrations'
         GROUP BY t.relname, i.indexrelid, i.indisprimary`,
     );
-    const actual = rows.map((row) => `${row.table_name} ${row.is_primary ? 'PK' : 'UNIQUE'} (${row.columns.join(',')})`).sort();
+    const actual = rows
+      .map((row) => `${row.table_name} ${row.is_primary ? 'PK' : 'UNIQUE'} (${row.columns.join(',')})`)
+      .sort();
     const expected = models
       .flatMap((model) => {
         const table = model.dbName ?? model.name;
@@ -140,7 +151,9 @@ describe('schema.prisma and the migrated database', () => {
         const primary = model.primaryKey?.fields ?? (idField ? [idField.name] : []);
         const uniques = [
           ...model.uniqueFields,
-          ...model.fields.filter((field) => (field as DmmfField & { isUnique?: boolean }).isUnique).map((field) => [field.name]),
+          ...model.fields
+            .filter((field) => (field as DmmfField & { isUnique?: boolean }).isUnique)
+            .map((field) => [field.name]),
         ];
         return [
           `${table} PK (${primary.map(column).join(',')})`,

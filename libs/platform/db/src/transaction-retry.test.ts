@@ -2,7 +2,12 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from './client';
 import { createTestDatabase, type TestDatabase } from './testing';
-import { isRetryableTransactionError, isTransientDatabaseError, sqlStateOf, withTransactionRetry } from './transaction-retry';
+import {
+  isRetryableTransactionError,
+  isTransientDatabaseError,
+  sqlStateOf,
+  withTransactionRetry,
+} from './transaction-retry';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -23,7 +28,9 @@ describe('transaction retry and error classification', () => {
     const result = await withTransactionRetry(async () => {
       attempts += 1;
       if (attempts < 3) {
-        await database.db.$executeRawUnsafe(`DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$`);
+        await database.db.$executeRawUnsafe(
+          `DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$`,
+        );
       }
       return 'committed';
     });
@@ -43,7 +50,9 @@ describe('transaction retry and error classification', () => {
     });
     try {
       const raw = await unreachable.$queryRaw`SELECT 1`.catch((caught: unknown) => caught);
-      const model = await unreachable.apiClient.findFirst({ where: { clientId: 'x' } }).catch((caught: unknown) => caught);
+      const model = await unreachable.apiClient
+        .findFirst({ where: { clientId: 'x' } })
+        .catch((caught: unknown) => caught);
       expect(raw).toBeInstanceOf(Error);
       expect(isTransientDatabaseError(raw)).toBe(true);
       expect(isTransientDatabaseError(model)).toBe(true);

@@ -14,12 +14,23 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 export function sqlStateOf(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
-    const candidate = current as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
-    const adapterCode = (candidate.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause
-      ?.originalCode;
+    const candidate = current as {
+      code?: unknown;
+      originalCode?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    const adapterCode = (
+      candidate.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined
+    )?.cause?.originalCode;
     if (typeof adapterCode === 'string' && SQLSTATE.test(adapterCode)) return adapterCode;
-    if (typeof candidate.originalCode === 'string' && SQLSTATE.test(candidate.originalCode)) return candidate.originalCode;
-    if (typeof candidate.code === 'string' && SQLSTATE.test(candidate.code) && !PRISMA_ERROR_CODE.test(candidate.code)) {
+    if (typeof candidate.originalCode === 'string' && SQLSTATE.test(candidate.originalCode))
+      return candidate.originalCode;
+    if (
+      typeof candidate.code === 'string' &&
+      SQLSTATE.test(candidate.code) &&
+      !PRISMA_ERROR_CODE.test(candidate.code)
+    ) {
       return candidate.code;
     }
     current = candidate.cause ?? candidate.meta?.driverAdapterError;
@@ -67,7 +78,12 @@ const TRANSIENT_SQLSTATE = /^(08|57P|53)/;
  * no SQLSTATE (`meta.driverAdapterError.cause.kind`): the server is down or restarting, a connection
  * broke, the server is full.
  */
-const TRANSIENT_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const TRANSIENT_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 
 /**
  * True for faults that pass by themselves and left nothing half-done (the transaction never started

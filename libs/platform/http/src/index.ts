@@ -11,11 +11,22 @@
  *
  * `@ledgerline/http/problems` is the problem catalogue and body alone (see `problems/index.ts`).
  */
-export { buildServiceApp, BODY_LIMIT_BYTES_DEFAULT, type ServiceApp, type ServiceAppOptions } from './app/build-service-app';
+export {
+  buildServiceApp,
+  BODY_LIMIT_BYTES_DEFAULT,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from './app/build-service-app';
 export type { LogLevel } from './app/logger';
 export { addProblemResponses } from './app/route-schemas';
 export { acceptMediaType, type AcceptedMediaType } from './app/content-types';
-export { PROBLEMS, PROBLEM_CODES, problemType, type ProblemCode, type ProblemDefinition } from './problems/problem-codes';
+export {
+  PROBLEMS,
+  PROBLEM_CODES,
+  problemType,
+  type ProblemCode,
+  type ProblemDefinition,
+} from './problems/problem-codes';
 export {
   ProblemError,
   problemBody,
@@ -45,6 +56,10 @@ export { addressKeyOf, rateLimitKeyOf, type RateLimitOptions } from './rate-limi
 export type { ReadinessCheck } from './ops/health';
 export { buildOpsApp, type OpsAppOptions } from './ops/ops-app';
 export type { ServiceMetrics } from './ops/metrics';
-export { installGracefulShutdown, type GracefulShutdown, type GracefulShutdownOptions } from './shutdown/graceful-shutdown';
+export {
+  installGracefulShutdown,
+  type GracefulShutdown,
+  type GracefulShutdownOptions,
+} from './shutdown/graceful-shutdown';
 export { ROLES, type Role, type Principal } from './principal';
 export { RateLimitConfigSchema, type RateLimitConfig } from './rate-limit/rate-limit-config';

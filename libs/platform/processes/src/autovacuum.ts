@@ -41,7 +41,10 @@ export type MaintenanceAction = 'VACUUM (ANALYZE)' | 'ANALYZE' | null;
 export function maintenanceDue(activity: TableActivity): MaintenanceAction {
   const past = (count: number, threshold: { base: number; scale: number }) =>
     count > threshold.base + threshold.scale * activity.rows;
-  if (past(activity.dead_rows, THRESHOLDS.vacuum) || past(activity.inserted_since_vacuum, THRESHOLDS.vacuum_insert))
+  if (
+    past(activity.dead_rows, THRESHOLDS.vacuum) ||
+    past(activity.inserted_since_vacuum, THRESHOLDS.vacuum_insert)
+  )
     return 'VACUUM (ANALYZE)';
   if (past(activity.changed_since_analyze, THRESHOLDS.analyze)) return 'ANALYZE';
   return null;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { appEnvironment, appReadiness, PLATFORM_APPS, throwawaySecrets, type PlatformWiring } from './index';
 
-const ports = { gateway: 4000, 'accounts-api': 4001, 'transactions-api': 4002, 'ops-api': 4003, 'compliance-api': 4004 };
+const ports = {
+  gateway: 4000,
+  'accounts-api': 4001,
+  'transactions-api': 4002,
+  'ops-api': 4003,
+  'compliance-api': 4004,
+};
 const wiring: PlatformWiring = {
   ports,
   admin_client_id: 'admin',
@@ -24,7 +30,10 @@ describe('how each app is wired', () => {
     });
     for (const app of PLATFORM_APPS.filter((name) => name !== 'accounts-api'))
       expect(appEnvironment(app, wiring), app).not.toHaveProperty('JWT_PRIVATE_KEY');
-    expect(appEnvironment('transactions-api', wiring)).toMatchObject({ PORT: '4002', TRUST_PROXY: 'loopback' });
+    expect(appEnvironment('transactions-api', wiring)).toMatchObject({
+      PORT: '4002',
+      TRUST_PROXY: 'loopback',
+    });
     expect(appEnvironment('ops-api', wiring)).toMatchObject({ PORT: '4003', TRUST_PROXY: 'loopback' });
     expect(appEnvironment('compliance-api', wiring)).toMatchObject({ PORT: '4004', TRUST_PROXY: 'loopback' });
     expect(appEnvironment('gateway', wiring)).toMatchObject({
@@ -62,7 +71,10 @@ describe('how each app is wired', () => {
     expect(first.shared).toMatchObject({ JWT_ALGORITHM: 'ES256', ENCRYPTION_ACTIVE_KEY_ID: 't' });
     expect(first.shared['JWT_PUBLIC_KEYS']).toMatch(/^t=-----BEGIN PUBLIC KEY-----/);
     expect(first.shared).not.toHaveProperty('JWT_PRIVATE_KEY');
-    expect(first.token_signing).toMatchObject({ JWT_ACTIVE_KID: 't', JWT_PRIVATE_KEY: expect.stringMatching(/^-----BEGIN PRIVATE KEY-----/) });
+    expect(first.token_signing).toMatchObject({
+      JWT_ACTIVE_KID: 't',
+      JWT_PRIVATE_KEY: expect.stringMatching(/^-----BEGIN PRIVATE KEY-----/),
+    });
     expect(first.shared['ENCRYPTION_KEYS']).toMatch(/^t:/);
     expect(first.token_signing['JWT_PRIVATE_KEY']).not.toBe(second.token_signing['JWT_PRIVATE_KEY']);
     expect(first.shared['ENCRYPTION_KEYS']).not.toBe(second.shared['ENCRYPTION_KEYS']);

@@ -65,7 +65,13 @@ export {
 export { isTransientRedisError } from './connection/redis-errors';
 export { createWorker, jobLogger, type CreateWorkerOptions, type JobProcessor } from './worker/create-worker';
 export { createJobMetrics, type JobMetrics, type JobAttemptOutcome } from './worker/job-metrics';
-export { claimedOutboxInsert, enqueueOutbox, outboxInsert, type OutboxMessage, type OutboxWriter } from './outbox/enqueue';
+export {
+  claimedOutboxInsert,
+  enqueueOutbox,
+  outboxInsert,
+  type OutboxMessage,
+  type OutboxWriter,
+} from './outbox/enqueue';
 export { createRelayMetrics, type RelayMetrics, type PublishedRow } from './outbox/relay-metrics';
 export {
   createOutboxRelay,

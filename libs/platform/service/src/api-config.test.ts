@@ -16,7 +16,9 @@ describe('trustProxyOf', () => {
     for (const value of ['yes', '2', '10.0.0.0/33', 'fd00::/129', 'proxy.internal', '10.0.0.1/8/8', '']) {
       expect(() => trustProxyOf(value), value).toThrowError(ConfigError);
     }
-    expect(() => trustProxyOf('loopback,nginx')).toThrowError(/^Invalid configuration: TRUST_PROXY .*\(got "nginx"\)$/);
+    expect(() => trustProxyOf('loopback,nginx')).toThrowError(
+      /^Invalid configuration: TRUST_PROXY .*\(got "nginx"\)$/,
+    );
   });
 
   it('believes X-Forwarded-For only from the peers it names', async () => {
@@ -26,11 +28,17 @@ describe('trustProxyOf', () => {
       trust_proxy: trustProxyOf('loopback'),
       rate_limit: { max: 100, time_window_ms: 60_000 },
     });
-    app.get('/v1/ip', { schema: { response: { 200: Type.Object({ ip: Type.String() }) } } }, async (request) => ({ ip: request.ip }));
+    app.get(
+      '/v1/ip',
+      { schema: { response: { 200: Type.Object({ ip: Type.String() }) } } },
+      async (request) => ({ ip: request.ip }),
+    );
     await app.ready();
     try {
       const ipSeenFrom = async (remoteAddress: string) =>
-        (await app.inject({ url: '/v1/ip', remoteAddress, headers: { 'x-forwarded-for': '203.0.113.9' } })).json<{ ip: string }>().ip;
+        (
+          await app.inject({ url: '/v1/ip', remoteAddress, headers: { 'x-forwarded-for': '203.0.113.9' } })
+        ).json<{ ip: string }>().ip;
       expect(await ipSeenFrom('127.0.0.1')).toBe('203.0.113.9');
       // A peer that is not the proxy cannot choose the address its limits count against.
       expect(await ipSeenFrom('198.51.100.7')).toBe('198.51.100.7');

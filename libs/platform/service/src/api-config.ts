@@ -1,7 +1,13 @@
 import { isIP } from 'node:net';
 import Type, { type Static } from 'typebox';
 import { AuthConfigSchema, jwtOptionsFromConfig } from '@ledgerline/auth';
-import { ConfigError, DatabaseConfigSchema, HttpConfigSchema, LogConfigSchema, RedisConfigSchema } from '@ledgerline/config';
+import {
+  ConfigError,
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  LogConfigSchema,
+  RedisConfigSchema,
+} from '@ledgerline/config';
 import { RateLimitConfigSchema } from '@ledgerline/http';
 import type { ApiAppOptions } from './build-api-app';
 
@@ -28,7 +34,9 @@ export const ApiConfigSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 
 /** The options of {@link buildApiApp} that come from the configuration (all but the connections). */
-export function apiAppOptionsFromConfig(config: ApiConfig): Omit<ApiAppOptions, 'service_name' | 'openapi' | 'db' | 'redis'> {
+export function apiAppOptionsFromConfig(
+  config: ApiConfig,
+): Omit<ApiAppOptions, 'service_name' | 'openapi' | 'db' | 'redis'> {
   return {
     jwt: jwtOptionsFromConfig(config),
     key_prefix: config.QUEUE_PREFIX,
@@ -57,7 +65,8 @@ export function trustProxyOf(value: string): boolean | string {
   for (const entry of entries) {
     const [address = '', prefix, ...rest] = entry.split('/');
     const family = isIP(address);
-    const validPrefix = prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    const validPrefix =
+      prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
     if (!RANGE_NAMES.has(entry) && (family === 0 || !validPrefix || rest.length > 0)) {
       throw new ConfigError(
         `Invalid configuration: TRUST_PROXY must be true, false, or addresses, CIDR ranges, loopback, linklocal or uniquelocal, comma-separated (got ${JSON.stringify(entry)})`,

@@ -11,6 +11,10 @@
  */
 export { buildApiApp, type ApiAppOptions } from './build-api-app';
 export { runHttpService, type HttpServiceDefinition } from './run-http-service';
-export { runBackgroundService, type BackgroundServiceDefinition, type OpenDatabase } from './run-background-service';
+export {
+  runBackgroundService,
+  type BackgroundServiceDefinition,
+  type OpenDatabase,
+} from './run-background-service';
 export { startOpsPort, type OpsPort } from './ops-port';
 export { ApiConfigSchema, apiAppOptionsFromConfig, trustProxyOf, type ApiConfig } from './api-config';

@@ -20,7 +20,12 @@ afterAll(async () => {
 async function openPort(redis_url: string, service = 'ledger-worker', registry?: Registry): Promise<OpsPort> {
   return startOpsPort({
     service_name: service,
-    config: { OPS_HOST: '127.0.0.1', OPS_PORT: await freePort(), REDIS_URL: redis_url, QUEUE_PREFIX: 'unused' },
+    config: {
+      OPS_HOST: '127.0.0.1',
+      OPS_PORT: await freePort(),
+      REDIS_URL: redis_url,
+      QUEUE_PREFIX: 'unused',
+    },
     db: database.db,
     logger,
     registry,
@@ -38,7 +43,11 @@ describe('a background service operations port', () => {
 
       const ready = await fetch(`${ops.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' }, failed: [] });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { database: 'ok', redis: 'ok' },
+        failed: [],
+      });
 
       const metrics = await fetch(`${ops.url}/metrics`);
       expect(metrics.status).toBe(200);
@@ -55,7 +64,12 @@ describe('a background service operations port', () => {
 
   it("serves the process's own metrics (a worker's jobs) beside the process ones, labelled with the service", async () => {
     const registry = new Registry();
-    const jobs = new Counter({ name: 'test_jobs_total', help: 'jobs', labelNames: ['queue'], registers: [registry] });
+    const jobs = new Counter({
+      name: 'test_jobs_total',
+      help: 'jobs',
+      labelNames: ['queue'],
+      registers: [registry],
+    });
     jobs.inc({ queue: 'ledger' }, 3);
     const ops = await openPort(testServices().redis_url, 'ledger-worker', registry);
     try {
@@ -86,7 +100,12 @@ describe('a background service operations port', () => {
   it('opens nothing when OPS_PORT is 0', async () => {
     const ops = await startOpsPort({
       service_name: 'outbox-relay',
-      config: { OPS_HOST: '127.0.0.1', OPS_PORT: 0, REDIS_URL: testServices().redis_url, QUEUE_PREFIX: 'unused' },
+      config: {
+        OPS_HOST: '127.0.0.1',
+        OPS_PORT: 0,
+        REDIS_URL: testServices().redis_url,
+        QUEUE_PREFIX: 'unused',
+      },
       db: database.db,
       logger,
     });

@@ -38,10 +38,11 @@ export async function startOpsPort(options: {
     readiness_checks: databaseAndRedisChecks(db, redis),
     registry: options.registry,
   });
-  const closeRedis = () => redis.quit().then(
-    () => undefined,
-    () => redis.disconnect(),
-  );
+  const closeRedis = () =>
+    redis.quit().then(
+      () => undefined,
+      () => redis.disconnect(),
+    );
   try {
     // So that the first probe after start is not refused for a connection still opening.
     await waitForReady(redis);

@@ -15,10 +15,16 @@ import { startOpsPort } from './ops-port';
 import { runServiceMain, serviceDatabase } from './service-main';
 
 /** What every background service's configuration has, whatever else it adds. */
-type BackgroundServiceConfig = DatabaseConfig & RedisConfig & LogConfig & OpsConfig & { SHUTDOWN_GRACE_MS: number };
+type BackgroundServiceConfig = DatabaseConfig &
+  RedisConfig &
+  LogConfig &
+  OpsConfig & { SHUTDOWN_GRACE_MS: number };
 
 /** A second Prisma client of one service, for statements that want other plans (`DatabaseOptions['plans']`). */
-export type OpenDatabase = (options: { role: string; plans: NonNullable<DatabaseOptions['plans']> }) => Database;
+export type OpenDatabase = (options: {
+  role: string;
+  plans: NonNullable<DatabaseOptions['plans']>;
+}) => Database;
 
 export interface BackgroundServiceDefinition<S extends TObject> {
   service_name: string;

@@ -42,7 +42,11 @@ export function runHttpService<S extends TObject>(
     const config = loadConfig(definition.config_schema, environment) as Static<S> & HttpServiceConfig;
     const logger = pino({ level: config.LOG_LEVEL, base: { service } }, stdoutLogDestination());
     const db = serviceDatabase(service, config);
-    const redis = createProducerConnection({ url: config.REDIS_URL, connection_name: `ledgerline-${service}`, logger });
+    const redis = createProducerConnection({
+      url: config.REDIS_URL,
+      connection_name: `ledgerline-${service}`,
+      logger,
+    });
     const app = await definition.build({ config, db, redis, logger });
     // Runs after in-flight requests finished: their transactions have committed or rolled back.
     app.addHook('onClose', async () => {

@@ -9,7 +9,9 @@ import { createPrismaClient, type Database, type DatabaseOptions } from '@ledger
 export function runServiceMain(service: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${service}: ${error instanceof ConfigError ? message : `failed to start: ${message}`}\n`);
+    process.stderr.write(
+      `${service}: ${error instanceof ConfigError ? message : `failed to start: ${message}`}\n`,
+    );
     process.exit(1);
   });
 }
@@ -27,7 +29,8 @@ export function serviceDatabase(
     url: config.DATABASE_URL,
     pool_size_max: config.DATABASE_POOL_SIZE_MAX,
     statement_timeout_ms: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    application_name: options.role === undefined ? `ledgerline-${service}` : `ledgerline-${service}-${options.role}`,
+    application_name:
+      options.role === undefined ? `ledgerline-${service}` : `ledgerline-${service}-${options.role}`,
     plans: options.plans ?? 'auto',
   });
 }

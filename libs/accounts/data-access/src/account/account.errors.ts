@@ -1,9 +1,17 @@
 /** Why opening an account failed. Each names the request field at fault (see `ACCOUNT_OPEN_ERROR_FIELD`). */
-export const ACCOUNT_OPEN_ERRORS = ['customer_not_found', 'unknown_currency', 'invalid_overdraft_limit', 'invalid_metadata'] as const;
+export const ACCOUNT_OPEN_ERRORS = [
+  'customer_not_found',
+  'unknown_currency',
+  'invalid_overdraft_limit',
+  'invalid_metadata',
+] as const;
 export type AccountOpenError = (typeof ACCOUNT_OPEN_ERRORS)[number];
 
 /** The input field each open error is about, for validation problem `errors[].path`. */
-export const ACCOUNT_OPEN_ERROR_FIELD: Record<AccountOpenError, 'customer_id' | 'currency' | 'overdraft_limit' | 'metadata'> = {
+export const ACCOUNT_OPEN_ERROR_FIELD: Record<
+  AccountOpenError,
+  'customer_id' | 'currency' | 'overdraft_limit' | 'metadata'
+> = {
   customer_not_found: 'customer_id',
   unknown_currency: 'currency',
   invalid_overdraft_limit: 'overdraft_limit',

@@ -23,7 +23,10 @@ async function insertCustomer(): Promise<string> {
   return id;
 }
 
-async function open(customer_id: string, extra: Partial<Parameters<AccountService['open']>[0]> = {}): Promise<Account> {
+async function open(
+  customer_id: string,
+  extra: Partial<Parameters<AccountService['open']>[0]> = {},
+): Promise<Account> {
   const result = await accounts.open({ customer_id, currency: 'USD', ...extra });
   if (!result.ok) throw new Error(`open failed: ${result.error}`);
   return result.value;
@@ -32,7 +35,10 @@ async function open(customer_id: string, extra: Partial<Parameters<AccountServic
 async function setBalances(id: string, columns: Record<string, string>): Promise<void> {
   const names = Object.keys(columns);
   const assignments = names.map((name, index) => `"${name}" = $${index + 2}::numeric`).join(', ');
-  await database.pool.query(`UPDATE accounts SET ${assignments} WHERE id = $1`, [id, ...Object.values(columns)]);
+  await database.pool.query(`UPDATE accounts SET ${assignments} WHERE id = $1`, [
+    id,
+    ...Object.values(columns),
+  ]);
 }
 
 describe('open', () => {
@@ -55,7 +61,12 @@ describe('open', () => {
 
   it("keeps the overdraft limit in the currency's minor units and counts it as available", async () => {
     const customerId = await insertCustomer();
-    const yen = await open(customerId, { currency: 'JPY', kind: 'savings', overdraft_limit: '1000', metadata: { branch: 'tokyo' } });
+    const yen = await open(customerId, {
+      currency: 'JPY',
+      kind: 'savings',
+      overdraft_limit: '1000',
+      metadata: { branch: 'tokyo' },
+    });
     expect(yen).toMatchObject({ kind: 'savings', overdraft_limit: '1000', metadata: { branch: 'tokyo' } });
     expect(yen.balance.available).toBe('1000');
     const dinar = await open(customerId, { currency: 'KWD', overdraft_limit: '1.5' });
@@ -70,9 +81,15 @@ describe('open', () => {
       [{ customer_id: customerId, currency: 'USD', overdraft_limit: '1.234' }, 'invalid_overdraft_limit'],
       [{ customer_id: customerId, currency: 'USD', overdraft_limit: '-1' }, 'invalid_overdraft_limit'],
       [{ customer_id: customerId, currency: 'JPY', overdraft_limit: '1.5' }, 'invalid_overdraft_limit'],
-      [{ customer_id: customerId, currency: 'USD', overdraft_limit: '1'.repeat(19) }, 'invalid_overdraft_limit'],
+      [
+        { customer_id: customerId, currency: 'USD', overdraft_limit: '1'.repeat(19) },
+        'invalid_overdraft_limit',
+      ],
       [{ customer_id: customerId, currency: 'USD', metadata: [] }, 'invalid_metadata'],
-      [{ customer_id: customerId, currency: 'USD', metadata: { a: { b: { c: { d: 1 } } } } }, 'invalid_metadata'],
+      [
+        { customer_id: customerId, currency: 'USD', metadata: { a: { b: { c: { d: 1 } } } } },
+        'invalid_metadata',
+      ],
       [{ customer_id: uuidv7(), currency: 'USD' }, 'customer_not_found'],
       [{ customer_id: 'not-a-uuid', currency: 'USD' }, 'customer_not_found'],
     ];
@@ -90,7 +107,9 @@ describe('get and list', () => {
     const bob = await insertCustomer();
     const account = await open(alice);
     expect(await accounts.get(account.id, ALL_ACCESS)).toEqual(account);
-    expect(await accounts.get(account.id, accessScopeFor({ role: 'customer', customer_id: alice }))).toEqual(account);
+    expect(await accounts.get(account.id, accessScopeFor({ role: 'customer', customer_id: alice }))).toEqual(
+      account,
+    );
     expect(await accounts.get(account.id, accessScopeFor({ role: 'customer', customer_id: bob }))).toBeNull();
     expect(await accounts.get(account.id, { kind: 'none' })).toBeNull();
     expect(await accounts.get('not-a-uuid', ALL_ACCESS)).toBeNull();
@@ -123,7 +142,9 @@ describe('get and list', () => {
     expect(everyFrozen.accounts.map((account) => account.id)).toContain(opened[1]);
 
     const aliceScope = accessScopeFor({ role: 'customer', customer_id: alice });
-    expect((await accounts.list({ scope: aliceScope })).accounts.map((account) => account.id)).toEqual(opened);
+    expect((await accounts.list({ scope: aliceScope })).accounts.map((account) => account.id)).toEqual(
+      opened,
+    );
     expect((await accounts.list({ scope: aliceScope, customer_id: bob })).accounts).toEqual([]);
     expect((await accounts.list({ scope: { kind: 'none' } })).accounts).toEqual([]);
   });
@@ -137,12 +158,24 @@ describe('get and list', () => {
 describe('freeze, unfreeze and close', () => {
   it('follows the status rules and bumps the version', async () => {
     const account = await open(await insertCustomer());
-    expect(await accounts.unfreeze(account.id, ALL_ACCESS)).toMatchObject({ ok: false, error: 'invalid_state' });
+    expect(await accounts.unfreeze(account.id, ALL_ACCESS)).toMatchObject({
+      ok: false,
+      error: 'invalid_state',
+    });
     const frozen = await accounts.freeze(account.id, ALL_ACCESS);
     expect(frozen).toMatchObject({ ok: true, value: { status: 'frozen', version: 2 } });
-    expect(await accounts.freeze(account.id, ALL_ACCESS)).toMatchObject({ ok: false, error: 'invalid_state' });
-    expect(await accounts.unfreeze(account.id, ALL_ACCESS)).toMatchObject({ ok: true, value: { status: 'active', version: 3 } });
-    expect(await accounts.close(account.id, ALL_ACCESS)).toMatchObject({ ok: true, value: { status: 'closed', version: 4 } });
+    expect(await accounts.freeze(account.id, ALL_ACCESS)).toMatchObject({
+      ok: false,
+      error: 'invalid_state',
+    });
+    expect(await accounts.unfreeze(account.id, ALL_ACCESS)).toMatchObject({
+      ok: true,
+      value: { status: 'active', version: 3 },
+    });
+    expect(await accounts.close(account.id, ALL_ACCESS)).toMatchObject({
+      ok: true,
+      value: { status: 'closed', version: 4 },
+    });
     for (const change of [accounts.freeze, accounts.unfreeze, accounts.close]) {
       expect(await change(account.id, ALL_ACCESS)).toMatchObject({ ok: false, error: 'invalid_state' });
     }
@@ -150,7 +183,9 @@ describe('freeze, unfreeze and close', () => {
 
   it('lets exactly one of many concurrent freezes through', async () => {
     const account = await open(await insertCustomer());
-    const results = await Promise.all(Array.from({ length: 8 }, () => accounts.freeze(account.id, ALL_ACCESS)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => accounts.freeze(account.id, ALL_ACCESS)),
+    );
     expect(results.filter((result) => result.ok)).toHaveLength(1);
     expect(results.filter((result) => !result.ok && result.error === 'invalid_state')).toHaveLength(7);
     expect(await accounts.get(account.id, ALL_ACCESS)).toMatchObject({ status: 'frozen', version: 2 });
@@ -159,7 +194,10 @@ describe('freeze, unfreeze and close', () => {
   it('closes a frozen account', async () => {
     const account = await open(await insertCustomer());
     await accounts.freeze(account.id, ALL_ACCESS);
-    expect(await accounts.close(account.id, ALL_ACCESS)).toMatchObject({ ok: true, value: { status: 'closed' } });
+    expect(await accounts.close(account.id, ALL_ACCESS)).toMatchObject({
+      ok: true,
+      value: { status: 'closed' },
+    });
   });
 
   it('refuses to close an account with money or holds on it', async () => {
@@ -181,7 +219,10 @@ describe('freeze, unfreeze and close', () => {
     }
     const settled = await open(customerId);
     await setBalances(settled.id, { posted_credits: '25.50', posted_debits: '25.5' });
-    expect(await accounts.close(settled.id, ALL_ACCESS)).toMatchObject({ ok: true, value: { status: 'closed' } });
+    expect(await accounts.close(settled.id, ALL_ACCESS)).toMatchObject({
+      ok: true,
+      value: { status: 'closed' },
+    });
   });
 
   it('answers not_found outside the scope and for unknown ids', async () => {
@@ -198,7 +239,12 @@ describe('freeze, unfreeze and close', () => {
 describe('balance', () => {
   it('is computed from the row', async () => {
     const account = await open(await insertCustomer(), { overdraft_limit: '100' });
-    await setBalances(account.id, { posted_credits: '80.10', posted_debits: '30', pending_debits: '20.05', pending_credits: '7' });
+    await setBalances(account.id, {
+      posted_credits: '80.10',
+      posted_debits: '30',
+      pending_debits: '20.05',
+      pending_credits: '7',
+    });
     const balance = await accounts.balance(account.id, ALL_ACCESS);
     expect(balance).toMatchObject({
       account_id: account.id,
@@ -230,7 +276,14 @@ describe('balance', () => {
         accounts.balance(uuidv7(), ALL_ACCESS), // no such account
         accounts.balance(owned[0]!.id, customer),
       ]);
-      expect(reads.map((read) => read?.posted ?? null)).toEqual(['10.25', '700', null, '3.00', null, '10.25']);
+      expect(reads.map((read) => read?.posted ?? null)).toEqual([
+        '10.25',
+        '700',
+        null,
+        '3.00',
+        null,
+        '10.25',
+      ]);
       expect(statements).toHaveBeenCalledTimes(1);
     } finally {
       statements.mockRestore();
@@ -241,7 +294,10 @@ describe('balance', () => {
     const account = await open(await insertCustomer());
     for (const credits of ['1', '2', '3']) {
       await setBalances(account.id, { posted_credits: credits });
-      const [first, second] = await Promise.all([accounts.balance(account.id, ALL_ACCESS), accounts.balance(account.id, ALL_ACCESS)]);
+      const [first, second] = await Promise.all([
+        accounts.balance(account.id, ALL_ACCESS),
+        accounts.balance(account.id, ALL_ACCESS),
+      ]);
       expect([first?.posted, second?.posted]).toEqual([`${credits}.00`, `${credits}.00`]);
     }
   });
@@ -249,19 +305,34 @@ describe('balance', () => {
 
 describe('ensureSettlementAccount', () => {
   it('creates one settlement account per currency, even when callers race', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => accounts.ensureSettlementAccount('EUR')));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => accounts.ensureSettlementAccount('EUR')),
+    );
     const ids = new Set(results.map((account) => account.id));
     expect(ids.size).toBe(1);
-    expect(results[0]).toMatchObject({ customer_id: null, currency: 'EUR', kind: 'settlement', status: 'active' });
-    const { rows } = await database.pool.query(`SELECT count(*)::int AS n FROM accounts WHERE kind = 'settlement' AND currency = 'EUR'`);
+    expect(results[0]).toMatchObject({
+      customer_id: null,
+      currency: 'EUR',
+      kind: 'settlement',
+      status: 'active',
+    });
+    const { rows } = await database.pool.query(
+      `SELECT count(*)::int AS n FROM accounts WHERE kind = 'settlement' AND currency = 'EUR'`,
+    );
     expect(rows[0].n).toBe(1);
     expect((await accounts.ensureSettlementAccount('GBP')).id).not.toBe(results[0]!.id);
   });
 
   it('never freezes or closes a settlement account and hides it from customers', async () => {
     const settlement = await accounts.ensureSettlementAccount('CHF');
-    expect(await accounts.freeze(settlement.id, ALL_ACCESS)).toMatchObject({ ok: false, error: 'invalid_state' });
-    expect(await accounts.close(settlement.id, ALL_ACCESS)).toMatchObject({ ok: false, error: 'invalid_state' });
+    expect(await accounts.freeze(settlement.id, ALL_ACCESS)).toMatchObject({
+      ok: false,
+      error: 'invalid_state',
+    });
+    expect(await accounts.close(settlement.id, ALL_ACCESS)).toMatchObject({
+      ok: false,
+      error: 'invalid_state',
+    });
     const customerScope = accessScopeFor({ role: 'customer', customer_id: await insertCustomer() });
     expect(await accounts.get(settlement.id, customerScope)).toBeNull();
   });
@@ -269,6 +340,9 @@ describe('ensureSettlementAccount', () => {
   it('reports a negative balance for the outside world', async () => {
     const settlement = await accounts.ensureSettlementAccount('BHD');
     await setBalances(settlement.id, { posted_debits: '12.5' });
-    expect((await accounts.get(settlement.id, ALL_ACCESS))?.balance).toMatchObject({ posted: '-12.500', available: '-12.500' });
+    expect((await accounts.get(settlement.id, ALL_ACCESS))?.balance).toMatchObject({
+      posted: '-12.500',
+      available: '-12.500',
+    });
   });
 });

@@ -97,9 +97,17 @@ export interface AccountService {
    * in the past) it is read from the account row; with a past `as_of` the posted balance comes from
    * the journal and the pending amounts and `available` are null (see {@link BalanceSnapshot}).
    */
-  balance(id: string, scope: AccessScope, options?: { as_of?: Date | undefined }): Promise<BalanceSnapshot | null>;
+  balance(
+    id: string,
+    scope: AccessScope,
+    options?: { as_of?: Date | undefined },
+  ): Promise<BalanceSnapshot | null>;
   /** The account's journal entries, newest first, or `not_found` outside `scope`. */
-  listEntries(id: string, scope: AccessScope, query?: EntryQuery): Promise<Outcome<EntryPage, AccountQueryError>>;
+  listEntries(
+    id: string,
+    scope: AccessScope,
+    query?: EntryQuery,
+  ): Promise<Outcome<EntryPage, AccountQueryError>>;
   /**
    * The settlement account of `currency` (the outside world), created on first use. Safe under
    * concurrency: racing callers all get the one row the partial unique index allows.
@@ -115,7 +123,10 @@ export interface AccountServiceDependencies {
 
 type AccountRow = Prisma.AccountModel;
 
-export function createAccountService({ db, balance_batch_metrics }: AccountServiceDependencies): AccountService {
+export function createAccountService({
+  db,
+  balance_batch_metrics,
+}: AccountServiceDependencies): AccountService {
   async function findVisible(id: string, scope: AccessScope): Promise<AccountRow | null> {
     if (!isUuid(id) || scope.kind === 'none') return null;
     return db.account.findFirst({
@@ -149,7 +160,8 @@ export function createAccountService({ db, balance_batch_metrics }: AccountServi
       to === 'closed'
         ? Prisma.sql`AND "posted_credits" = "posted_debits" AND "pending_debits" = 0 AND "pending_credits" = 0`
         : Prisma.empty;
-    const owner = scope.kind === 'customer' ? Prisma.sql`AND "customer_id" = ${scope.customer_id}::uuid` : Prisma.empty;
+    const owner =
+      scope.kind === 'customer' ? Prisma.sql`AND "customer_id" = ${scope.customer_id}::uuid` : Prisma.empty;
     const changed = await db.$executeRaw`
       UPDATE "accounts"
          SET "status" = ${to}::"account_status", "version" = "version" + 1, "updated_at" = now()
@@ -161,18 +173,28 @@ export function createAccountService({ db, balance_batch_metrics }: AccountServi
     const row = await findVisible(id, scope);
     if (row === null) return failure('not_found', 'No such account.');
     if (changed === 1) return success(toAccount(row));
-    if (row.kind === 'settlement') return failure('invalid_state', 'Settlement accounts cannot change status.');
+    if (row.kind === 'settlement')
+      return failure('invalid_state', 'Settlement accounts cannot change status.');
     if (to === 'closed' && from.includes(row.status)) {
-      return failure('account_not_empty', 'The account must have a zero posted balance and no pending holds to close.');
+      return failure(
+        'account_not_empty',
+        'The account must have a zero posted balance and no pending holds to close.',
+      );
     }
     // Also the answer when a concurrent change moved the account between the update and this read.
-    return failure('invalid_state', `The account is ${row.status}; it must be ${from.join(' or ')} for this.`);
+    return failure(
+      'invalid_state',
+      `The account is ${row.status}; it must be ${from.join(' or ')} for this.`,
+    );
   }
 
   return {
     async open(input) {
       if (!isCurrency(input.currency)) {
-        return failure('unknown_currency', `${JSON.stringify(input.currency.slice(0, 8))} is not a supported ISO 4217 currency code.`);
+        return failure(
+          'unknown_currency',
+          `${JSON.stringify(input.currency.slice(0, 8))} is not a supported ISO 4217 currency code.`,
+        );
       }
       const overdraft = parseNonNegativeAmount(input.overdraft_limit ?? '0', input.currency);
       if (!overdraft.ok) return failure('invalid_overdraft_limit', overdraft.message);
@@ -202,12 +224,19 @@ export function createAccountService({ db, balance_batch_metrics }: AccountServi
 
     async list(query) {
       const limit = query.limit ?? ACCOUNT_PAGE_LIMITS.default;
-      assert.ok(Number.isInteger(limit) && limit >= 1 && limit <= ACCOUNT_PAGE_LIMITS.max, `list: limit ${limit} out of range`);
+      assert.ok(
+        Number.isInteger(limit) && limit >= 1 && limit <= ACCOUNT_PAGE_LIMITS.max,
+        `list: limit ${limit} out of range`,
+      );
       const { scope } = query;
       const empty: AccountPage = { accounts: [], next_after_id: null };
       if (scope.kind === 'none') return empty;
       if (query.customer_id !== undefined && !isUuid(query.customer_id)) return empty;
-      if (scope.kind === 'customer' && query.customer_id !== undefined && query.customer_id !== scope.customer_id) {
+      if (
+        scope.kind === 'customer' &&
+        query.customer_id !== undefined &&
+        query.customer_id !== scope.customer_id
+      ) {
         return empty;
       }
       assert.ok(query.after_id === undefined || isUuid(query.after_id), 'list: after_id must be a UUID');
@@ -240,7 +269,12 @@ export function createAccountService({ db, balance_batch_metrics }: AccountServi
       const now = new Date();
       const { as_of } = options;
       if (as_of === undefined || as_of.getTime() >= now.getTime()) {
-        return { account_id: row.id, currency: row.currency, as_of: now, ...computeBalance(row, row.currency) };
+        return {
+          account_id: row.id,
+          currency: row.currency,
+          as_of: now,
+          ...computeBalance(row, row.currency),
+        };
       }
       const posted = await readPostedBalanceAsOf(db, row.id, as_of);
       return {
@@ -261,7 +295,10 @@ export function createAccountService({ db, balance_batch_metrics }: AccountServi
     },
 
     async ensureSettlementAccount(currency) {
-      assert.ok(isCurrency(currency), `ensureSettlementAccount: ${JSON.stringify(currency)} is not a supported currency`);
+      assert.ok(
+        isCurrency(currency),
+        `ensureSettlementAccount: ${JSON.stringify(currency)} is not a supported currency`,
+      );
       await db.$executeRaw`
         INSERT INTO "accounts" ("id", "customer_id", "currency", "kind")
         VALUES (${newRowId()}::uuid, NULL, ${currency}, 'settlement')

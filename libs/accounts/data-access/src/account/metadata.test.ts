@@ -19,8 +19,13 @@ describe('checkMetadata', () => {
   });
 
   it('limits size and key count', () => {
-    expect(checkMetadata({ note: 'x'.repeat(METADATA_LIMITS.bytes_max) })).toMatchObject({ ok: false, reason: /bytes/ });
-    const many = Object.fromEntries(Array.from({ length: METADATA_LIMITS.keys_max + 1 }, (_, i) => [`k${i}`, i]));
+    expect(checkMetadata({ note: 'x'.repeat(METADATA_LIMITS.bytes_max) })).toMatchObject({
+      ok: false,
+      reason: /bytes/,
+    });
+    const many = Object.fromEntries(
+      Array.from({ length: METADATA_LIMITS.keys_max + 1 }, (_, i) => [`k${i}`, i]),
+    );
     expect(checkMetadata(many)).toMatchObject({ ok: false, reason: /keys/ });
     expect(checkMetadata({ ['k'.repeat(METADATA_LIMITS.key_length_max + 1)]: 1 }).ok).toBe(false);
   });

@@ -13,7 +13,8 @@ export const METADATA_LIMITS = Object.freeze({
   key_length_max: 64,
 });
 
-export type MetadataCheck = { ok: true; value: Metadata } | { ok: false; error: 'invalid_metadata'; reason: string };
+export type MetadataCheck =
+  { ok: true; value: Metadata } | { ok: false; error: 'invalid_metadata'; reason: string };
 
 /**
  * Checks that `value` is a small JSON object: bounded size, depth and key count, finite numbers,
@@ -32,11 +33,15 @@ export function checkMetadata(value: unknown): MetadataCheck {
 
 function findProblem(value: unknown, depth: number): string | undefined {
   if (value === null || typeof value === 'boolean') return undefined;
-  if (typeof value === 'string') return value.includes('\u0000') ? 'metadata strings must not contain NUL' : undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'metadata numbers must be finite';
-  if (depth > METADATA_LIMITS.depth_max) return `metadata must be at most ${METADATA_LIMITS.depth_max} levels deep`;
+  if (typeof value === 'string')
+    return value.includes('\u0000') ? 'metadata strings must not contain NUL' : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? undefined : 'metadata numbers must be finite';
+  if (depth > METADATA_LIMITS.depth_max)
+    return `metadata must be at most ${METADATA_LIMITS.depth_max} levels deep`;
   if (Array.isArray(value)) {
-    if (value.length > METADATA_LIMITS.keys_max) return `metadata arrays must have at most ${METADATA_LIMITS.keys_max} items`;
+    if (value.length > METADATA_LIMITS.keys_max)
+      return `metadata arrays must have at most ${METADATA_LIMITS.keys_max} items`;
     for (const item of value) {
       const problem = findProblem(item, depth + 1);
       if (problem !== undefined) return problem;
@@ -45,7 +50,8 @@ function findProblem(value: unknown, depth: number): string | undefined {
   }
   if (!isPlainObject(value)) return 'metadata must contain only JSON values';
   const keys = Object.keys(value);
-  if (keys.length > METADATA_LIMITS.keys_max) return `metadata objects must have at most ${METADATA_LIMITS.keys_max} keys`;
+  if (keys.length > METADATA_LIMITS.keys_max)
+    return `metadata objects must have at most ${METADATA_LIMITS.keys_max} keys`;
   for (const key of keys) {
     if (key.length === 0 || key.length > METADATA_LIMITS.key_length_max) {
       return `metadata keys must be 1 to ${METADATA_LIMITS.key_length_max} characters`;

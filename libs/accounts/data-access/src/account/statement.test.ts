@@ -41,7 +41,10 @@ beforeAll(async () => {
       [uuidv7(), account.id, transferId, sequence, balance, sequence, `deposit ${sequence}`, at],
     );
   }
-  await database.pool.query(`UPDATE accounts SET posted_credits = $2, last_entry_sequence = 7 WHERE id = $1`, [account.id, balance]);
+  await database.pool.query(
+    `UPDATE accounts SET posted_credits = $2, last_entry_sequence = 7 WHERE id = $1`,
+    [account.id, balance],
+  );
 });
 afterAll(() => database.drop());
 
@@ -63,7 +66,15 @@ describe('listEntries', () => {
     expect(result).toMatchObject({
       ok: true,
       value: {
-        entries: [{ direction: 'credit', amount: '7.00', balance_after: '28.00', description: 'deposit 7', posted_at: postedAt[6] }],
+        entries: [
+          {
+            direction: 'credit',
+            amount: '7.00',
+            balance_after: '28.00',
+            description: 'deposit 7',
+            posted_at: postedAt[6],
+          },
+        ],
         next_before_sequence: 7n,
       },
     });
@@ -80,7 +91,12 @@ describe('listEntries', () => {
     const sequences: bigint[] = [];
     let before_sequence: bigint | undefined;
     do {
-      const result = await accounts.listEntries(account.id, ALL_ACCESS, { from: postedAt[0], to: postedAt[5], limit: 2, before_sequence });
+      const result = await accounts.listEntries(account.id, ALL_ACCESS, {
+        from: postedAt[0],
+        to: postedAt[5],
+        limit: 2,
+        before_sequence,
+      });
       if (!result.ok) throw new Error(result.error);
       sequences.push(...result.value.entries.map((entry) => entry.account_sequence));
       before_sequence = result.value.next_before_sequence ?? undefined;
@@ -90,9 +106,15 @@ describe('listEntries', () => {
 
   it('is empty for windows with no entries', async () => {
     const early = await accounts.listEntries(account.id, ALL_ACCESS, { to: postedAt[0] });
-    const late = await accounts.listEntries(account.id, ALL_ACCESS, { from: new Date(postedAt[6]!.getTime() + 1) });
-    const inverted = await accounts.listEntries(account.id, ALL_ACCESS, { from: postedAt[4], to: postedAt[1] });
-    for (const result of [early, late, inverted]) expect(result).toEqual({ ok: true, value: { entries: [], next_before_sequence: null } });
+    const late = await accounts.listEntries(account.id, ALL_ACCESS, {
+      from: new Date(postedAt[6]!.getTime() + 1),
+    });
+    const inverted = await accounts.listEntries(account.id, ALL_ACCESS, {
+      from: postedAt[4],
+      to: postedAt[1],
+    });
+    for (const result of [early, late, inverted])
+      expect(result).toEqual({ ok: true, value: { entries: [], next_before_sequence: null } });
   });
 
   it('is not_found outside the scope', async () => {
@@ -106,14 +128,25 @@ describe('listEntries', () => {
 describe('balance as of a past instant', () => {
   it('answers the posted balance from the journal', async () => {
     const balance = await accounts.balance(account.id, ALL_ACCESS, { as_of: postedAt[2] });
-    expect(balance).toMatchObject({ posted: '6.00', pending_debits: null, pending_credits: null, available: null, as_of: postedAt[2] });
+    expect(balance).toMatchObject({
+      posted: '6.00',
+      pending_debits: null,
+      pending_credits: null,
+      available: null,
+      as_of: postedAt[2],
+    });
     const before = await accounts.balance(account.id, ALL_ACCESS, { as_of: new Date(Date.UTC(2025, 0, 1)) });
     expect(before).toMatchObject({ posted: '0.00' });
   });
 
   it('answers from the row for now and the future', async () => {
     const future = new Date(Date.now() + 60_000);
-    expect(await accounts.balance(account.id, ALL_ACCESS, { as_of: future })).toMatchObject({ posted: '28.00' });
-    expect(await accounts.balance(account.id, ALL_ACCESS)).toMatchObject({ posted: '28.00', available: '28.00' });
+    expect(await accounts.balance(account.id, ALL_ACCESS, { as_of: future })).toMatchObject({
+      posted: '28.00',
+    });
+    expect(await accounts.balance(account.id, ALL_ACCESS)).toMatchObject({
+      posted: '28.00',
+      available: '28.00',
+    });
   });
 });

@@ -46,9 +46,16 @@ export interface EntryPage {
  * engine writes an account's entries under its row lock), so the newest entry before `to` and the
  * oldest at or after `from` bound the range. The posted_at conditions stay as a guard.
  */
-export async function readEntries(db: Database, account: { id: string; currency: string }, query: EntryQuery): Promise<EntryPage> {
+export async function readEntries(
+  db: Database,
+  account: { id: string; currency: string },
+  query: EntryQuery,
+): Promise<EntryPage> {
   const limit = query.limit ?? ENTRY_PAGE_LIMITS.default;
-  assert.ok(Number.isInteger(limit) && limit >= 1 && limit <= ENTRY_PAGE_LIMITS.max, `readEntries: limit ${limit} out of range`);
+  assert.ok(
+    Number.isInteger(limit) && limit >= 1 && limit <= ENTRY_PAGE_LIMITS.max,
+    `readEntries: limit ${limit} out of range`,
+  );
   const empty: EntryPage = { entries: [], next_before_sequence: null };
   const sequence: Prisma.BigIntFilter<'JournalEntry'> = {};
   const postedAt: Prisma.DateTimeFilter<'JournalEntry'> = {};

@@ -16,14 +16,25 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const ADA = { full_name: 'Ada Lovelace', email: 'ada@example.com', country: 'GB', date_of_birth: '1815-12-10' };
+const ADA = {
+  full_name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  country: 'GB',
+  date_of_birth: '1815-12-10',
+};
 
 describe('create and get', () => {
   it('round-trips personal data and starts with a clear sanctions status', async () => {
     const created = await customers.create({ ...ADA, date_of_birth: '1985-12-10' });
     expect(created).toMatchObject({
       ok: true,
-      value: { full_name: 'Ada Lovelace', email: 'ada@example.com', country: 'GB', date_of_birth: '1985-12-10', sanctions_status: 'clear' },
+      value: {
+        full_name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        country: 'GB',
+        date_of_birth: '1985-12-10',
+        sanctions_status: 'clear',
+      },
     });
     if (!created.ok) return;
     expect(await customers.get(created.value.id, ALL_ACCESS)).toEqual(created.value);
@@ -35,7 +46,12 @@ describe('create and get', () => {
   });
 
   it('stores no plaintext personal data', async () => {
-    const created = await customers.create({ full_name: 'Émilie du Châtelet', email: 'emilie@example.fr', country: 'FR', date_of_birth: '1976-12-17' });
+    const created = await customers.create({
+      full_name: 'Émilie du Châtelet',
+      email: 'emilie@example.fr',
+      country: 'FR',
+      date_of_birth: '1976-12-17',
+    });
     if (!created.ok) throw new Error(created.error);
     const { rows } = await database.pool.query(`SELECT * FROM customers WHERE id = $1`, [created.value.id]);
     const row = rows[0] as Record<string, unknown>;
@@ -81,8 +97,11 @@ describe('create and get', () => {
 });
 
 describe('screening on creation', () => {
-  it('queues the new customer\'s sanctions screening in the same transaction', async () => {
-    const created = await customers.create({ full_name: 'Lise Meitner', country: 'AT' }, { request_id: 'req-create-1' });
+  it("queues the new customer's sanctions screening in the same transaction", async () => {
+    const created = await customers.create(
+      { full_name: 'Lise Meitner', country: 'AT' },
+      { request_id: 'req-create-1' },
+    );
     if (!created.ok) throw new Error(created.error);
     const { rows } = await database.pool.query(
       `SELECT queue, job_name, job_id, payload, request_id FROM outbox_messages WHERE job_id = $1`,
@@ -115,7 +134,10 @@ describe('setSanctionsStatus', () => {
       ok: true,
       value: { sanctions_status: 'potential_match', full_name: 'Kurt Gödel' },
     });
-    expect(await customers.setSanctionsStatus(uuidv7(), 'clear')).toMatchObject({ ok: false, error: 'not_found' });
+    expect(await customers.setSanctionsStatus(uuidv7(), 'clear')).toMatchObject({
+      ok: false,
+      error: 'not_found',
+    });
   });
 });
 

@@ -41,7 +41,10 @@ export interface CustomerService {
    * Creates a customer; `full_name`, `email` and `date_of_birth` are encrypted before they reach SQL.
    * Its sanctions screening (`screen-customer`) is queued through the outbox in the same transaction.
    */
-  create(input: CreateCustomerInput, context?: CustomerRequestContext): Promise<Outcome<Customer, CustomerCreateError>>;
+  create(
+    input: CreateCustomerInput,
+    context?: CustomerRequestContext,
+  ): Promise<Outcome<Customer, CustomerCreateError>>;
   /** The decrypted customer, or null when it does not exist or is outside `scope`. */
   get(id: string, scope: AccessScope): Promise<Customer | null>;
   /**
@@ -104,15 +107,20 @@ export function createCustomerService({ db, cipher }: CustomerServiceDependencie
 
   return {
     async create(input, context = {}) {
-      if (!isValidFullName(input.full_name)) return failure('invalid_full_name', 'full_name must be 1 to 200 characters of text.');
+      if (!isValidFullName(input.full_name))
+        return failure('invalid_full_name', 'full_name must be 1 to 200 characters of text.');
       const email = input.email ?? null;
-      if (email !== null && !isValidEmail(email)) return failure('invalid_email', 'email must be an email address.');
+      if (email !== null && !isValidEmail(email))
+        return failure('invalid_email', 'email must be an email address.');
       if (!isValidCountry(input.country)) {
         return failure('invalid_country', 'country must be an ISO 3166-1 alpha-2 code such as "US".');
       }
       const dateOfBirth = input.date_of_birth ?? null;
       if (dateOfBirth !== null && !isValidDateOfBirth(dateOfBirth)) {
-        return failure('invalid_date_of_birth', 'date_of_birth must be a real date (YYYY-MM-DD) between 1900-01-01 and today.');
+        return failure(
+          'invalid_date_of_birth',
+          'date_of_birth must be a real date (YYYY-MM-DD) between 1900-01-01 and today.',
+        );
       }
       const sealed = cipher.encryptRecord<CustomerPersonalField>({
         full_name: input.full_name.trim(),

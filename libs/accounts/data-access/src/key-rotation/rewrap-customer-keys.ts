@@ -34,7 +34,9 @@ export interface RewrapProgress {
 export async function rewrapCustomerKeys(options: RewrapCustomerKeysOptions): Promise<RewrapProgress> {
   const { db, cipher, batch_size } = options;
   assert.ok(
-    Number.isInteger(batch_size) && batch_size >= REWRAP_BATCH_SIZE_LIMITS.min && batch_size <= REWRAP_BATCH_SIZE_LIMITS.max,
+    Number.isInteger(batch_size) &&
+      batch_size >= REWRAP_BATCH_SIZE_LIMITS.min &&
+      batch_size <= REWRAP_BATCH_SIZE_LIMITS.max,
     `rewrapCustomerKeys: batch_size must be ${REWRAP_BATCH_SIZE_LIMITS.min}..${REWRAP_BATCH_SIZE_LIMITS.max}`,
   );
   const activeKeyId = cipher.active_key_id;

@@ -30,40 +30,56 @@ function rotate(env: Record<string, string>) {
 }
 
 describe('rotate-keys CLI', () => {
-  it('re-wraps every customer so the old key can be removed', async () => {
-    const oldKey = `k2026:${generateKey()}`;
-    const newKey = `k2027:${generateKey()}`;
-    const customers = createCustomerService({
-      db: database.db,
-      cipher: createEnvelopeCipher({ keyring: parseKeyring(oldKey), active_key_id: 'k2026' }),
-    });
-    const created = await customers.create({ full_name: 'Rosalind Franklin', email: 'rf@example.com', country: 'GB' });
-    if (!created.ok) throw new Error(created.error);
+  it(
+    're-wraps every customer so the old key can be removed',
+    async () => {
+      const oldKey = `k2026:${generateKey()}`;
+      const newKey = `k2027:${generateKey()}`;
+      const customers = createCustomerService({
+        db: database.db,
+        cipher: createEnvelopeCipher({ keyring: parseKeyring(oldKey), active_key_id: 'k2026' }),
+      });
+      const created = await customers.create({
+        full_name: 'Rosalind Franklin',
+        email: 'rf@example.com',
+        country: 'GB',
+      });
+      if (!created.ok) throw new Error(created.error);
 
-    const { stdout } = await rotate({
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEYS: `${newKey},${oldKey}`,
-      ENCRYPTION_ACTIVE_KEY_ID: 'k2027',
-      KEY_ROTATION_BATCH_SIZE: '2',
-    });
-    expect(stdout).toMatch(/re-wrapped 1 in 1 batches; remaining on other keys: 0/);
+      const { stdout } = await rotate({
+        DATABASE_URL: database.url,
+        ENCRYPTION_KEYS: `${newKey},${oldKey}`,
+        ENCRYPTION_ACTIVE_KEY_ID: 'k2027',
+        KEY_ROTATION_BATCH_SIZE: '2',
+      });
+      expect(stdout).toMatch(/re-wrapped 1 in 1 batches; remaining on other keys: 0/);
 
-    const rotated = createCustomerService({
-      db: database.db,
-      cipher: createEnvelopeCipher({ keyring: parseKeyring(newKey), active_key_id: 'k2027' }),
-    });
-    expect(await rotated.get(created.value.id, ALL_ACCESS)).toEqual(created.value);
-  }, TEST_TIMEOUT_MS);
+      const rotated = createCustomerService({
+        db: database.db,
+        cipher: createEnvelopeCipher({ keyring: parseKeyring(newKey), active_key_id: 'k2027' }),
+      });
+      expect(await rotated.get(created.value.id, ALL_ACCESS)).toEqual(created.value);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('fails with one line and exit code 1 on bad configuration, never echoing keys', async () => {
-    const secret = generateKey();
-    const failure = await rotate({ DATABASE_URL: database.url, ENCRYPTION_KEYS: `k1:${secret}`, ENCRYPTION_ACTIVE_KEY_ID: 'k9' }).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(failure?.code).toBe(1);
-    expect(failure?.stderr.trim().split('\n')).toHaveLength(1);
-    expect(failure?.stderr).toMatch(/^rotate-keys: Invalid keyring: the active key id "k9"/);
-    expect(failure?.stderr).not.toContain(secret);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'fails with one line and exit code 1 on bad configuration, never echoing keys',
+    async () => {
+      const secret = generateKey();
+      const failure = await rotate({
+        DATABASE_URL: database.url,
+        ENCRYPTION_KEYS: `k1:${secret}`,
+        ENCRYPTION_ACTIVE_KEY_ID: 'k9',
+      }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr.trim().split('\n')).toHaveLength(1);
+      expect(failure?.stderr).toMatch(/^rotate-keys: Invalid keyring: the active key id "k9"/);
+      expect(failure?.stderr).not.toContain(secret);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

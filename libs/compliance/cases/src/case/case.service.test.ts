@@ -22,10 +22,16 @@ afterAll(() => database.drop());
 const HIT = { rule: 'large_amount', detail: 'amount 12000.00 USD is at least 10000' };
 
 /** Transfers in `received`, then held with their case by one statement, as screening does. */
-async function holdTransfers(count: number, batch_id: string | null = null): Promise<{ case_id: string; transfer_ids: string[] }> {
+async function holdTransfers(
+  count: number,
+  batch_id: string | null = null,
+): Promise<{ case_id: string; transfer_ids: string[] }> {
   const transfer_ids = Array.from({ length: count }, () => uuidv7()).sort();
   if (batch_id !== null)
-    await database.pool.query(`INSERT INTO transfer_batches (id, atomic, client_id) VALUES ($1, true, 'bank')`, [batch_id]);
+    await database.pool.query(
+      `INSERT INTO transfer_batches (id, atomic, client_id) VALUES ($1, true, 'bank')`,
+      [batch_id],
+    );
   for (const id of transfer_ids) {
     await database.pool.query(
       `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, client_id, batch_id)
@@ -43,11 +49,16 @@ async function holdTransfers(count: number, batch_id: string | null = null): Pro
 }
 
 async function transferState(id: string): Promise<{ status: string; status_reason: string | null }> {
-  const { rows } = await database.pool.query('SELECT status::text, status_reason FROM transfers WHERE id = $1', [id]);
+  const { rows } = await database.pool.query(
+    'SELECT status::text, status_reason FROM transfers WHERE id = $1',
+    [id],
+  );
   return rows[0];
 }
 
-async function outboxJobsFor(job_id: string): Promise<Array<{ queue: string; job_name: string; request_id: string }>> {
+async function outboxJobsFor(
+  job_id: string,
+): Promise<Array<{ queue: string; job_name: string; request_id: string }>> {
   const { rows } = await database.pool.query(
     'SELECT queue, job_name, request_id FROM outbox_messages WHERE job_id = $1',
     [job_id],
@@ -74,9 +85,10 @@ describe('openCasesInsert', () => {
       WITH held AS (UPDATE transfers SET status = 'held' WHERE id = ${transfer_id}::uuid AND status = 'screening' RETURNING id)
       ${openCasesInsert([{ id: uuidv7(), transfer_id, batch_id: null, hits: [HIT] }], Prisma.sql`SELECT id FROM held`)}`;
     expect(again).toBe(0);
-    const { rows } = await database.pool.query('SELECT id::text, status::text, hits FROM compliance_cases WHERE transfer_id = $1', [
-      transfer_id,
-    ]);
+    const { rows } = await database.pool.query(
+      'SELECT id::text, status::text, hits FROM compliance_cases WHERE transfer_id = $1',
+      [transfer_id],
+    );
     expect(rows).toEqual([{ id: case_id, status: 'open', hits: [HIT] }]);
   });
 });
@@ -111,14 +123,20 @@ describe('deciding a case', () => {
     const transfer_id = transfer_ids[0] as string;
     const result = await cases().decide(decision(case_id, 'reject'));
     expect(result).toMatchObject({ ok: true, value: { status: 'rejected', decided_by: 'officer-1' } });
-    expect(await transferState(transfer_id)).toEqual({ status: 'rejected', status_reason: 'compliance_rejected' });
+    expect(await transferState(transfer_id)).toEqual({
+      status: 'rejected',
+      status_reason: 'compliance_rejected',
+    });
     expect(await outboxJobsFor(`advance-${transfer_id}`)).toEqual([]);
   });
 
   it('decides a whole atomic batch as one', async () => {
     const batch_id = uuidv7();
     const { case_id, transfer_ids } = await holdTransfers(3, batch_id);
-    expect(await cases().decide(decision(case_id, 'approve'))).toMatchObject({ ok: true, value: { batch_id } });
+    expect(await cases().decide(decision(case_id, 'approve'))).toMatchObject({
+      ok: true,
+      value: { batch_id },
+    });
     for (const id of transfer_ids) expect((await transferState(id)).status).toBe('approved');
     expect(await outboxJobsFor(`advance-batch-${batch_id}`)).toEqual([
       { queue: 'ledger', job_name: 'advance-batch', request_id: 'req-approve' },
@@ -134,8 +152,14 @@ describe('deciding a case', () => {
       message: `Compliance case ${case_id} is already rejected.`,
     });
     expect((await transferState(transfer_ids[0] as string)).status).toBe('rejected');
-    expect(await cases().decide(decision(uuidv7(), 'approve'))).toMatchObject({ ok: false, error: 'not_found' });
-    expect(await cases().decide(decision('not-a-uuid', 'approve'))).toMatchObject({ ok: false, error: 'not_found' });
+    expect(await cases().decide(decision(uuidv7(), 'approve'))).toMatchObject({
+      ok: false,
+      error: 'not_found',
+    });
+    expect(await cases().decide(decision('not-a-uuid', 'approve'))).toMatchObject({
+      ok: false,
+      error: 'not_found',
+    });
   });
 
   it('lets exactly one of two officers deciding at once win', async () => {
@@ -146,9 +170,13 @@ describe('deciding a case', () => {
     ]);
     const winners = results.filter((result) => result.ok);
     expect(winners).toHaveLength(1);
-    expect(results.filter((result) => !result.ok)).toEqual([expect.objectContaining({ error: 'already_decided' })]);
+    expect(results.filter((result) => !result.ok)).toEqual([
+      expect.objectContaining({ error: 'already_decided' }),
+    ]);
     const won = winners[0]?.ok ? winners[0].value.status : undefined;
-    expect((await transferState(transfer_ids[0] as string)).status).toBe(won === 'approved' ? 'approved' : 'rejected');
+    expect((await transferState(transfer_ids[0] as string)).status).toBe(
+      won === 'approved' ? 'approved' : 'rejected',
+    );
     expect(await outboxJobsFor(`advance-${transfer_ids[0]}`)).toHaveLength(won === 'approved' ? 1 : 0);
   });
 });
@@ -163,11 +191,10 @@ describe('listing cases', () => {
         [alice, randomBytes(16), randomBytes(16)],
       );
       const [from, to] = [uuidv7(), uuidv7()];
-      await fresh.pool.query(`INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $3, 'USD'), ($2, $3, 'USD')`, [
-        from,
-        to,
-        alice,
-      ]);
+      await fresh.pool.query(
+        `INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $3, 'USD'), ($2, $3, 'USD')`,
+        [from, to, alice],
+      );
       const ids: string[] = [];
       for (let index = 0; index < 5; index += 1) {
         const transfer_id = uuidv7();
@@ -188,10 +215,16 @@ describe('listing cases', () => {
       await service.decide(decision(ids[1] as string, 'reject'));
       const first = await service.list({ status: 'open', limit: 2 });
       expect(first.cases.map((item) => item.id)).toEqual([ids[0], ids[2]]);
-      const second = await service.list({ status: 'open', limit: 2, after_id: first.next_after_id ?? undefined });
+      const second = await service.list({
+        status: 'open',
+        limit: 2,
+        after_id: first.next_after_id ?? undefined,
+      });
       expect(second).toMatchObject({ next_after_id: null });
       expect(second.cases.map((item) => item.id)).toEqual([ids[3], ids[4]]);
-      expect((await service.list({ status: 'rejected', limit: 50 })).cases.map((item) => item.id)).toEqual([ids[1]]);
+      expect((await service.list({ status: 'rejected', limit: 50 })).cases.map((item) => item.id)).toEqual([
+        ids[1],
+      ]);
       expect((await service.list({ limit: 200 })).cases.map((item) => item.id)).toEqual(ids);
     } finally {
       await fresh.drop();

@@ -12,8 +12,7 @@ import {
 } from './case.types';
 
 export type DecideCaseResult =
-  | { ok: true; value: ComplianceCase }
-  | { ok: false; error: CaseDecisionError; message: string };
+  { ok: true; value: ComplianceCase } | { ok: false; error: CaseDecisionError; message: string };
 
 export interface CaseQuery {
   status?: CaseStatus | undefined;
@@ -58,7 +57,9 @@ const CASE_COLUMNS = Prisma.sql`
 export function createCaseService({ db }: { db: Database }): CaseService {
   return {
     async list(query) {
-      assert.ok(Number.isInteger(query.limit) && query.limit >= 1 && query.limit <= CASE_LIMITS.list_limit_max);
+      assert.ok(
+        Number.isInteger(query.limit) && query.limit >= 1 && query.limit <= CASE_LIMITS.list_limit_max,
+      );
       assert.ok(query.after_id === undefined || isUuid(query.after_id), 'list: after_id must be a UUID');
       // Served by the (status, id) index or the primary key: a seek, then `limit` rows, on any page.
       const rows = await db.$queryRaw<CaseRow[]>`
@@ -78,7 +79,9 @@ export function createCaseService({ db }: { db: Database }): CaseService {
       assert.ok(input.note.length >= 1 && input.note.length <= CASE_LIMITS.note_length_max);
       if (!isUuid(input.case_id)) return notFound(input.case_id);
       const case_id = input.case_id.toLowerCase();
-      const [found] = await db.$queryRaw<CaseRow[]>`SELECT ${CASE_COLUMNS} FROM compliance_cases WHERE id = ${case_id}::uuid`;
+      const [found] = await db.$queryRaw<
+        CaseRow[]
+      >`SELECT ${CASE_COLUMNS} FROM compliance_cases WHERE id = ${case_id}::uuid`;
       if (found === undefined) return notFound(case_id);
       if (found.status !== 'open') return alreadyDecided(found);
 
@@ -116,7 +119,9 @@ export function createCaseService({ db }: { db: Database }): CaseService {
         return row;
       });
       if (decided === undefined) {
-        const [now] = await db.$queryRaw<CaseRow[]>`SELECT ${CASE_COLUMNS} FROM compliance_cases WHERE id = ${case_id}::uuid`;
+        const [now] = await db.$queryRaw<
+          CaseRow[]
+        >`SELECT ${CASE_COLUMNS} FROM compliance_cases WHERE id = ${case_id}::uuid`;
         assert.ok(now !== undefined);
         return alreadyDecided(now);
       }
@@ -130,7 +135,11 @@ function notFound(case_id: string): DecideCaseResult {
 }
 
 function alreadyDecided(row: CaseRow): DecideCaseResult {
-  return { ok: false, error: 'already_decided', message: `Compliance case ${row.id} is already ${row.status}.` };
+  return {
+    ok: false,
+    error: 'already_decided',
+    message: `Compliance case ${row.id} is already ${row.status}.`,
+  };
 }
 
 function toCase(row: CaseRow): ComplianceCase {

@@ -40,12 +40,52 @@ afterAll(async () => {
 describe('the ctr report', () => {
   it('lists each customer-day-currency whose cash in or cash out reaches the threshold', async () => {
     const { report, rows, columns } = await runReportForTest({ db: database.db, type: 'ctr', ...PERIOD });
-    expect(columns).toEqual(['date', 'customer_id', 'currency', 'cash_in', 'cash_out', 'deposits', 'withdrawals']);
+    expect(columns).toEqual([
+      'date',
+      'customer_id',
+      'currency',
+      'cash_in',
+      'cash_out',
+      'deposits',
+      'withdrawals',
+    ]);
     const expected = [
-      { date: '2026-03-01', customer_id: ids.alice, currency: 'USD', cash_in: '10000.0000', cash_out: '0.0000', deposits: '2', withdrawals: '0' },
-      { date: '2026-03-02', customer_id: ids.alice, currency: 'EUR', cash_in: '10000.0000', cash_out: '0.0000', deposits: '1', withdrawals: '0' },
-      { date: '2026-03-03', customer_id: ids.alice, currency: 'USD', cash_in: '0.0000', cash_out: '10000.0000', deposits: '0', withdrawals: '1' },
-      { date: '2026-03-03', customer_id: ids.bob, currency: 'USD', cash_in: '12000.0000', cash_out: '0.0000', deposits: '1', withdrawals: '0' },
+      {
+        date: '2026-03-01',
+        customer_id: ids.alice,
+        currency: 'USD',
+        cash_in: '10000.0000',
+        cash_out: '0.0000',
+        deposits: '2',
+        withdrawals: '0',
+      },
+      {
+        date: '2026-03-02',
+        customer_id: ids.alice,
+        currency: 'EUR',
+        cash_in: '10000.0000',
+        cash_out: '0.0000',
+        deposits: '1',
+        withdrawals: '0',
+      },
+      {
+        date: '2026-03-03',
+        customer_id: ids.alice,
+        currency: 'USD',
+        cash_in: '0.0000',
+        cash_out: '10000.0000',
+        deposits: '0',
+        withdrawals: '1',
+      },
+      {
+        date: '2026-03-03',
+        customer_id: ids.bob,
+        currency: 'USD',
+        cash_in: '12000.0000',
+        cash_out: '0.0000',
+        deposits: '1',
+        withdrawals: '0',
+      },
     ].sort((a, b) => a.customer_id.localeCompare(b.customer_id));
     expect(rows).toEqual(expected);
     expect(report).toMatchObject({
@@ -56,7 +96,10 @@ describe('the ctr report', () => {
         rows: 4,
         customers: 2,
         amount_min: '10000',
-        totals: { EUR: { cash_in: '10000.00', cash_out: '0.00' }, USD: { cash_in: '22000.00', cash_out: '10000.00' } },
+        totals: {
+          EUR: { cash_in: '10000.00', cash_out: '0.00' },
+          USD: { cash_in: '22000.00', cash_out: '10000.00' },
+        },
       },
     });
   });
@@ -67,7 +110,12 @@ describe('the ctr report', () => {
       db: database.db,
       type: 'ctr',
       ...PERIOD,
-      runner: createReportRunner({ db: database.db, sanctions: null, customers_page_size: 1, rows_page_size: 1 }),
+      runner: createReportRunner({
+        db: database.db,
+        sanctions: null,
+        customers_page_size: 1,
+        rows_page_size: 1,
+      }),
     });
     expect(paged.content).toBe(whole.content);
     expect(paged.rows).toHaveLength(4);
@@ -84,8 +132,21 @@ describe('the ctr report', () => {
       runner: createReportRunner({ db: database.db, sanctions: null, thresholds }),
     });
     // Alice's 2 March now counts: 9,999.99 in and 9,999.99 out, on one row.
-    expect(rows.filter((row) => row['customer_id'] === ids.alice && row['date'] === '2026-03-02' && row['currency'] === 'USD')).toEqual([
-      { date: '2026-03-02', customer_id: ids.alice, currency: 'USD', cash_in: '9999.9900', cash_out: '9999.9900', deposits: '1', withdrawals: '1' },
+    expect(
+      rows.filter(
+        (row) =>
+          row['customer_id'] === ids.alice && row['date'] === '2026-03-02' && row['currency'] === 'USD',
+      ),
+    ).toEqual([
+      {
+        date: '2026-03-02',
+        customer_id: ids.alice,
+        currency: 'USD',
+        cash_in: '9999.9900',
+        cash_out: '9999.9900',
+        deposits: '1',
+        withdrawals: '1',
+      },
     ]);
     expect(report.summary).toMatchObject({ rows: 5, amount_min: '9999.99' });
   });

@@ -1,7 +1,13 @@
 import { Prisma } from '@ledgerline/db';
 import { Decimal, formatAmount } from '@ledgerline/money';
 import type { CtrSummary } from '../report/report.types';
-import { countCustomers, customerRanges, inCustomerRange, rangeProgress, type CustomerRange } from '../runner/customer-ranges';
+import {
+  countCustomers,
+  customerRanges,
+  inCustomerRange,
+  rangeProgress,
+  type CustomerRange,
+} from '../runner/customer-ranges';
 import type { ReportContext, ReportDefinition } from '../runner/report-context';
 
 interface CtrRow {
@@ -42,12 +48,23 @@ export const ctrReport: ReportDefinition<CtrSummary> = {
       for (;;) {
         const rows = await readCtrPage(context, range, cursor, amount_min);
         context.csv.write(
-          rows.map((row) => [row.day, row.customer_id, row.currency, row.cash_in, row.cash_out, row.deposits, row.withdrawals]),
+          rows.map((row) => [
+            row.day,
+            row.customer_id,
+            row.currency,
+            row.cash_in,
+            row.cash_out,
+            row.deposits,
+            row.withdrawals,
+          ]),
         );
         for (const row of rows) {
           customers.add(row.customer_id);
           const total = totals.get(row.currency) ?? { cash_in: new Decimal(0), cash_out: new Decimal(0) };
-          totals.set(row.currency, { cash_in: total.cash_in.plus(row.cash_in), cash_out: total.cash_out.plus(row.cash_out) });
+          totals.set(row.currency, {
+            cash_in: total.cash_in.plus(row.cash_in),
+            cash_out: total.cash_out.plus(row.cash_out),
+          });
         }
         if (rows.length < context.pages.rows) break;
         cursor = rows.at(-1) ?? null;
@@ -59,10 +76,15 @@ export const ctrReport: ReportDefinition<CtrSummary> = {
       customers: customers.size,
       amount_min: amount_min.toString(),
       totals: Object.fromEntries(
-        [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => [
-          currency,
-          { cash_in: formatAmount(total.cash_in, currency), cash_out: formatAmount(total.cash_out, currency) },
-        ]),
+        [...totals]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([currency, total]) => [
+            currency,
+            {
+              cash_in: formatAmount(total.cash_in, currency),
+              cash_out: formatAmount(total.cash_out, currency),
+            },
+          ]),
       ),
     };
   },

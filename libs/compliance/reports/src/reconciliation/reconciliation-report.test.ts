@@ -37,8 +37,21 @@ afterAll(async () => {
 
 describe('the reconciliation report', () => {
   it('passes every check on a ledger only the engine wrote, with what each one checked', async () => {
-    const { report, rows, columns } = await runReportForTest({ db: database.db, type: 'reconciliation', ...PERIOD });
-    expect(columns).toEqual(['record', 'check', 'scope', 'status', 'checked', 'violations', 'subject', 'details']);
+    const { report, rows, columns } = await runReportForTest({
+      db: database.db,
+      type: 'reconciliation',
+      ...PERIOD,
+    });
+    expect(columns).toEqual([
+      'record',
+      'check',
+      'scope',
+      'status',
+      'checked',
+      'violations',
+      'subject',
+      'details',
+    ]);
     expect(checksOf(rows)).toEqual([
       ['currencies_sum_to_zero', 'book', 'ok', '2', '0'],
       ['account_totals_match_entries', 'book', 'ok', '5', '0'],
@@ -66,16 +79,19 @@ describe('the reconciliation report', () => {
   // Journal entries are append-only (a trigger refuses UPDATE and DELETE), so the tampering here is what
   // someone could do behind the ledger's back: change a balance column, mark a transfer posted, add an entry.
   it('finds violations planted with SQL, in the book and in the period', async () => {
-    await database.pool.query(`UPDATE accounts SET posted_credits = posted_credits + 1 WHERE id = $1`, [ids.bob_usd]);
+    await database.pool.query(`UPDATE accounts SET posted_credits = posted_credits + 1 WHERE id = $1`, [
+      ids.bob_usd,
+    ]);
     const posted_without_entries = await ledger.attempt({
       source_account_id: ids.alice_usd,
       destination_account_id: ids.bob_usd,
       amount: '1.00',
       at: at('2026-06-10T00:00:00.000Z'),
     });
-    await database.pool.query(`UPDATE transfers SET status = 'posted', posted_at = '2026-06-10T00:00:00.000Z' WHERE id = $1`, [
-      posted_without_entries,
-    ]);
+    await database.pool.query(
+      `UPDATE transfers SET status = 'posted', posted_at = '2026-06-10T00:00:00.000Z' WHERE id = $1`,
+      [posted_without_entries],
+    );
     const unposted_with_entry = await ledger.attempt({
       source_account_id: ids.alice_eur,
       destination_account_id: ids.alice_usd,
@@ -114,16 +130,30 @@ describe('the reconciliation report', () => {
           ids.bob_usd,
           expect.stringContaining('posted_credits=13.3400 entry_credits=12.3400'),
         ],
-        ['account_totals_match_entries', ids.alice_eur, expect.stringContaining('posted_debits=0.0000 entry_debits=5.0000')],
+        [
+          'account_totals_match_entries',
+          ids.alice_eur,
+          expect.stringContaining('posted_debits=0.0000 entry_debits=5.0000'),
+        ],
       ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
       [
         'posted_transfers_have_their_debit_and_credit',
         posted_without_entries,
         `transfer_id=${posted_without_entries} debit_amount=none credit_amount=none expected_amount=1.0000 posted_in_period=true`,
       ],
-      ['entries_only_for_posted_transfers', unposted_with_entry, `transfer_id=${unposted_with_entry} status=approved`],
+      [
+        'entries_only_for_posted_transfers',
+        unposted_with_entry,
+        `transfer_id=${unposted_with_entry} status=approved`,
+      ],
       ['period_debits_equal_credits', 'EUR', 'entries=3 debits=75.0000 credits=70.0000'],
     ]);
-    expect(report.summary).toMatchObject({ ok: false, checks: 7, checks_failed: 6, violations: 6, violations_truncated: false });
+    expect(report.summary).toMatchObject({
+      ok: false,
+      checks: 7,
+      checks_failed: 6,
+      violations: 6,
+      violations_truncated: false,
+    });
   });
 });

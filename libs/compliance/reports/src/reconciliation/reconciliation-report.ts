@@ -16,7 +16,16 @@ export interface ReconciliationOptions {
   timeout_ms: number;
 }
 
-export const RECONCILIATION_COLUMNS = ['record', 'check', 'scope', 'status', 'checked', 'violations', 'subject', 'details'] as const;
+export const RECONCILIATION_COLUMNS = [
+  'record',
+  'check',
+  'scope',
+  'status',
+  'checked',
+  'violations',
+  'subject',
+  'details',
+] as const;
 
 type Counts = InvariantReport['counts'];
 
@@ -29,7 +38,10 @@ const BOOK_CHECKS: Record<InvariantViolationKind, { check: string; checked: (cou
     check: 'posted_transfers_have_their_debit_and_credit',
     checked: (counts) => counts.posted_transfers,
   },
-  entries_without_posting: { check: 'entries_only_for_posted_transfers', checked: (counts) => counts.entries },
+  entries_without_posting: {
+    check: 'entries_only_for_posted_transfers',
+    checked: (counts) => counts.entries,
+  },
 };
 
 /** What a violation is about: the currency, account, entry or transfer it names. */
@@ -77,7 +89,9 @@ interface PeriodFigures {
  * Rows: one per check (`record = check`, `status` ok or violation, what it checked, how many
  * violations), then one per violation (`record = violation`) with the figures that disagree.
  */
-export function reconciliationReport(options: ReconciliationOptions): ReportDefinition<ReconciliationSummary> {
+export function reconciliationReport(
+  options: ReconciliationOptions,
+): ReportDefinition<ReconciliationSummary> {
   return {
     columns: RECONCILIATION_COLUMNS,
 
@@ -95,12 +109,33 @@ export function reconciliationReport(options: ReconciliationOptions): ReportDefi
       for (const kind of KINDS) {
         const { check, checked } = BOOK_CHECKS[kind];
         const found = book.violations.filter((violation) => violation.kind === kind);
-        checkRows.push(['check', check, 'book', statusOf(found.length), checked(book.counts), found.length, '', '']);
+        checkRows.push([
+          'check',
+          check,
+          'book',
+          statusOf(found.length),
+          checked(book.counts),
+          found.length,
+          '',
+          '',
+        ]);
         for (const violation of found) {
           const subject = subjectOf(violation);
           // Says which of the book's wrong transfers the period's own check counts.
-          const in_period = kind === 'posted_transfer_entries' ? { posted_in_period: period.posted_in_period.has(subject) } : {};
-          violationRows.push(['violation', check, 'book', 'violation', '', '', subject, detailsOf({ ...violation, ...in_period })]);
+          const in_period =
+            kind === 'posted_transfer_entries'
+              ? { posted_in_period: period.posted_in_period.has(subject) }
+              : {};
+          violationRows.push([
+            'violation',
+            check,
+            'book',
+            'violation',
+            '',
+            '',
+            subject,
+            detailsOf({ ...violation, ...in_period }),
+          ]);
         }
       }
       const unbalanced = period.currencies.filter((currency) => !currency.balanced);
@@ -124,7 +159,9 @@ export function reconciliationReport(options: ReconciliationOptions): ReportDefi
           period_entries,
           unbalanced.length,
           '',
-          period.currencies.map((currency) => `${currency.currency}: debits=${currency.debits} credits=${currency.credits}`).join('; '),
+          period.currencies
+            .map((currency) => `${currency.currency}: debits=${currency.debits} credits=${currency.credits}`)
+            .join('; '),
         ],
       );
       for (const currency of unbalanced) {

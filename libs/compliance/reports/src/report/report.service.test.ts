@@ -84,7 +84,11 @@ describe('report requests', () => {
   });
 
   it('accept a period of exactly 366 days (the database agrees)', async () => {
-    const result = await service.request({ ...REQUEST, from: '2028-01-01T00:00:00.000Z', to: '2029-01-01T00:00:00.000Z' });
+    const result = await service.request({
+      ...REQUEST,
+      from: '2028-01-01T00:00:00.000Z',
+      to: '2029-01-01T00:00:00.000Z',
+    });
     expect(result.ok).toBe(true);
   });
 });
@@ -115,7 +119,7 @@ describe('reading reports', () => {
     });
   });
 
-  it('shows a failed report with a safe sentence, never the operators\' message', async () => {
+  it("shows a failed report with a safe sentence, never the operators' message", async () => {
     const result = await service.request(REQUEST);
     if (!result.ok) throw new Error('refused');
     await database.pool.query(
@@ -124,7 +128,9 @@ describe('reading reports', () => {
       [result.value.id],
     );
     const report = await service.get(result.value.id);
-    expect(report?.error).toBe('The report could not be run. Request it again; if it fails again, ask an operator.');
+    expect(report?.error).toBe(
+      'The report could not be run. Request it again; if it fails again, ask an operator.',
+    );
     expect(JSON.stringify(report)).not.toContain('10.0.0.7');
     expect(await service.download(result.value.id)).toMatchObject({ ok: false, error: 'invalid_state' });
   });
@@ -146,6 +152,8 @@ describe('the compliance_reports table', () => {
     ).rejects.toThrow(/compliance_reports_period_order/);
     await expect(insert(', progress', ', 101')).rejects.toThrow(/compliance_reports_progress_range/);
     await expect(insert(', status', `, 'completed'`)).rejects.toThrow(/compliance_reports_completed_content/);
-    await expect(insert(', status, finished_at', `, 'failed', now()`)).rejects.toThrow(/compliance_reports_failure/);
+    await expect(insert(', status, finished_at', `, 'failed', now()`)).rejects.toThrow(
+      /compliance_reports_failure/,
+    );
   });
 });

@@ -97,7 +97,13 @@ export function createReportService(options: ReportServiceOptions): ReportServic
 
     async download(report_id) {
       const rows = await db.$queryRaw<
-        Array<{ type: ReportType; status: ReportStatus; period_from: Date; period_to: Date; content: string | null }>
+        Array<{
+          type: ReportType;
+          status: ReportStatus;
+          period_from: Date;
+          period_to: Date;
+          content: string | null;
+        }>
       >(Prisma.sql`
         SELECT type::text AS type, status::text AS status, period_from, period_to, content
           FROM compliance_reports WHERE id = ${report_id}::uuid`);
@@ -112,7 +118,10 @@ export function createReportService(options: ReportServiceOptions): ReportServic
       }
       return {
         ok: true,
-        value: { filename: reportFilename(report_id, row.type, row.period_from, row.period_to), content: row.content },
+        value: {
+          filename: reportFilename(report_id, row.type, row.period_from, row.period_to),
+          content: row.content,
+        },
       };
     },
   };

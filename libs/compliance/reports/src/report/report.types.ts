@@ -77,7 +77,8 @@ export interface ReconciliationSummary {
   period: { posted_transfers: number; entries: number };
 }
 
-export type ReportSummary = CtrSummary | StructuringSummary | SanctionsRescreenSummary | ReconciliationSummary;
+export type ReportSummary =
+  CtrSummary | StructuringSummary | SanctionsRescreenSummary | ReconciliationSummary;
 
 /** A report as the API shows it (without its content). */
 export interface Report {

@@ -10,7 +10,9 @@ describe('createCsvWriter', () => {
       ['b', 'with, comma and "quotes"', '-5.0000'],
     ]);
     csv.write([['c', null, 3]]);
-    expect(csv.content()).toBe('id,note,amount\na,plain,10.0000\nb,"with, comma and ""quotes""",-5.0000\nc,,3\n');
+    expect(csv.content()).toBe(
+      'id,note,amount\na,plain,10.0000\nb,"with, comma and ""quotes""",-5.0000\nc,,3\n',
+    );
     expect(parse(csv.content())).toEqual([
       ['id', 'note', 'amount'],
       ['a', 'plain', '10.0000'],

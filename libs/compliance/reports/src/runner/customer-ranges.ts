@@ -41,7 +41,9 @@ export function inCustomerRange(column: Prisma.Sql, range: CustomerRange): Prism
 
 /** How many customers there are now, to turn ranges done into progress. */
 export async function countCustomers(db: Database): Promise<number> {
-  const [row] = await db.$queryRaw<Array<{ customers: number }>>`SELECT count(*)::int AS customers FROM customers`;
+  const [row] = await db.$queryRaw<
+    Array<{ customers: number }>
+  >`SELECT count(*)::int AS customers FROM customers`;
   return row?.customers ?? 0;
 }
 

@@ -34,7 +34,12 @@ async function rowOf(report_id: string): Promise<Row> {
 }
 
 async function requested(type: ReportType): Promise<string> {
-  const result = await service.request({ type, ...PERIOD, requested_by: 'officer', request_id: 'req-runner' });
+  const result = await service.request({
+    type,
+    ...PERIOD,
+    requested_by: 'officer',
+    request_id: 'req-runner',
+  });
   if (!result.ok) throw new Error('refused');
   return result.value.id;
 }
@@ -83,7 +88,13 @@ describe('running a report', () => {
     expect(seen.map((row) => row.status)).toEqual(['running', 'running', 'running', 'running']);
     expect(seen.map((row) => row.progress)).toEqual([20, 40, 60, 80]);
     const row = await rowOf(id);
-    expect(row).toMatchObject({ status: 'completed', progress: 100, runs: 1, failure_reason: null, error_message: null });
+    expect(row).toMatchObject({
+      status: 'completed',
+      progress: 100,
+      runs: 1,
+      failure_reason: null,
+      error_message: null,
+    });
     expect(row.started_at).toBeInstanceOf(Date);
     expect(row.finished_at!.getTime()).toBeGreaterThanOrEqual(row.started_at!.getTime());
     expect(row.content!.split('\n')).toHaveLength(22);
@@ -92,7 +103,10 @@ describe('running a report', () => {
   it('runs a report again from the start when a delivery died while it was running', async () => {
     const id = await requested('structuring');
     // What a crashed delivery leaves behind: running, part done.
-    await database.pool.query(`UPDATE compliance_reports SET status = 'running', progress = 40, runs = 1, started_at = now() WHERE id = $1`, [id]);
+    await database.pool.query(
+      `UPDATE compliance_reports SET status = 'running', progress = 40, runs = 1, started_at = now() WHERE id = $1`,
+      [id],
+    );
     const runner = createReportRunner({ db: database.db, sanctions: null });
     expect(await runner.run(id)).toMatchObject({ outcome: 'completed' });
     expect(await rowOf(id)).toMatchObject({ status: 'completed', progress: 100, runs: 2 });
@@ -111,13 +125,20 @@ describe('running a report', () => {
 
   it('fails a report whose CSV would pass the cap, with a safe sentence for the client', async () => {
     const id = await requested('sanctions_rescreen');
-    const runner = createReportRunner({ db: database.db, sanctions: everyoneListed(), content_bytes_max: 1_024, customers_page_size: 5 });
+    const runner = createReportRunner({
+      db: database.db,
+      sanctions: everyoneListed(),
+      content_bytes_max: 1_024,
+      customers_page_size: 5,
+    });
     expect(await runner.run(id)).toMatchObject({ outcome: 'failed', reason: 'too_large' });
     const row = await rowOf(id);
     expect(row).toMatchObject({ status: 'failed', failure_reason: 'too_large', content: null });
     expect(row.error_message).toMatch(/would exceed 1024 bytes after 10 rows/);
     expect(row.finished_at).toBeInstanceOf(Date);
-    expect((await service.get(id))?.error).toBe('The report is larger than this deployment stores; request a shorter period.');
+    expect((await service.get(id))?.error).toBe(
+      'The report is larger than this deployment stores; request a shorter period.',
+    );
   });
 
   it('fails a sanctions rescreen at once when no rescreening is configured', async () => {
@@ -135,7 +156,12 @@ describe('running a report', () => {
     expect(failed).toMatchObject({ status: 'failed', failure_reason: 'internal' });
     expect(failed.error_message).toHaveLength(2_000);
     expect(await runner.run(id)).toMatchObject({ outcome: 'completed' });
-    expect(await rowOf(id)).toMatchObject({ status: 'completed', failure_reason: null, error_message: null, runs: 1 });
+    expect(await rowOf(id)).toMatchObject({
+      status: 'completed',
+      failure_reason: null,
+      error_message: null,
+      runs: 1,
+    });
   });
 
   it('answers not_found for a report that does not exist', async () => {
@@ -144,7 +170,11 @@ describe('running a report', () => {
   });
 
   it('refuses options outside their bounds', () => {
-    expect(() => createReportRunner({ db: database.db, sanctions: null, content_bytes_max: 128 * 1024 * 1024 })).toThrow(RangeError);
-    expect(() => createReportRunner({ db: database.db, sanctions: null, rows_page_size: 0 })).toThrow(RangeError);
+    expect(() =>
+      createReportRunner({ db: database.db, sanctions: null, content_bytes_max: 128 * 1024 * 1024 }),
+    ).toThrow(RangeError);
+    expect(() => createReportRunner({ db: database.db, sanctions: null, rows_page_size: 0 })).toThrow(
+      RangeError,
+    );
   });
 });

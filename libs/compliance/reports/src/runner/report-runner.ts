@@ -83,14 +83,34 @@ interface StartedReport {
 export function createReportRunner(options: ReportRunnerOptions): ReportRunner {
   const { db } = options;
   const limits = REPORT_RUNNER_LIMITS;
-  const content_bytes_max = bounded('content_bytes_max', options.content_bytes_max ?? limits.content_bytes_max_default, 1_024, limits.content_bytes_max_ceiling);
+  const content_bytes_max = bounded(
+    'content_bytes_max',
+    options.content_bytes_max ?? limits.content_bytes_max_default,
+    1_024,
+    limits.content_bytes_max_ceiling,
+  );
   const pages = {
-    customers: bounded('customers_page_size', options.customers_page_size ?? limits.customers_page_size_default, 1, limits.page_size_max),
-    rows: bounded('rows_page_size', options.rows_page_size ?? limits.rows_page_size_default, 1, limits.page_size_max),
+    customers: bounded(
+      'customers_page_size',
+      options.customers_page_size ?? limits.customers_page_size_default,
+      1,
+      limits.page_size_max,
+    ),
+    rows: bounded(
+      'rows_page_size',
+      options.rows_page_size ?? limits.rows_page_size_default,
+      1,
+      limits.page_size_max,
+    ),
   };
   const thresholds = options.thresholds ?? DEFAULT_COMPLIANCE_THRESHOLDS;
   const reconciliation = reconciliationReport({
-    violations_max: bounded('violations_max', options.violations_max ?? limits.violations_max_default, 1, 100_000),
+    violations_max: bounded(
+      'violations_max',
+      options.violations_max ?? limits.violations_max_default,
+      1,
+      100_000,
+    ),
     timeout_ms: options.reconciliation_timeout_ms ?? limits.reconciliation_timeout_ms_default,
   });
 
@@ -107,7 +127,11 @@ export function createReportRunner(options: ReportRunnerOptions): ReportRunner {
     }
   }
 
-  async function markFailed(report_id: string, reason: ReportFailureReason, message: string): Promise<boolean> {
+  async function markFailed(
+    report_id: string,
+    reason: ReportFailureReason,
+    message: string,
+  ): Promise<boolean> {
     const changed = await db.$executeRaw`
       UPDATE compliance_reports
          SET status = 'failed', failure_reason = ${reason}, finished_at = now(),
@@ -133,7 +157,11 @@ export function createReportRunner(options: ReportRunnerOptions): ReportRunner {
       if (started === 'not_found' || started === 'already_completed') return { outcome: started };
       const definition = definitionOf(started.type);
       if (definition === null)
-        return failPermanently(report_id, 'sanctions_unavailable', 'no sanctions rescreening is configured in this worker');
+        return failPermanently(
+          report_id,
+          'sanctions_unavailable',
+          'no sanctions rescreening is configured in this worker',
+        );
 
       const csv = createCsvWriter(definition.columns, content_bytes_max);
       let stored_percent = 0;
@@ -156,7 +184,8 @@ export function createReportRunner(options: ReportRunnerOptions): ReportRunner {
           },
         });
       } catch (error) {
-        if (error instanceof ReportTooLargeError) return failPermanently(report_id, 'too_large', error.message);
+        if (error instanceof ReportTooLargeError)
+          return failPermanently(report_id, 'too_large', error.message);
         throw error;
       }
 
@@ -178,7 +207,10 @@ export function createReportRunner(options: ReportRunnerOptions): ReportRunner {
  * `queued | running | failed -> running`, from the start: a `running` report is one whose delivery
  * died (the job was handed to this one), a `failed` one an operator's retry of its failed job.
  */
-async function start(db: Database, report_id: string): Promise<StartedReport | 'not_found' | 'already_completed'> {
+async function start(
+  db: Database,
+  report_id: string,
+): Promise<StartedReport | 'not_found' | 'already_completed'> {
   const rows = await db.$queryRaw<StartedReport[]>`
     UPDATE compliance_reports
        SET status = 'running', progress = 0, runs = runs + 1, started_at = now(), finished_at = NULL,

@@ -11,7 +11,10 @@ const at = (instant: string) => new Date(instant);
 const PERIOD = { from: '2026-08-01T00:00:00.000Z', to: '2026-09-01T00:00:00.000Z' };
 
 async function statusOf(customer_id: string): Promise<string> {
-  const { rows } = await database.pool.query(`SELECT sanctions_status::text AS status FROM customers WHERE id = $1`, [customer_id]);
+  const { rows } = await database.pool.query(
+    `SELECT sanctions_status::text AS status FROM customers WHERE id = $1`,
+    [customer_id],
+  );
   return rows[0].status;
 }
 
@@ -25,7 +28,9 @@ beforeAll(async () => {
   accounts.grace_usd = await ledger.account(ids.grace);
   accounts.heidi_usd = await ledger.account(ids.heidi);
   // Heidi was a potential match under an older list; the rescreening clears her.
-  await database.pool.query(`UPDATE customers SET sanctions_status = 'potential_match' WHERE id = $1`, [ids.heidi]);
+  await database.pool.query(`UPDATE customers SET sanctions_status = 'potential_match' WHERE id = $1`, [
+    ids.heidi,
+  ]);
 
   await ledger.deposit(accounts.frank_usd, '5000.00', at('2026-07-31T23:59:59.999Z')); // before the period
   await ledger.deposit(accounts.frank_usd, '1000.00', at('2026-08-01T00:00:00.000Z'));
@@ -57,7 +62,11 @@ describe('the sanctions rescreen report', () => {
     const rescreener = createTestRescreener({
       pool: database.pool,
       list_version: 7,
-      statuses: { [ids.frank]: 'potential_match', [ids.grace]: 'confirmed_match', [ids.ivan]: 'potential_match' },
+      statuses: {
+        [ids.frank]: 'potential_match',
+        [ids.grace]: 'confirmed_match',
+        [ids.ivan]: 'potential_match',
+      },
     });
     const { report, rows, columns } = await runReportForTest({
       db: database.db,
@@ -67,14 +76,54 @@ describe('the sanctions rescreen report', () => {
     });
     expect(rescreener.calls).toEqual([7]);
     expect(await statusOf(ids.heidi)).toBe('clear');
-    expect(columns).toEqual(['customer_id', 'sanctions_status', 'currency', 'transfers', 'total', 'posted_transfers', 'posted_total']);
+    expect(columns).toEqual([
+      'customer_id',
+      'sanctions_status',
+      'currency',
+      'transfers',
+      'total',
+      'posted_transfers',
+      'posted_total',
+    ]);
     const expected = [
-      { customer_id: ids.frank, sanctions_status: 'potential_match', currency: 'EUR', transfers: '1', total: '20.0000', posted_transfers: '1', posted_total: '20.0000' },
+      {
+        customer_id: ids.frank,
+        sanctions_status: 'potential_match',
+        currency: 'EUR',
+        transfers: '1',
+        total: '20.0000',
+        posted_transfers: '1',
+        posted_total: '20.0000',
+      },
       // Deposit 1,000, to Heidi 100, from Heidi 50, to himself 10, from Grace 30.
-      { customer_id: ids.frank, sanctions_status: 'potential_match', currency: 'USD', transfers: '5', total: '1190.0000', posted_transfers: '5', posted_total: '1190.0000' },
+      {
+        customer_id: ids.frank,
+        sanctions_status: 'potential_match',
+        currency: 'USD',
+        transfers: '5',
+        total: '1190.0000',
+        posted_transfers: '5',
+        posted_total: '1190.0000',
+      },
       // Deposit 300, to Frank 30, the refused 500.
-      { customer_id: ids.grace, sanctions_status: 'confirmed_match', currency: 'USD', transfers: '3', total: '830.0000', posted_transfers: '2', posted_total: '330.0000' },
-      { customer_id: ids.ivan, sanctions_status: 'potential_match', currency: '', transfers: '0', total: '0.0000', posted_transfers: '0', posted_total: '0.0000' },
+      {
+        customer_id: ids.grace,
+        sanctions_status: 'confirmed_match',
+        currency: 'USD',
+        transfers: '3',
+        total: '830.0000',
+        posted_transfers: '2',
+        posted_total: '330.0000',
+      },
+      {
+        customer_id: ids.ivan,
+        sanctions_status: 'potential_match',
+        currency: '',
+        transfers: '0',
+        total: '0.0000',
+        posted_transfers: '0',
+        posted_total: '0.0000',
+      },
     ];
     expect(rows).toEqual(expected);
     expect(report.summary).toEqual({
@@ -96,9 +145,18 @@ describe('the sanctions rescreen report', () => {
       createTestRescreener({
         pool: database.pool,
         list_version: 7,
-        statuses: { [ids.frank]: 'potential_match', [ids.grace]: 'confirmed_match', [ids.ivan]: 'potential_match' },
+        statuses: {
+          [ids.frank]: 'potential_match',
+          [ids.grace]: 'confirmed_match',
+          [ids.ivan]: 'potential_match',
+        },
       });
-    const whole = await runReportForTest({ db: database.db, type: 'sanctions_rescreen', ...PERIOD, sanctions: rescreener() });
+    const whole = await runReportForTest({
+      db: database.db,
+      type: 'sanctions_rescreen',
+      ...PERIOD,
+      sanctions: rescreener(),
+    });
     const paged = await runReportForTest({
       db: database.db,
       type: 'sanctions_rescreen',
@@ -109,7 +167,9 @@ describe('the sanctions rescreen report', () => {
   });
 
   it('completes with a summary saying so when no list is loaded, changing no status', async () => {
-    await database.pool.query(`UPDATE customers SET sanctions_status = 'potential_match' WHERE id = $1`, [ids.heidi]);
+    await database.pool.query(`UPDATE customers SET sanctions_status = 'potential_match' WHERE id = $1`, [
+      ids.heidi,
+    ]);
     const rescreener = createTestRescreener({ pool: database.pool, list_version: null, statuses: {} });
     const { report, rows, content } = await runReportForTest({
       db: database.db,
@@ -120,7 +180,9 @@ describe('the sanctions rescreen report', () => {
     expect(rescreener.calls).toEqual([]);
     expect(await statusOf(ids.heidi)).toBe('potential_match');
     expect(rows).toEqual([]);
-    expect(content).toBe('customer_id,sanctions_status,currency,transfers,total,posted_transfers,posted_total\n');
+    expect(content).toBe(
+      'customer_id,sanctions_status,currency,transfers,total,posted_transfers,posted_total\n',
+    );
     expect(report).toMatchObject({
       status: 'completed',
       summary: {

@@ -37,7 +37,9 @@ const RESCREEN_SHARE = 0.8;
  * posted), or one row with no currency for a customer without transfers. With no list loaded nothing
  * is rescreened or listed, and the summary says so.
  */
-export function sanctionsRescreenReport(sanctions: SanctionsRescreen): ReportDefinition<SanctionsRescreenSummary> {
+export function sanctionsRescreenReport(
+  sanctions: SanctionsRescreen,
+): ReportDefinition<SanctionsRescreenSummary> {
   return {
     columns: SANCTIONS_RESCREEN_COLUMNS,
 
@@ -58,7 +60,10 @@ export function sanctionsRescreenReport(sanctions: SanctionsRescreen): ReportDef
         };
       }
       const counts = await sanctions.rescreenAll(list_version, {
-        on_progress: (screened, total) => context.progress(total === 0 ? RESCREEN_SHARE : (RESCREEN_SHARE * Math.min(screened, total)) / total),
+        on_progress: (screened, total) =>
+          context.progress(
+            total === 0 ? RESCREEN_SHARE : (RESCREEN_SHARE * Math.min(screened, total)) / total,
+          ),
       });
       await context.progress(RESCREEN_SHARE);
 
@@ -84,11 +89,13 @@ export function sanctionsRescreenReport(sanctions: SanctionsRescreen): ReportDef
         );
         for (const row of page.rows) {
           transfers += row.transfers;
-          if (row.currency !== null) totals.set(row.currency, (totals.get(row.currency) ?? new Decimal(0)).plus(row.total));
+          if (row.currency !== null)
+            totals.set(row.currency, (totals.get(row.currency) ?? new Decimal(0)).plus(row.total));
         }
         listed += page.customers;
         await context.progress(
-          RESCREEN_SHARE + (1 - RESCREEN_SHARE) * (flagged_total === 0 ? 1 : Math.min(1, listed / flagged_total)),
+          RESCREEN_SHARE +
+            (1 - RESCREEN_SHARE) * (flagged_total === 0 ? 1 : Math.min(1, listed / flagged_total)),
         );
         if (page.last === null || page.customers < context.pages.customers) break;
         after = page.last;
@@ -100,7 +107,9 @@ export function sanctionsRescreenReport(sanctions: SanctionsRescreen): ReportDef
         customers_listed: listed,
         transfers,
         totals: Object.fromEntries(
-          [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => [currency, formatAmount(total, currency)]),
+          [...totals]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([currency, total]) => [currency, formatAmount(total, currency)]),
         ),
         note: null,
       };

@@ -7,12 +7,17 @@ const START = Date.parse('2026-05-01T00:00:00.000Z');
 
 /** Transfers `t<n>` at the given hours after START. */
 function transfersAt(hours: readonly number[]): CandidateTransfer[] {
-  return hours.map((hour, index) => ({ id: `t${String(index).padStart(3, '0')}`, created_at: new Date(START + hour * HOUR_MS) }));
+  return hours.map((hour, index) => ({
+    id: `t${String(index).padStart(3, '0')}`,
+    created_at: new Date(START + hour * HOUR_MS),
+  }));
 }
 
 function clustersOf(transfers: readonly CandidateTransfer[], rule = RULE): string[][] {
   const found: string[][] = [];
-  const detector = new ClusterDetector(rule, (cluster) => found.push(cluster.transfers.map((transfer) => transfer.id)));
+  const detector = new ClusterDetector(rule, (cluster) =>
+    found.push(cluster.transfers.map((transfer) => transfer.id)),
+  );
   for (const transfer of transfers) detector.push(transfer);
   detector.flush();
   return found;
@@ -50,7 +55,9 @@ describe('ClusterDetector', () => {
 
   it('starts over on reset, emitting the cluster in progress', () => {
     const found: string[][] = [];
-    const detector = new ClusterDetector(RULE, (cluster) => found.push(cluster.transfers.map((transfer) => transfer.id)));
+    const detector = new ClusterDetector(RULE, (cluster) =>
+      found.push(cluster.transfers.map((transfer) => transfer.id)),
+    );
     const [a, b, c] = transfersAt([0, 1, 2]);
     for (const transfer of [a!, b!, c!]) detector.push(transfer);
     detector.reset();

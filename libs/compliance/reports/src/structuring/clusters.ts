@@ -38,8 +38,10 @@ export class ClusterDetector<T extends CandidateTransfer = CandidateTransfer> {
     private readonly rule: ClusterRule,
     private readonly on_cluster: (cluster: Cluster<T>) => void,
   ) {
-    if (!Number.isInteger(rule.transfers_min) || rule.transfers_min < 1) throw new RangeError('transfers_min must be >= 1');
-    if (!Number.isFinite(rule.window_ms) || rule.window_ms < 0) throw new RangeError('window_ms must be >= 0');
+    if (!Number.isInteger(rule.transfers_min) || rule.transfers_min < 1)
+      throw new RangeError('transfers_min must be >= 1');
+    if (!Number.isFinite(rule.window_ms) || rule.window_ms < 0)
+      throw new RangeError('window_ms must be >= 0');
   }
 
   push(transfer: T): void {

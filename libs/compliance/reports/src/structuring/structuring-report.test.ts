@@ -22,8 +22,18 @@ beforeAll(async () => {
   const dave_usd = await ledger.account(ids.dave);
   const dave_eur = await ledger.account(ids.dave, 'EUR');
   const erin_usd = await ledger.account(ids.erin);
-  const outFromCarol = (amount: string, instant: string, status?: 'received' | 'held' | 'approved' | 'rejected') =>
-    ledger.attempt({ source_account_id: carol_usd, destination_account_id: dave_usd, amount, at: at(instant), ...(status ? { status } : {}) });
+  const outFromCarol = (
+    amount: string,
+    instant: string,
+    status?: 'received' | 'held' | 'approved' | 'rejected',
+  ) =>
+    ledger.attempt({
+      source_account_id: carol_usd,
+      destination_account_id: dave_usd,
+      amount,
+      at: at(instant),
+      ...(status ? { status } : {}),
+    });
 
   // Carol: a burst the sliding window keeps extending, of every status (a refused attempt counts too).
   clusters.carol_usd.push(
@@ -43,7 +53,13 @@ beforeAll(async () => {
   // Currencies are kept apart: two USD and three EUR in the same hours.
   await outFromCarol('9000.00', '2026-05-08T00:00:00.000Z');
   const euro = (instant: string) =>
-    ledger.attempt({ source_account_id: carol_eur, destination_account_id: dave_eur, amount: '9000.00', currency: 'EUR', at: at(instant) });
+    ledger.attempt({
+      source_account_id: carol_eur,
+      destination_account_id: dave_eur,
+      amount: '9000.00',
+      currency: 'EUR',
+      at: at(instant),
+    });
   clusters.carol_eur.push(await euro('2026-05-08T01:00:00.000Z'));
   await outFromCarol('9000.00', '2026-05-08T02:00:00.000Z');
   clusters.carol_eur.push(await euro('2026-05-08T03:00:00.000Z'), await euro('2026-05-08T04:00:00.000Z'));
@@ -56,11 +72,22 @@ beforeAll(async () => {
   );
   // Reversals are the bank's, whoever's account they leave.
   for (const hour of ['05', '06', '07'])
-    await ledger.attempt({ source_account_id: dave_usd, destination_account_id: carol_usd, amount: '9000.00', kind: 'reversal', at: at(`2026-05-04T${hour}:00:00.000Z`) });
+    await ledger.attempt({
+      source_account_id: dave_usd,
+      destination_account_id: carol_usd,
+      amount: '9000.00',
+      kind: 'reversal',
+      at: at(`2026-05-04T${hour}:00:00.000Z`),
+    });
 
   // Erin: bursts cut by the period's ends.
   const outFromErin = (instant: string) =>
-    ledger.attempt({ source_account_id: erin_usd, destination_account_id: carol_usd, amount: '9000.00', at: at(instant) });
+    ledger.attempt({
+      source_account_id: erin_usd,
+      destination_account_id: carol_usd,
+      amount: '9000.00',
+      at: at(instant),
+    });
   await outFromErin('2026-04-30T23:00:00.000Z');
   await outFromErin('2026-05-01T00:00:00.000Z');
   await outFromErin('2026-05-01T01:00:00.000Z');
@@ -75,8 +102,20 @@ afterAll(async () => {
 
 describe('the structuring report', () => {
   it('lists one row per cluster of one originator in one currency', async () => {
-    const { report, rows, columns } = await runReportForTest({ db: database.db, type: 'structuring', ...PERIOD });
-    expect(columns).toEqual(['customer_id', 'currency', 'first_at', 'last_at', 'transfers', 'total', 'transfer_ids']);
+    const { report, rows, columns } = await runReportForTest({
+      db: database.db,
+      type: 'structuring',
+      ...PERIOD,
+    });
+    expect(columns).toEqual([
+      'customer_id',
+      'currency',
+      'first_at',
+      'last_at',
+      'transfers',
+      'total',
+      'transfer_ids',
+    ]);
     const expected = [
       {
         customer_id: ids.carol,
@@ -121,7 +160,12 @@ describe('the structuring report', () => {
       db: database.db,
       type: 'structuring',
       ...PERIOD,
-      runner: createReportRunner({ db: database.db, sanctions: null, customers_page_size: 1, rows_page_size: 1 }),
+      runner: createReportRunner({
+        db: database.db,
+        sanctions: null,
+        customers_page_size: 1,
+        rows_page_size: 1,
+      }),
     });
     expect(paged.content).toBe(whole.content);
   });

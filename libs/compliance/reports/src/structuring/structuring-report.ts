@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { Prisma } from '@ledgerline/db';
 import type { StructuringSummary } from '../report/report.types';
-import { countCustomers, customerRanges, inCustomerRange, rangeProgress, type CustomerRange } from '../runner/customer-ranges';
+import {
+  countCustomers,
+  customerRanges,
+  inCustomerRange,
+  rangeProgress,
+  type CustomerRange,
+} from '../runner/customer-ranges';
 import type { ReportContext, ReportDefinition } from '../runner/report-context';
 import { ClusterDetector, type Cluster } from './clusters';
 
@@ -126,7 +132,10 @@ function readCandidatePage(
 type ClusterCsvRow = [string, string, string, string, number, string, string];
 
 /** The CSV rows of found clusters, with each cluster's total summed by one query for all of them. */
-async function withTotals(context: ReportContext, clusters: readonly FoundCluster[]): Promise<ClusterCsvRow[]> {
+async function withTotals(
+  context: ReportContext,
+  clusters: readonly FoundCluster[],
+): Promise<ClusterCsvRow[]> {
   const positions = clusters.flatMap((cluster, position) => cluster.transfers.map(() => position));
   const transfer_ids = clusters.flatMap((cluster) => cluster.transfers.map((transfer) => transfer.id));
   const sums = await context.db.$queryRaw<Array<{ position: number; total: string }>>(Prisma.sql`

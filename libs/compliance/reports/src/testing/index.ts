@@ -26,7 +26,13 @@ export interface ReportLedger {
   /** Posts a withdrawal out of the account at `at`. */
   withdraw(account_id: string, amount: string, at: Date, currency?: string): Promise<string>;
   /** Posts a transfer between two accounts at `at`. */
-  transfer(source_account_id: string, destination_account_id: string, amount: string, at: Date, currency?: string): Promise<string>;
+  transfer(
+    source_account_id: string,
+    destination_account_id: string,
+    amount: string,
+    at: Date,
+    currency?: string,
+  ): Promise<string>;
   /** A transfer row created at `at` and left in `status` (not posted): what structuring also counts. */
   attempt(options: {
     source_account_id: string;
@@ -56,7 +62,10 @@ export function createReportLedger(database: { pool: pg.Pool; db: Database }): R
 
   async function backdate(account_id: string): Promise<string> {
     if (!backdated.has(account_id)) {
-      await pool.query(`UPDATE accounts SET created_at = $2, updated_at = $2 WHERE id = $1 AND last_entry_sequence = 0`, [account_id, LONG_AGO]);
+      await pool.query(
+        `UPDATE accounts SET created_at = $2, updated_at = $2 WHERE id = $1 AND last_entry_sequence = 0`,
+        [account_id, LONG_AGO],
+      );
       backdated.add(account_id);
     }
     return account_id;
@@ -67,7 +76,10 @@ export function createReportLedger(database: { pool: pg.Pool; db: Database }): R
   }
 
   async function createdAt(transfer_id: string, at: Date): Promise<string> {
-    await pool.query(`UPDATE transfers SET created_at = $2, updated_at = $2 WHERE id = $1`, [transfer_id, at]);
+    await pool.query(`UPDATE transfers SET created_at = $2, updated_at = $2 WHERE id = $1`, [
+      transfer_id,
+      at,
+    ]);
     return transfer_id;
   }
 
@@ -85,10 +97,13 @@ export function createReportLedger(database: { pool: pg.Pool; db: Database }): R
     );
     now = at;
     const [result] = await engine.advance([id]);
-    if (result?.status !== 'posted') throw new Error(`posting ${kind} ${id} failed: ${JSON.stringify(result)}`);
+    if (result?.status !== 'posted')
+      throw new Error(`posting ${kind} ${id} failed: ${JSON.stringify(result)}`);
     const { posted_at } = await fixtures.readTransfer(id);
     if (posted_at?.getTime() !== at.getTime())
-      throw new Error(`${kind} ${id} was posted at ${posted_at?.toISOString()}, not ${at.toISOString()}: post in time order`);
+      throw new Error(
+        `${kind} ${id} was posted at ${posted_at?.toISOString()}, not ${at.toISOString()}: post in time order`,
+      );
     return id;
   }
 
@@ -96,12 +111,14 @@ export function createReportLedger(database: { pool: pg.Pool; db: Database }): R
     fixtures,
     settlement,
     customer: () => fixtures.customer(),
-    account: async (customer_id, currency = 'USD') => backdate(await fixtures.account({ customer_id, currency })),
+    account: async (customer_id, currency = 'USD') =>
+      backdate(await fixtures.account({ customer_id, currency })),
     deposit: async (account_id, amount, at, currency = 'USD') =>
       post('deposit', await settlement(currency), account_id, amount, at, currency),
     withdraw: async (account_id, amount, at, currency = 'USD') =>
       post('withdrawal', account_id, await settlement(currency), amount, at, currency),
-    transfer: (source, destination, amount, at, currency = 'USD') => post('transfer', source, destination, amount, at, currency),
+    transfer: (source, destination, amount, at, currency = 'USD') =>
+      post('transfer', source, destination, amount, at, currency),
     async attempt(options) {
       const id = await fixtures.transfer({
         kind: options.kind ?? 'transfer',
@@ -144,7 +161,9 @@ export function createTestRescreener(options: {
     async rescreenAll(list_version, rescreen = {}) {
       calls.push(list_version);
       const counts = { screened: 0, clear: 0, potential_match: 0, confirmed_match: 0 };
-      const { rows: total } = await options.pool.query<{ customers: number }>(`SELECT count(*)::int AS customers FROM customers`);
+      const { rows: total } = await options.pool.query<{ customers: number }>(
+        `SELECT count(*)::int AS customers FROM customers`,
+      );
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
         const { rows } = await options.pool.query<{ id: string }>(
@@ -153,7 +172,10 @@ export function createTestRescreener(options: {
         );
         for (const { id } of rows) {
           const status = options.statuses[id] ?? 'clear';
-          await options.pool.query(`UPDATE customers SET sanctions_status = $2::sanctions_status WHERE id = $1`, [id, status]);
+          await options.pool.query(
+            `UPDATE customers SET sanctions_status = $2::sanctions_status WHERE id = $1`,
+            [id, status],
+          );
           counts.screened += 1;
           counts[status] += 1;
         }
@@ -187,7 +209,8 @@ export async function runReportForTest(options: {
   sanctions?: SanctionsRescreen | null;
 }): Promise<ReportForTest> {
   const service = createReportService({ db: options.db });
-  const runner = options.runner ?? createReportRunner({ db: options.db, sanctions: options.sanctions ?? null });
+  const runner =
+    options.runner ?? createReportRunner({ db: options.db, sanctions: options.sanctions ?? null });
   const requested = await service.request({
     type: options.type,
     from: options.from,
@@ -197,15 +220,21 @@ export async function runReportForTest(options: {
   });
   if (!requested.ok) throw new Error(`the report request was refused: ${JSON.stringify(requested)}`);
   const result = await runner.run(requested.value.id);
-  if (result.outcome !== 'completed') throw new Error(`the report did not complete: ${JSON.stringify(result)}`);
+  if (result.outcome !== 'completed')
+    throw new Error(`the report did not complete: ${JSON.stringify(result)}`);
   const report = await service.get(requested.value.id);
   const download = await service.download(requested.value.id);
   if (report === null || !download.ok) throw new Error('the completed report cannot be read back');
-  const [columns = [], ...records] = parse(download.value.content, { columns: false, relax_column_count: false }) as string[][];
+  const [columns = [], ...records] = parse(download.value.content, {
+    columns: false,
+    relax_column_count: false,
+  }) as string[][];
   return {
     report,
     columns,
-    rows: records.map((record) => Object.fromEntries(columns.map((column, index) => [column, record[index] ?? '']))),
+    rows: records.map((record) =>
+      Object.fromEntries(columns.map((column, index) => [column, record[index] ?? ''])),
+    ),
     content: download.value.content,
   };
 }

@@ -13,7 +13,12 @@ const NOT_COUNTRIES = new Set(['AC', 'CP', 'CQ', 'DG', 'EA', 'EU', 'EZ', 'IC', '
 
 /** ISO 3166-1 user-assigned codes (AA, QM-QZ, XA-XZ, ZZ); XK is the code everyone uses for Kosovo. */
 function isUserAssigned(code: string): boolean {
-  return code === 'AA' || code === 'ZZ' || (code >= 'QM' && code <= 'QZ') || (code.startsWith('X') && code !== 'XK');
+  return (
+    code === 'AA' ||
+    code === 'ZZ' ||
+    (code >= 'QM' && code <= 'QZ') ||
+    (code.startsWith('X') && code !== 'XK')
+  );
 }
 
 /** Names OFAC (and people) use that CLDR does not give, keyed like {@link countryKey}. */
@@ -31,7 +36,7 @@ const VARIANTS: ReadonlyArray<readonly [string, string]> = [
   ['Holy See', 'VA'],
   ['Federated States of Micronesia', 'FM'],
   ['Ivory Coast', 'CI'],
-  ['Democratic People\'s Republic of Korea', 'KP'],
+  ["Democratic People's Republic of Korea", 'KP'],
   ['Republic of Korea', 'KR'],
   ['Islamic Republic of Iran', 'IR'],
   ['West Bank', 'PS'],
@@ -81,7 +86,8 @@ function buildCountryCodes(): ReadonlyMap<string, string> {
       const code = String.fromCharCode(first, second);
       if (NOT_COUNTRIES.has(code) || isUserAssigned(code)) continue;
       // Withdrawn codes (BU, SU, UK, ZR, ...) canonicalize to their successors (MM, RU, GB, CD).
-      const canonical = new Intl.Locale(Intl.getCanonicalLocales(`und-${code}`)[0] ?? `und-${code}`).region ?? code;
+      const canonical =
+        new Intl.Locale(Intl.getCanonicalLocales(`und-${code}`)[0] ?? `und-${code}`).region ?? code;
       if (NOT_COUNTRIES.has(canonical)) continue;
       for (const displayNames of styles) {
         const name = displayNames.of(code);

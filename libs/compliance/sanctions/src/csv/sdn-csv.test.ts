@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SDN_FIXTURE_CSV, SDN_FIXTURE_ROWS, sdnCsv, sdnCsvRow } from '../testing';
-import { parseSdnCsv, SDN_CSV_COLUMNS, SDN_CSV_LIMITS, type SdnCsvParseResult, type SdnEntry } from './sdn-csv';
+import {
+  parseSdnCsv,
+  SDN_CSV_COLUMNS,
+  SDN_CSV_LIMITS,
+  type SdnCsvParseResult,
+  type SdnEntry,
+} from './sdn-csv';
 import { parseDateOfBirth, parseSdnRemarks } from './sdn-remarks';
 
 function entriesOf(result: SdnCsvParseResult): SdnEntry[] {
@@ -61,21 +67,32 @@ describe('parseSdnCsv', () => {
   it('reads the same whatever bytes the chunks end on, inside a character or a quoted line end among them', async () => {
     const text = sdnCsv([
       ...SDN_FIXTURE_ROWS,
-      { ent_num: 20001, name: '王, 小明', sdn_type: 'individual', remarks: "a.k.a. '🦊 FOX'; nationality China." },
+      {
+        ent_num: 20001,
+        name: '王, 小明',
+        sdn_type: 'individual',
+        remarks: "a.k.a. '🦊 FOX'; nationality China.",
+      },
       { ent_num: 20002, name: 'OCEAN\r\nSTAR 🚢', sdn_type: 'vessel', vessel_flag: 'Panama' },
     ]);
     const whole = await parseSdnCsv(text);
     expect(entriesOf(whole)).toHaveLength(SDN_FIXTURE_ROWS.length + 2);
-    for (const chunk_bytes of [1, 2, 3, 5, 7]) expect(await parseSdnCsv(text, { chunk_bytes, entries_per_turn: 2 })).toEqual(whole);
+    for (const chunk_bytes of [1, 2, 3, 5, 7])
+      expect(await parseSdnCsv(text, { chunk_bytes, entries_per_turn: 2 })).toEqual(whole);
     // And a syntax error is named on the same line however the bytes arrive.
     const broken = `${sdnCsvRow({ ent_num: 1, name: 'ŁÓDŹ' })}\r\n2,"BROKEN "QUOTE","-0- "`;
     expect(await parseSdnCsv(broken, { chunk_bytes: 3 })).toEqual(await parseSdnCsv(broken));
   });
 
   it('lets other work run while it parses a list the size of the real one', async () => {
-    const rows = Array.from({ length: 18_000 }, (_, index) => ({ ...SDN_FIXTURE_ROWS[index % SDN_FIXTURE_ROWS.length]!, ent_num: 100_000 + index }));
+    const rows = Array.from({ length: 18_000 }, (_, index) => ({
+      ...SDN_FIXTURE_ROWS[index % SDN_FIXTURE_ROWS.length]!,
+      ent_num: 100_000 + index,
+    }));
     const happened: string[] = [];
-    const parsing = parseSdnCsv(sdnCsv(rows)).then((result) => happened.push(result.ok ? 'parsed' : 'refused'));
+    const parsing = parseSdnCsv(sdnCsv(rows)).then((result) =>
+      happened.push(result.ok ? 'parsed' : 'refused'),
+    );
     // A request arriving meanwhile (here a timer) is served before the parse ends, not after it.
     setTimeout(() => happened.push('timer'), 1);
     await parsing;
@@ -139,14 +156,17 @@ describe('parseSdnCsv', () => {
   });
 
   it(`refuses more than ${SDN_CSV_LIMITS.entries_max} entries`, async () => {
-    const row = (n: number) => `${n},"E${n}","-0- ","P","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- "`;
+    const row = (n: number) =>
+      `${n},"E${n}","-0- ","P","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- "`;
     const lines: string[] = [];
     for (let n = 1; n <= SDN_CSV_LIMITS.entries_max + 1; n += 1) lines.push(row(n));
     expect(await parseSdnCsv(lines.join('\n'))).toEqual({
       ok: false,
       errors: [{ line: null, message: `the file has more than ${SDN_CSV_LIMITS.entries_max} entries` }],
     });
-    expect(entriesOf(await parseSdnCsv(lines.slice(0, -1).join('\n')))).toHaveLength(SDN_CSV_LIMITS.entries_max);
+    expect(entriesOf(await parseSdnCsv(lines.slice(0, -1).join('\n')))).toHaveLength(
+      SDN_CSV_LIMITS.entries_max,
+    );
   });
 
   it(`reports at most ${SDN_CSV_LIMITS.errors_max} problems`, async () => {
@@ -159,19 +179,24 @@ describe('parseSdnCsv', () => {
   it('round-trips any name and remarks written in its format, never throwing', async () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 });
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 2_147_483_647 }), text, fc.option(text, { nil: undefined }), async (ent_num, name, remarks) => {
-        const result = await parseSdnCsv(sdnCsv([{ ent_num, name, remarks }]));
-        const trimmed = name.trim();
-        if (result.ok) {
-          expect(result.entries).toHaveLength(1);
-          expect(result.entries[0]).toMatchObject({ ent_num, name: trimmed });
-        } else {
-          // Only a name that is empty, OFAC's empty marker, or without letters and digits is refused.
-          expect(result.errors).toHaveLength(1);
-          expect(result.errors[0]?.line).toBe(1);
-          expect(result.errors[0]?.message).toMatch(/^SDN_Name (is empty|has no letters or digits)/);
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2_147_483_647 }),
+        text,
+        fc.option(text, { nil: undefined }),
+        async (ent_num, name, remarks) => {
+          const result = await parseSdnCsv(sdnCsv([{ ent_num, name, remarks }]));
+          const trimmed = name.trim();
+          if (result.ok) {
+            expect(result.entries).toHaveLength(1);
+            expect(result.entries[0]).toMatchObject({ ent_num, name: trimmed });
+          } else {
+            // Only a name that is empty, OFAC's empty marker, or without letters and digits is refused.
+            expect(result.errors).toHaveLength(1);
+            expect(result.errors[0]?.line).toBe(1);
+            expect(result.errors[0]?.message).toMatch(/^SDN_Name (is empty|has no letters or digits)/);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -183,7 +208,16 @@ describe('parseSdnRemarks', () => {
       parseSdnRemarks(
         "a.k.a. 'ABU ALI'; f.k.a. 'OLD NAME LTD'; n.k.a. 'NEW NAME LTD'; weak a.k.a. 'THE DOCTOR'; strong a.k.a. 'DR. X'; a.k.a. 'O'BRIEN, Sean' (weak); a.k.a. \"DOUBLE QUOTED\"; a.k.a. ‘CURLY’.",
       ).aliases,
-    ).toEqual(['ABU ALI', 'OLD NAME LTD', 'NEW NAME LTD', 'THE DOCTOR', 'DR. X', "O'BRIEN, Sean", 'DOUBLE QUOTED', 'CURLY']);
+    ).toEqual([
+      'ABU ALI',
+      'OLD NAME LTD',
+      'NEW NAME LTD',
+      'THE DOCTOR',
+      'DR. X',
+      "O'BRIEN, Sean",
+      'DOUBLE QUOTED',
+      'CURLY',
+    ]);
   });
 
   it('reads countries from nationality, citizenship, places of birth and addresses', () => {

@@ -112,12 +112,16 @@ const CSV_OPTIONS: CsvOptions = {
  * entries, more than {@link SDN_CSV_LIMITS}.entries_max) is refused with the lines to blame; nothing
  * of a refused file is used. It works in slices, giving the event loop a turn between them.
  */
-export async function parseSdnCsv(text: string, options: SdnCsvParseOptions = {}): Promise<SdnCsvParseResult> {
+export async function parseSdnCsv(
+  text: string,
+  options: SdnCsvParseOptions = {},
+): Promise<SdnCsvParseResult> {
   const read = await readRecords(text, options.chunk_bytes ?? CHUNK_BYTES_DEFAULT);
   if (!Array.isArray(read)) return { ok: false, errors: [read] };
   let records = read;
   if (records[0] !== undefined && isHeader(records[0].fields)) records = records.slice(1);
-  if (records.length === 0) return { ok: false, errors: [{ line: null, message: 'the file has no entries' }] };
+  if (records.length === 0)
+    return { ok: false, errors: [{ line: null, message: 'the file has no entries' }] };
   if (records.length > SDN_CSV_LIMITS.entries_max) {
     return {
       ok: false,
@@ -135,7 +139,8 @@ export async function parseSdnCsv(text: string, options: SdnCsvParseOptions = {}
     if (typeof entry === 'string') errors.push({ line: record.line, message: entry });
     else {
       const first = seen.get(entry.ent_num);
-      if (first !== undefined) errors.push({ line: record.line, message: `ent_num ${entry.ent_num} is also on line ${first}` });
+      if (first !== undefined)
+        errors.push({ line: record.line, message: `ent_num ${entry.ent_num} is also on line ${first}` });
       else {
         seen.set(entry.ent_num, record.line);
         entries.push(entry);
@@ -167,7 +172,10 @@ async function readRecords(text: string, chunk_bytes: number): Promise<CsvRecord
   })();
   const records: CsvRecord[] = [];
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
       records.push({ fields: record, line: info.lines });
       // Leaving the loop destroys the parser, and the feeding stops.
       if (records.length >= records_max) break;
@@ -175,7 +183,10 @@ async function readRecords(text: string, chunk_bytes: number): Promise<CsvRecord
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const line = (error as CsvError & { lines?: number }).lines;
-    return { line: typeof line === 'number' ? line : null, message: CSV_ERROR_MESSAGES[error.code] ?? 'the line is not valid CSV' };
+    return {
+      line: typeof line === 'number' ? line : null,
+      message: CSV_ERROR_MESSAGES[error.code] ?? 'the line is not valid CSV',
+    };
   } finally {
     await feeding;
   }
@@ -192,7 +203,12 @@ function entryOf({ fields, line }: CsvRecord): SdnEntry | string {
   if (fields.length !== SDN_CSV_COLUMNS.length)
     return `expected ${SDN_CSV_COLUMNS.length} columns, found ${fields.length}`;
   const [entNumText, nameText, typeText, program, , , , , , vesselFlag, , remarks] = fields.map(valueOf);
-  if (entNumText === null || entNumText === undefined || !ENT_NUM.test(entNumText) || Number(entNumText) > INT32_MAX)
+  if (
+    entNumText === null ||
+    entNumText === undefined ||
+    !ENT_NUM.test(entNumText) ||
+    Number(entNumText) > INT32_MAX
+  )
     return 'ent_num must be a positive integer';
   const ent_num = Number(entNumText);
   if (nameText === null || nameText === undefined) return 'SDN_Name is empty';

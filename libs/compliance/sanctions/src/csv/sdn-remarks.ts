@@ -79,7 +79,9 @@ export function parseDateOfBirth(text: string): string | null {
  * widen a year or month to its first or last day, for the ends of a range.
  */
 function parseDate(text: string, precision: 'exact' | 'start' | 'end'): string | null {
-  const match = /^(?:(?:([0-9]{1,2})\s+)?([A-Za-z]{3,9})\s+)?([0-9]{4})$/.exec(text.trim().replace(/^circa\s+/i, ''));
+  const match = /^(?:(?:([0-9]{1,2})\s+)?([A-Za-z]{3,9})\s+)?([0-9]{4})$/.exec(
+    text.trim().replace(/^circa\s+/i, ''),
+  );
   if (match === null) return null;
   const [, dayText, monthText, yearText] = match;
   const year = Number(yearText);

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { SDN_FIXTURE_CSV, SDN_FIXTURE_ROWS, sdnCsv } from '../testing';
-import { createSanctionsListService, latestListVersion, type SanctionsListService } from './sanctions-list.service';
+import {
+  createSanctionsListService,
+  latestListVersion,
+  type SanctionsListService,
+} from './sanctions-list.service';
 
 let database: TestDatabase;
 let lists: SanctionsListService;
@@ -26,27 +30,45 @@ async function load(csv: string, request_id = 'req-load') {
 
 /** A list of `size` made-up entities, distinct per `tag`. */
 function listOf(tag: string, size: number): string {
-  return sdnCsv(Array.from({ length: size }, (_, index) => ({ ent_num: index + 1, name: `${tag} TRADING ${index + 1}` })));
+  return sdnCsv(
+    Array.from({ length: size }, (_, index) => ({ ent_num: index + 1, name: `${tag} TRADING ${index + 1}` })),
+  );
 }
 
 // The tests build on each other: versions count up through the file.
 describe('load', () => {
   it('refuses a bad file and writes nothing', async () => {
     expect(await latestListVersion(database.db)).toBeNull();
-    const result = await lists.load({ csv: '1,"ONLY TWO COLUMNS"\n', loaded_by: 'officer', request_id: 'req-bad' });
+    const result = await lists.load({
+      csv: '1,"ONLY TWO COLUMNS"\n',
+      loaded_by: 'officer',
+      request_id: 'req-bad',
+    });
     expect(result).toEqual({
       ok: false,
       error: 'invalid_list',
       errors: [{ line: 1, message: 'expected 12 columns, found 2' }],
     });
-    expect(await lists.load({ csv: '', loaded_by: 'officer', request_id: 'req-empty' })).toMatchObject({ ok: false });
-    expect([await count('sanctions_lists'), await count('sanctions_entries'), await count('outbox_messages')]).toEqual([0, 0, 0]);
+    expect(await lists.load({ csv: '', loaded_by: 'officer', request_id: 'req-empty' })).toMatchObject({
+      ok: false,
+    });
+    expect([
+      await count('sanctions_lists'),
+      await count('sanctions_entries'),
+      await count('outbox_messages'),
+    ]).toEqual([0, 0, 0]);
   });
 
   it('stores the first list as version 1 with its entries, and queues the rescreening with it', async () => {
-    expect(await load(SDN_FIXTURE_CSV, 'req-first')).toEqual({ list_version: 1, entries_loaded: SDN_FIXTURE_ROWS.length, created: true });
+    expect(await load(SDN_FIXTURE_CSV, 'req-first')).toEqual({
+      list_version: 1,
+      entries_loaded: SDN_FIXTURE_ROWS.length,
+      created: true,
+    });
     expect(await latestListVersion(database.db)).toBe(1);
-    const { rows: listRows } = await database.pool.query(`SELECT version::integer, content_sha256, entries_loaded, loaded_by FROM sanctions_lists`);
+    const { rows: listRows } = await database.pool.query(
+      `SELECT version::integer, content_sha256, entries_loaded, loaded_by FROM sanctions_lists`,
+    );
     expect(listRows).toEqual([
       {
         version: 1,
@@ -70,8 +92,13 @@ describe('load', () => {
       countries: ['UZ'],
       dates_of_birth: ['1951-06-10'],
     });
-    expect(entries.find((entry) => entry.ent_num === 10005)).toMatchObject({ dates_of_birth: ['1950-01-01/1955-12-31'], countries: ['SY'] });
-    const { rows: outbox } = await database.pool.query(`SELECT queue, job_name, job_id, payload, request_id FROM outbox_messages`);
+    expect(entries.find((entry) => entry.ent_num === 10005)).toMatchObject({
+      dates_of_birth: ['1950-01-01/1955-12-31'],
+      countries: ['SY'],
+    });
+    const { rows: outbox } = await database.pool.query(
+      `SELECT queue, job_name, job_id, payload, request_id FROM outbox_messages`,
+    );
     expect(outbox).toEqual([
       {
         queue: 'sanctions',
@@ -84,27 +111,45 @@ describe('load', () => {
   });
 
   it('answers the current version for the current content again, loading and queueing nothing', async () => {
-    expect(await load(SDN_FIXTURE_CSV, 'req-again')).toEqual({ list_version: 1, entries_loaded: SDN_FIXTURE_ROWS.length, created: false });
+    expect(await load(SDN_FIXTURE_CSV, 'req-again')).toEqual({
+      list_version: 1,
+      entries_loaded: SDN_FIXTURE_ROWS.length,
+      created: false,
+    });
     expect([await count('sanctions_lists'), await count('outbox_messages')]).toEqual([1, 1]);
   });
 
   it('stores a changed list as the next version, and an earlier content again as a new one', async () => {
-    expect(await load(listOf('ALPHA', 3))).toMatchObject({ list_version: 2, entries_loaded: 3, created: true });
+    expect(await load(listOf('ALPHA', 3))).toMatchObject({
+      list_version: 2,
+      entries_loaded: 3,
+      created: true,
+    });
     // Back to the first list: it is not the current one, so it is a new version.
     expect(await load(SDN_FIXTURE_CSV)).toMatchObject({ list_version: 3, created: true });
     const { rows } = await database.pool.query(`SELECT job_id FROM outbox_messages ORDER BY id`);
-    expect(rows.map((row) => row.job_id)).toEqual(['rescreen-customers-v1', 'rescreen-customers-v2', 'rescreen-customers-v3']);
+    expect(rows.map((row) => row.job_id)).toEqual([
+      'rescreen-customers-v1',
+      'rescreen-customers-v2',
+      'rescreen-customers-v3',
+    ]);
   });
 
   it('stores a large list in several statements of one transaction', async () => {
     const value = await load(listOf('BULK', 2_500));
     expect(value).toEqual({ list_version: 4, entries_loaded: 2_500, created: true });
-    const { rows } = await database.pool.query(`SELECT count(*)::integer AS n, max(ent_num) AS last FROM sanctions_entries WHERE list_version = 4`);
+    const { rows } = await database.pool.query(
+      `SELECT count(*)::integer AS n, max(ent_num) AS last FROM sanctions_entries WHERE list_version = 4`,
+    );
     expect(rows[0]).toEqual({ n: 2_500, last: 2_500 });
   });
 
   it('writes neither the list nor its job when storing an entry fails', async () => {
-    const before = [await count('sanctions_lists'), await count('sanctions_entries'), await count('outbox_messages')];
+    const before = [
+      await count('sanctions_lists'),
+      await count('sanctions_entries'),
+      await count('outbox_messages'),
+    ];
     // A fault in the middle of the load: the 1,500th entry (in the second insert statement) is refused.
     await database.pool.query(`
       CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -112,11 +157,19 @@ describe('load', () => {
       CREATE TRIGGER refuse_entry BEFORE INSERT ON sanctions_entries
         FOR EACH ROW WHEN (NEW.ent_num = 1500) EXECUTE FUNCTION refuse_entry();`);
     try {
-      await expect(lists.load({ csv: listOf('FAULTY', 2_000), loaded_by: 'officer', request_id: 'req-fault' })).rejects.toThrow(/simulated fault/);
+      await expect(
+        lists.load({ csv: listOf('FAULTY', 2_000), loaded_by: 'officer', request_id: 'req-fault' }),
+      ).rejects.toThrow(/simulated fault/);
     } finally {
-      await database.pool.query(`DROP TRIGGER refuse_entry ON sanctions_entries; DROP FUNCTION refuse_entry();`);
+      await database.pool.query(
+        `DROP TRIGGER refuse_entry ON sanctions_entries; DROP FUNCTION refuse_entry();`,
+      );
     }
-    expect([await count('sanctions_lists'), await count('sanctions_entries'), await count('outbox_messages')]).toEqual(before);
+    expect([
+      await count('sanctions_lists'),
+      await count('sanctions_entries'),
+      await count('outbox_messages'),
+    ]).toEqual(before);
     expect(await latestListVersion(database.db)).toBe(4);
   });
 
@@ -127,8 +180,12 @@ describe('load', () => {
   });
 
   it('keeps loaded lists and entries as they were loaded', async () => {
-    await expect(database.pool.query(`UPDATE sanctions_entries SET name = 'X' WHERE list_version = 1`)).rejects.toThrow(/append-only/);
-    await expect(database.pool.query(`DELETE FROM sanctions_lists WHERE version = 7`)).rejects.toThrow(/append-only/);
+    await expect(
+      database.pool.query(`UPDATE sanctions_entries SET name = 'X' WHERE list_version = 1`),
+    ).rejects.toThrow(/append-only/);
+    await expect(database.pool.query(`DELETE FROM sanctions_lists WHERE version = 7`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(
       database.pool.query(
         `INSERT INTO sanctions_entries (list_version, ent_num, name, sdn_type, normalized_name, countries) VALUES (1, 99, 'X', 'entity', 'x', '{usa}')`,
@@ -145,7 +202,9 @@ describe('load', () => {
       ),
     ).rejects.toThrow(/sanctions_entries_arrays_one_dimensional|multidimensional/);
     await expect(
-      database.pool.query(`INSERT INTO sanctions_entries (list_version, ent_num, name, sdn_type, normalized_name) VALUES (1, 99, 'X', 'ship', 'x')`),
+      database.pool.query(
+        `INSERT INTO sanctions_entries (list_version, ent_num, name, sdn_type, normalized_name) VALUES (1, 99, 'X', 'ship', 'x')`,
+      ),
     ).rejects.toThrow(/sanctions_entries_sdn_type_known/);
   });
 });

@@ -50,7 +50,9 @@ const LOAD_TRANSACTION_WAIT_MS = 10_000;
 
 /** The newest loaded list's version, or null when none was ever loaded: one primary-key lookup. */
 export async function latestListVersion(db: Pick<Database, '$queryRaw'>): Promise<number | null> {
-  const rows = await db.$queryRaw<Array<{ version: bigint | null }>>`SELECT max(version) AS version FROM sanctions_lists`;
+  const rows = await db.$queryRaw<
+    Array<{ version: bigint | null }>
+  >`SELECT max(version) AS version FROM sanctions_lists`;
   const version = rows[0]?.version ?? null;
   return version === null ? null : Number(version);
 }
@@ -64,17 +66,25 @@ export function createSanctionsListService({ db }: SanctionsListServiceDependenc
       const value = await db.$transaction(
         async (tx) => {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SANCTIONS_LIST_LOCK_KEY}::bigint)`;
-          const [current] = await tx.$queryRaw<Array<{ version: bigint; content_sha256: string; entries_loaded: number }>>`
+          const [current] = await tx.$queryRaw<
+            Array<{ version: bigint; content_sha256: string; entries_loaded: number }>
+          >`
             SELECT version, content_sha256, entries_loaded FROM sanctions_lists ORDER BY version DESC LIMIT 1`;
           if (current !== undefined && current.content_sha256 === content_sha256)
-            return { list_version: Number(current.version), entries_loaded: current.entries_loaded, created: false };
+            return {
+              list_version: Number(current.version),
+              entries_loaded: current.entries_loaded,
+              created: false,
+            };
           const list_version = current === undefined ? 1 : Number(current.version) + 1;
           await tx.$executeRaw`
             WITH queued AS (${outboxInsert([jobs.rescreenCustomers(list_version, request_id)])})
             INSERT INTO sanctions_lists (version, content_sha256, entries_loaded, loaded_by)
             VALUES (${list_version}::bigint, ${content_sha256}, ${parsed.entries.length}::integer, ${loaded_by})`;
           for (let start = 0; start < parsed.entries.length; start += ENTRY_INSERT_ROWS_MAX)
-            await tx.$executeRaw(entriesInsert(list_version, parsed.entries.slice(start, start + ENTRY_INSERT_ROWS_MAX)));
+            await tx.$executeRaw(
+              entriesInsert(list_version, parsed.entries.slice(start, start + ENTRY_INSERT_ROWS_MAX)),
+            );
           return { list_version, entries_loaded: parsed.entries.length, created: true };
         },
         {

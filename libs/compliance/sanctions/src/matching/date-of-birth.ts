@@ -2,7 +2,8 @@
  * A sanctions entry's date of birth, as stored: ISO 8601 at the precision OFAC gives it, a date
  * (`1951-06-10`), a month (`1951-06`), a year (`1951`), or a range of dates (`1950-01-01/1955-12-31`).
  */
-export const ENTRY_DATE_OF_BIRTH_PATTERN = /^(?:[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?|[0-9]{4}-[0-9]{2}-[0-9]{2}\/[0-9]{4}-[0-9]{2}-[0-9]{2})$/;
+export const ENTRY_DATE_OF_BIRTH_PATTERN =
+  /^(?:[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?|[0-9]{4}-[0-9]{2}-[0-9]{2}\/[0-9]{4}-[0-9]{2}-[0-9]{2})$/;
 
 /**
  * Whether a customer born on `date_of_birth` (`YYYY-MM-DD`) fits an entry's date of birth: the same

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { commonCharactersMin, commonPrefixLength, jaroWinkler } from './jaro-winkler';
 
 /** Names drawn from a small alphabet, so that pairs share characters and prefixes often. */
-const name = fc.string({ unit: fc.constantFrom('a', 'b', 'd', 'e', 'h', 'm', 'n', 'r', 's', ' '), maxLength: 16 });
+const name = fc.string({
+  unit: fc.constantFrom('a', 'b', 'd', 'e', 'h', 'm', 'n', 'r', 's', ' '),
+  maxLength: 16,
+});
 const anyText = fc.string({ unit: 'grapheme', maxLength: 24 });
 
 function common(a: string, b: string): number {
@@ -52,7 +55,9 @@ describe('jaroWinkler', () => {
     fc.assert(
       fc.property(name, name, fc.double({ min: 0.5, max: 1, noNaN: true }), (a, b, threshold) => {
         fc.pre(a.length > 0 && b.length > 0 && jaroWinkler(a, b) >= threshold);
-        expect(common(a, b)).toBeGreaterThanOrEqual(commonCharactersMin(a.length, b.length, commonPrefixLength(a, b), threshold) - 1e-9);
+        expect(common(a, b)).toBeGreaterThanOrEqual(
+          commonCharactersMin(a.length, b.length, commonPrefixLength(a, b), threshold) - 1e-9,
+        );
       }),
       { numRuns: 2_000 },
     );

@@ -72,7 +72,12 @@ export function commonPrefixLength(a: string, b: string): number {
  * with Jaro; solving for `m` gives the bound. Matching uses it to skip names that cannot reach a
  * threshold without computing their similarity.
  */
-export function commonCharactersMin(length_a: number, length_b: number, prefix: number, threshold: number): number {
+export function commonCharactersMin(
+  length_a: number,
+  length_b: number,
+  prefix: number,
+  threshold: number,
+): number {
   const scale = prefix * WINKLER_PREFIX_SCALE;
   const jaroMin = (threshold - scale) / (1 - scale);
   if (jaroMin <= 0 || length_a === 0 || length_b === 0) return 0;

@@ -14,7 +14,9 @@ describe('normalizeName', () => {
   it('puts "LAST, First" in reading order unless told the comma belongs to the name', () => {
     expect(normalizeName('MÜLLER-ŁUKASZEWICZ, Jörg')).toBe('jorg muller lukaszewicz');
     expect(normalizeName('KARIMOV, Rustam Aliyevich')).toBe('rustam aliyevich karimov');
-    expect(normalizeName('ANGLO-CARIBBEAN CO., LTD.', { reorder_last_first: false })).toBe('anglo caribbean co ltd');
+    expect(normalizeName('ANGLO-CARIBBEAN CO., LTD.', { reorder_last_first: false })).toBe(
+      'anglo caribbean co ltd',
+    );
     // Two commas are not "LAST, First": left as written.
     expect(normalizeName('A, B, C')).toBe('a b c');
     expect(normalizeName('HADDAD,')).toBe('haddad');

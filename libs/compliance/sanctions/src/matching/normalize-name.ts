@@ -35,7 +35,13 @@ export function normalizeName(name: string, options: NormalizeNameOptions = {}):
   if (options.reorder_last_first ?? true) {
     const parts = text.split(',');
     const [last, first] = parts;
-    if (parts.length === 2 && last !== undefined && first !== undefined && last.trim() !== '' && first.trim() !== '')
+    if (
+      parts.length === 2 &&
+      last !== undefined &&
+      first !== undefined &&
+      last.trim() !== '' &&
+      first.trim() !== ''
+    )
       text = `${first} ${last}`;
   }
   return text

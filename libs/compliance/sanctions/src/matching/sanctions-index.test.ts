@@ -77,8 +77,13 @@ describe('matchParty', () => {
       status: 'potential_match',
       match: { ent_num: 10001, name: 'KARIMOV, Rustam Aliyevich', score: 1 },
     });
-    expect(screen(party('Rostam Karimi', { country: 'UZ' }))).toMatchObject({ status: 'confirmed_match', match: { ent_num: 10001 } });
-    expect(screen(party('North Wind Shipping'), { potential_match_score: 1, confirmed_match_score: 1 })).toMatchObject({
+    expect(screen(party('Rostam Karimi', { country: 'UZ' }))).toMatchObject({
+      status: 'confirmed_match',
+      match: { ent_num: 10001 },
+    });
+    expect(
+      screen(party('North Wind Shipping'), { potential_match_score: 1, confirmed_match_score: 1 }),
+    ).toMatchObject({
       status: 'potential_match',
       match: { ent_num: 10002 },
     });
@@ -89,21 +94,37 @@ describe('matchParty', () => {
       status: 'confirmed_match',
       match: { ent_num: 10001, name: 'KARIMOV, Rustam Aliyevich', score: 1 },
     });
-    expect(screen(party('Htet Aung Min'))).toMatchObject({ status: 'potential_match', match: { ent_num: 10008 } });
+    expect(screen(party('Htet Aung Min'))).toMatchObject({
+      status: 'potential_match',
+      match: { ent_num: 10008 },
+    });
   });
 
   it('reads a customer\'s "LAST, First" like an individual entry', () => {
-    expect(screen(party('Pak, Chol Su', { country: 'KP' }))).toMatchObject({ status: 'confirmed_match', match: { ent_num: 10006 } });
+    expect(screen(party('Pak, Chol Su', { country: 'KP' }))).toMatchObject({
+      status: 'confirmed_match',
+      match: { ent_num: 10006 },
+    });
   });
 
   it('reports the most severe match, then the best score', () => {
     const entries: IndexableEntry[] = [
       { ent_num: 1, name: 'JOHN SMITH', sdn_type: 'entity', aliases: [], countries: [], dates_of_birth: [] },
-      { ent_num: 2, name: 'JON SMITH', sdn_type: 'entity', aliases: [], countries: ['GB'], dates_of_birth: [] },
+      {
+        ent_num: 2,
+        name: 'JON SMITH',
+        sdn_type: 'entity',
+        aliases: [],
+        countries: ['GB'],
+        dates_of_birth: [],
+      },
       { ent_num: 3, name: 'JOHN SMITH', sdn_type: 'entity', aliases: [], countries: [], dates_of_birth: [] },
     ];
     const small = buildSanctionsIndex(1, entries);
-    expect(matchParty(small, party('John Smith', { country: 'FR' }), THRESHOLDS).match).toMatchObject({ ent_num: 1, score: 1 });
+    expect(matchParty(small, party('John Smith', { country: 'FR' }), THRESHOLDS).match).toMatchObject({
+      ent_num: 1,
+      score: 1,
+    });
     expect(matchParty(small, party('John Smith', { country: 'GB' }), THRESHOLDS)).toMatchObject({
       status: 'confirmed_match',
       match: { ent_num: 2 },
@@ -113,8 +134,50 @@ describe('matchParty', () => {
 
 /** Deterministic names from small pools, so a list has many near neighbours. */
 function generatedEntries(count: number, seed: number): IndexableEntry[] {
-  const first = ['MOHAMMED', 'MUHAMMAD', 'ALI', 'HASSAN', 'OMAR', 'IVAN', 'SERGEI', 'VIKTOR', 'MARIA', 'ANNA', 'KIM', 'PAK', 'JOSE', 'LUIS', 'CARLOS', 'AHMAD', 'YUSUF', 'IBRAHIM', 'DMITRI', 'OLGA'];
-  const last = ['KARIMOV', 'PETROV', 'IVANOV', 'HADDAD', 'RAHMAN', 'SOKOLOV', 'GONZALEZ', 'RODRIGUEZ', 'KHAN', 'NASSER', 'SALEH', 'MANSOUR', 'CHOL', 'HYON', 'TRADING', 'SHIPPING', 'HOLDINGS', 'EXCHANGE', 'AL-RASHID', 'BIN LADEN'];
+  const first = [
+    'MOHAMMED',
+    'MUHAMMAD',
+    'ALI',
+    'HASSAN',
+    'OMAR',
+    'IVAN',
+    'SERGEI',
+    'VIKTOR',
+    'MARIA',
+    'ANNA',
+    'KIM',
+    'PAK',
+    'JOSE',
+    'LUIS',
+    'CARLOS',
+    'AHMAD',
+    'YUSUF',
+    'IBRAHIM',
+    'DMITRI',
+    'OLGA',
+  ];
+  const last = [
+    'KARIMOV',
+    'PETROV',
+    'IVANOV',
+    'HADDAD',
+    'RAHMAN',
+    'SOKOLOV',
+    'GONZALEZ',
+    'RODRIGUEZ',
+    'KHAN',
+    'NASSER',
+    'SALEH',
+    'MANSOUR',
+    'CHOL',
+    'HYON',
+    'TRADING',
+    'SHIPPING',
+    'HOLDINGS',
+    'EXCHANGE',
+    'AL-RASHID',
+    'BIN LADEN',
+  ];
   let state = seed;
   const next = (bound: number) => {
     state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -133,14 +196,24 @@ function generatedEntries(count: number, seed: number): IndexableEntry[] {
 }
 
 /** Every name of every entry against the party, without any pruning: what matching must agree with. */
-function bruteForce(entries: readonly IndexableEntry[], name: string, threshold: number): Map<number, number> {
+function bruteForce(
+  entries: readonly IndexableEntry[],
+  name: string,
+  threshold: number,
+): Map<number, number> {
   const written = normalizeName(name);
   const scores = new Map<number, number>();
   for (const entry of entries) {
-    const forms = [entry.name, ...entry.aliases].map((text) => normalizeName(text, { reorder_last_first: entry.sdn_type === 'individual' }));
+    const forms = [entry.name, ...entry.aliases].map((text) =>
+      normalizeName(text, { reorder_last_first: entry.sdn_type === 'individual' }),
+    );
     let best = 0;
     for (const form of forms) {
-      best = Math.max(best, jaroWinkler(written, form), jaroWinkler(sortedTokens(written), sortedTokens(form)));
+      best = Math.max(
+        best,
+        jaroWinkler(written, form),
+        jaroWinkler(sortedTokens(written), sortedTokens(form)),
+      );
       if (forms.indexOf(form) > 0 && form === written) best = 1;
     }
     if (best >= threshold) scores.set(entry.ent_num, best);
@@ -155,7 +228,11 @@ describe('matchParty pruning', () => {
     const names = fc.oneof(
       fc.constantFrom(...entries.map((entry) => entry.name)),
       fc.constantFrom(...entries.flatMap((entry) => entry.aliases)),
-      fc.string({ unit: fc.constantFrom('A', 'H', 'I', 'K', 'M', 'O', 'R', 'S', 'V', ' '), minLength: 3, maxLength: 20 }),
+      fc.string({
+        unit: fc.constantFrom('A', 'H', 'I', 'K', 'M', 'O', 'R', 'S', 'V', ' '),
+        minLength: 3,
+        maxLength: 20,
+      }),
     );
     fc.assert(
       fc.property(names, fc.double({ min: 0.8, max: 0.99, noNaN: true }), (name, threshold) => {

@@ -1,5 +1,10 @@
 import { dateOfBirthMatches } from './date-of-birth';
-import { commonCharactersMin, commonPrefixLength, jaroWinkler, WINKLER_PREFIX_LENGTH_MAX } from './jaro-winkler';
+import {
+  commonCharactersMin,
+  commonPrefixLength,
+  jaroWinkler,
+  WINKLER_PREFIX_LENGTH_MAX,
+} from './jaro-winkler';
 import { normalizeName, sortedTokens } from './normalize-name';
 
 /** What matching needs of one sanctions entry (public list data). */
@@ -111,7 +116,10 @@ function canShare(
  * bucketed by length. Built once per list version and shared by every screening; about 30 MB for
  * the real list's 18,000 entries and their aliases.
  */
-export function buildSanctionsIndex(list_version: number, entries: readonly IndexableEntry[]): SanctionsIndex {
+export function buildSanctionsIndex(
+  list_version: number,
+  entries: readonly IndexableEntry[],
+): SanctionsIndex {
   const building: Array<{ written: string[]; sorted: string[]; entries: number[] } | undefined> = [];
   const aliases = new Map<string, number[]>();
   entries.forEach((entry, index) => {
@@ -138,7 +146,9 @@ export function buildSanctionsIndex(list_version: number, entries: readonly Inde
     if (bucket === undefined) return undefined;
     // Sorting tokens keeps the characters, so both forms of a name share one row of counts.
     const histograms = new Uint16Array(bucket.written.length * HISTOGRAM_BUCKETS);
-    bucket.written.forEach((text, position) => countCharacters(text, histograms, position * HISTOGRAM_BUCKETS));
+    bucket.written.forEach((text, position) =>
+      countCharacters(text, histograms, position * HISTOGRAM_BUCKETS),
+    );
     return { ...bucket, histograms };
   });
   return { list_version, entries, buckets, aliases };
@@ -164,7 +174,11 @@ export function lengthRatioMin(threshold: number): number {
  * remaining name's common prefix with the party's sets how many characters they must share
  * (`commonCharactersMin`), which its character counts may rule out after a few buckets.
  */
-export function matchParty(index: SanctionsIndex, party: ScreenedParty, thresholds: MatchThresholds): PartyMatch {
+export function matchParty(
+  index: SanctionsIndex,
+  party: ScreenedParty,
+  thresholds: MatchThresholds,
+): PartyMatch {
   const written = normalizeName(party.name);
   const result: PartyMatch = { status: 'clear', match: null, jaro_winkler_evaluations: 0 };
   if (written === '') return result;
@@ -188,7 +202,10 @@ export function matchParty(index: SanctionsIndex, party: ScreenedParty, threshol
   const length = written.length;
   const ratio = lengthRatioMin(threshold);
   const lengthMin = Math.ceil(length * ratio);
-  const lengthMax = Math.min(index.buckets.length - 1, ratio === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(length / ratio));
+  const lengthMax = Math.min(
+    index.buckets.length - 1,
+    ratio === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(length / ratio),
+  );
   const neededByPrefix = new Float64Array(WINKLER_PREFIX_LENGTH_MAX + 1);
   for (let candidateLength = lengthMin; candidateLength <= lengthMax; candidateLength += 1) {
     const bucket = index.buckets[candidateLength];
@@ -199,7 +216,8 @@ export function matchParty(index: SanctionsIndex, party: ScreenedParty, threshol
     const compare = (text: string, candidate: string, position: number) => {
       const needed = neededByPrefix[commonPrefixLength(text, candidate)] ?? 0;
       if (shorter < needed) return;
-      if (!canShare(histogram, partyBuckets, length, bucket.histograms, position * HISTOGRAM_BUCKETS, needed)) return;
+      if (!canShare(histogram, partyBuckets, length, bucket.histograms, position * HISTOGRAM_BUCKETS, needed))
+        return;
       result.jaro_winkler_evaluations += 1;
       record(bucket.entries[position] ?? -1, jaroWinkler(text, candidate));
     };
@@ -207,7 +225,8 @@ export function matchParty(index: SanctionsIndex, party: ScreenedParty, threshol
       const candidateWritten = bucket.written[position] ?? '';
       const candidateSorted = bucket.sorted[position] ?? '';
       compare(written, candidateWritten, position);
-      if (!(sortedIsWritten && candidateSorted === candidateWritten)) compare(tokens, candidateSorted, position);
+      if (!(sortedIsWritten && candidateSorted === candidateWritten))
+        compare(tokens, candidateSorted, position);
     }
   }
 
@@ -216,7 +235,9 @@ export function matchParty(index: SanctionsIndex, party: ScreenedParty, threshol
     const data = index.entries[entry];
     if (data === undefined) continue;
     const status: SanctionsStatus =
-      score >= thresholds.confirmed_match_score && corroborates(data, party) ? 'confirmed_match' : 'potential_match';
+      score >= thresholds.confirmed_match_score && corroborates(data, party)
+        ? 'confirmed_match'
+        : 'potential_match';
     if (best === null || isBetter({ status, entry, score }, best, index)) best = { status, entry, score };
   }
   if (best === null) return result;
@@ -233,18 +254,24 @@ export function matchParty(index: SanctionsIndex, party: ScreenedParty, threshol
 function corroborates(entry: IndexableEntry, party: ScreenedParty): boolean {
   if (party.country !== null && entry.countries.includes(party.country)) return true;
   const date_of_birth = party.date_of_birth;
-  return date_of_birth !== null && entry.dates_of_birth.some((value) => dateOfBirthMatches(value, date_of_birth));
+  return (
+    date_of_birth !== null && entry.dates_of_birth.some((value) => dateOfBirthMatches(value, date_of_birth))
+  );
 }
 
-const SEVERITY: Readonly<Record<SanctionsStatus, number>> = { clear: 0, potential_match: 1, confirmed_match: 2 };
+const SEVERITY: Readonly<Record<SanctionsStatus, number>> = {
+  clear: 0,
+  potential_match: 1,
+  confirmed_match: 2,
+};
 
 function isBetter(
   candidate: { status: SanctionsStatus; entry: number; score: number },
   best: { status: SanctionsStatus; entry: number; score: number },
   index: SanctionsIndex,
 ): boolean {
-  if (SEVERITY[candidate.status] !== SEVERITY[best.status]) return SEVERITY[candidate.status] > SEVERITY[best.status];
+  if (SEVERITY[candidate.status] !== SEVERITY[best.status])
+    return SEVERITY[candidate.status] > SEVERITY[best.status];
   if (candidate.score !== best.score) return candidate.score > best.score;
   return (index.entries[candidate.entry]?.ent_num ?? 0) < (index.entries[best.entry]?.ent_num ?? 0);
 }
-

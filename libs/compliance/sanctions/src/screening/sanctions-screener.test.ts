@@ -6,7 +6,11 @@ import { createTestDatabase, type TestDatabase } from '@ledgerline/db/testing';
 import { captureLogger } from '@ledgerline/queue/testing';
 import { createSanctionsListService, type SanctionsListService } from '../list/sanctions-list.service';
 import { SDN_FIXTURE_ROWS, sdnCsv } from '../testing';
-import { createSanctionsScreener, UnknownListVersionError, type SanctionsScreener } from './sanctions-screener';
+import {
+  createSanctionsScreener,
+  UnknownListVersionError,
+  type SanctionsScreener,
+} from './sanctions-screener';
 
 const THRESHOLDS = { potential_match_score: 0.92, confirmed_match_score: 0.97 };
 
@@ -36,7 +40,13 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 function screener(page_size?: number): SanctionsScreener {
-  return createSanctionsScreener({ db: database.db, cipher, thresholds: THRESHOLDS, logger, ...(page_size === undefined ? {} : { page_size }) });
+  return createSanctionsScreener({
+    db: database.db,
+    cipher,
+    thresholds: THRESHOLDS,
+    logger,
+    ...(page_size === undefined ? {} : { page_size }),
+  });
 }
 
 async function createCustomer(input: CreateCustomerInput): Promise<string> {
@@ -86,7 +96,15 @@ describe('screenCustomers', () => {
     karimov = await createCustomer(KARIMOV);
     haddad = await createCustomer(HADDAD);
     const unknown = uuidv7();
-    const results = await screener().screenCustomers([ada, close, karimov, haddad, unknown, 'not-a-uuid', karimov.toUpperCase()]);
+    const results = await screener().screenCustomers([
+      ada,
+      close,
+      karimov,
+      haddad,
+      unknown,
+      'not-a-uuid',
+      karimov.toUpperCase(),
+    ]);
     expect([...results.keys()].sort()).toEqual([ada, close, karimov, haddad].sort());
     expect(results.get(ada)).toEqual({ customer_id: ada, status: 'clear', list_version: 1, match: null });
     expect(results.get(close)).toMatchObject({
@@ -103,7 +121,12 @@ describe('screenCustomers', () => {
     // Confirmed by the date of birth, within the entry's range.
     expect(results.get(haddad)).toMatchObject({ status: 'confirmed_match', match: { ent_num: 10005 } });
 
-    expect(await storedScreening(ada)).toMatchObject({ status: 'clear', version: 1, match: null, screened_at: expect.any(Date) });
+    expect(await storedScreening(ada)).toMatchObject({
+      status: 'clear',
+      version: 1,
+      match: null,
+      screened_at: expect.any(Date),
+    });
     expect(await storedScreening(karimov)).toMatchObject({
       status: 'confirmed_match',
       version: 1,
@@ -128,7 +151,12 @@ describe('screenCustomers', () => {
     // Version 2 no longer lists KARIMOV.
     expect(await loadList(SDN_FIXTURE_ROWS.filter((row) => row.ent_num !== 10001))).toBe(2);
     const results = await screener().screenCustomers([karimov, close, haddad]);
-    expect(results.get(karimov)).toEqual({ customer_id: karimov, status: 'clear', list_version: 2, match: null });
+    expect(results.get(karimov)).toEqual({
+      customer_id: karimov,
+      status: 'clear',
+      list_version: 2,
+      match: null,
+    });
     expect(results.get(close)).toEqual({ customer_id: close, status: 'clear', list_version: 2, match: null });
     expect(results.get(haddad)).toMatchObject({ status: 'confirmed_match', list_version: 2 });
     expect(await storedScreening(karimov)).toMatchObject({ status: 'clear', version: 2, match: null });
@@ -137,16 +165,29 @@ describe('screenCustomers', () => {
   it('lets two workers screening the same customers at once agree on what is recorded', async () => {
     expect(await loadList()).toBe(3);
     const ids = [ada, close, karimov, haddad];
-    const [first, second] = await Promise.all([screener().screenCustomers(ids), screener().screenCustomers(ids)]);
+    const [first, second] = await Promise.all([
+      screener().screenCustomers(ids),
+      screener().screenCustomers(ids),
+    ]);
     expect(first).toEqual(second);
     expect(first.get(karimov)).toMatchObject({ status: 'confirmed_match', list_version: 3 });
   });
 
   it('stores and logs no personal data', async () => {
-    const { rows } = await database.pool.query(`SELECT sanctions_match::text AS match FROM customers WHERE id = ANY($1::uuid[])`, [[karimov, close]]);
-    for (const row of rows) expect(Object.keys(JSON.parse(row.match)).sort()).toEqual(['ent_num', 'list_version', 'name', 'score']);
+    const { rows } = await database.pool.query(
+      `SELECT sanctions_match::text AS match FROM customers WHERE id = ANY($1::uuid[])`,
+      [[karimov, close]],
+    );
+    for (const row of rows)
+      expect(Object.keys(JSON.parse(row.match)).sort()).toEqual(['ent_num', 'list_version', 'name', 'score']);
     const logged = JSON.stringify(lines);
-    for (const secret of ['Rustam Aliyevich Karimov', 'Samir Haddad', 'Ada Lovelace', '1953-04-02', 'rk@example.uz'])
+    for (const secret of [
+      'Rustam Aliyevich Karimov',
+      'Samir Haddad',
+      'Ada Lovelace',
+      '1953-04-02',
+      'rk@example.uz',
+    ])
       expect(logged).not.toContain(secret);
   });
 });
@@ -158,13 +199,21 @@ describe('the recorded screening', () => {
     );
     const id = rows[0].id;
     const update = (set: string) => database.pool.query(`UPDATE customers SET ${set} WHERE id = $1`, [id]);
-    await expect(update(`sanctions_match = jsonb_set(sanctions_match, '{list_version}', '999')`)).rejects.toThrow(/customers_sanctions_match_shape/);
-    await expect(update(`sanctions_match = '{"ent_num": 1}'`)).rejects.toThrow(/customers_sanctions_match_shape/);
-    await expect(update(`sanctions_status = 'clear'`)).rejects.toThrow(/customers_sanctions_clear_has_no_match/);
-    await expect(update(`sanctions_screened_at = NULL`)).rejects.toThrow(/customers_sanctions_screened_whole/);
-    await expect(update(`sanctions_screened_version = 999, sanctions_match = NULL, sanctions_status = 'clear'`)).rejects.toThrow(
-      /customers_sanctions_screened_version_fkey/,
+    await expect(
+      update(`sanctions_match = jsonb_set(sanctions_match, '{list_version}', '999')`),
+    ).rejects.toThrow(/customers_sanctions_match_shape/);
+    await expect(update(`sanctions_match = '{"ent_num": 1}'`)).rejects.toThrow(
+      /customers_sanctions_match_shape/,
     );
+    await expect(update(`sanctions_status = 'clear'`)).rejects.toThrow(
+      /customers_sanctions_clear_has_no_match/,
+    );
+    await expect(update(`sanctions_screened_at = NULL`)).rejects.toThrow(
+      /customers_sanctions_screened_whole/,
+    );
+    await expect(
+      update(`sanctions_screened_version = 999, sanctions_match = NULL, sanctions_status = 'clear'`),
+    ).rejects.toThrow(/customers_sanctions_screened_version_fkey/);
   });
 
   it('set clear by hand drops the match and holds until a newer list', async () => {
@@ -172,9 +221,17 @@ describe('the recorded screening', () => {
       `SELECT id::text AS id, sanctions_screened_version::integer AS version FROM customers WHERE sanctions_status = 'potential_match' LIMIT 1`,
     );
     const { id, version } = rows[0];
-    expect(await customers.setSanctionsStatus(id, 'clear')).toMatchObject({ ok: true, value: { sanctions_status: 'clear' } });
+    expect(await customers.setSanctionsStatus(id, 'clear')).toMatchObject({
+      ok: true,
+      value: { sanctions_status: 'clear' },
+    });
     expect(await storedScreening(id)).toMatchObject({ status: 'clear', version, match: null });
-    expect((await screener().screenCustomers([id])).get(id)).toEqual({ customer_id: id, status: 'clear', list_version: version, match: null });
+    expect((await screener().screenCustomers([id])).get(id)).toEqual({
+      customer_id: id,
+      status: 'clear',
+      list_version: version,
+      match: null,
+    });
   });
 });
 
@@ -210,7 +267,9 @@ describe('rescreenAll', () => {
     ]);
 
     const resumed: Array<[number, number]> = [];
-    const counts = await screener(2).rescreenAll(version, { on_progress: (screened, of) => void resumed.push([screened, of]) });
+    const counts = await screener(2).rescreenAll(version, {
+      on_progress: (screened, of) => void resumed.push([screened, of]),
+    });
     expect(counts.screened).toBe(total - 4);
     expect(resumed.at(-1)).toEqual([total - 4, total - 4]);
 
@@ -225,17 +284,29 @@ describe('rescreenAll', () => {
     expect(all).toEqual({ clear: 2, potential_match: 2, confirmed_match: 5 });
     expect(counts.clear + counts.potential_match + counts.confirmed_match).toBe(counts.screened);
 
-    expect(lines.filter((line) => line['msg'] === 'customers rescreened').at(-1)).toMatchObject({ list_version: version, total: total - 4, screened: total - 4 });
-    for (const secret of ['Grace Hopper', 'Min Htet Aung', '1971-05-05']) expect(JSON.stringify(lines)).not.toContain(secret);
+    expect(lines.filter((line) => line['msg'] === 'customers rescreened').at(-1)).toMatchObject({
+      list_version: version,
+      total: total - 4,
+      screened: total - 4,
+    });
+    for (const secret of ['Grace Hopper', 'Min Htet Aung', '1971-05-05'])
+      expect(JSON.stringify(lines)).not.toContain(secret);
 
     // Nothing is left behind: running again screens nobody.
-    expect(await screener().rescreenAll(version)).toEqual({ screened: 0, clear: 0, potential_match: 0, confirmed_match: 0 });
+    expect(await screener().rescreenAll(version)).toEqual({
+      screened: 0,
+      clear: 0,
+      potential_match: 0,
+      confirmed_match: 0,
+    });
   });
 
   it('screens against the latest list when asked for an older one, and refuses one never loaded', async () => {
     const latest = await loadList(SDN_FIXTURE_ROWS.slice(0, 3));
     expect(await screener().rescreenAll(latest - 1)).toMatchObject({ screened: 9 });
-    const { rows } = await database.pool.query(`SELECT DISTINCT sanctions_screened_version::integer AS version FROM customers`);
+    const { rows } = await database.pool.query(
+      `SELECT DISTINCT sanctions_screened_version::integer AS version FROM customers`,
+    );
     expect(rows).toEqual([{ version: latest }]);
     await expect(screener().rescreenAll(latest + 1)).rejects.toBeInstanceOf(UnknownListVersionError);
   });

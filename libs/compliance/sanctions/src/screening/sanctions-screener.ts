@@ -93,7 +93,9 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
   const { db, cipher, thresholds, logger } = dependencies;
   const page_size = dependencies.page_size ?? SCREENER_PAGE_SIZE_LIMITS.default;
   assert.ok(
-    Number.isInteger(page_size) && page_size >= SCREENER_PAGE_SIZE_LIMITS.min && page_size <= SCREENER_PAGE_SIZE_LIMITS.max,
+    Number.isInteger(page_size) &&
+      page_size >= SCREENER_PAGE_SIZE_LIMITS.min &&
+      page_size <= SCREENER_PAGE_SIZE_LIMITS.max,
     `createSanctionsScreener: page_size must be ${SCREENER_PAGE_SIZE_LIMITS.min}..${SCREENER_PAGE_SIZE_LIMITS.max}`,
   );
   const indexes = new Map<number, Promise<SanctionsIndex>>();
@@ -143,7 +145,8 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
     }
     const lost = [...outcomes.keys()].filter((id) => !recordedIds.has(id));
     // Another worker recorded these first (against this list or a newer one): report what it recorded.
-    if (lost.length > 0) for (const row of await readCustomers(db, lost)) results.set(row.id, storedScreening(row));
+    if (lost.length > 0)
+      for (const row of await readCustomers(db, lost)) results.set(row.id, storedScreening(row));
     return { results, recorded };
   }
 
@@ -162,7 +165,8 @@ export function createSanctionsScreener(dependencies: SanctionsScreenerDependenc
         }
         if (latest !== null && behind.length > 0) {
           const index = await indexFor(latest);
-          for (const [id, screening] of (await screenAndRecord(behind, index)).results) results.set(id, screening);
+          for (const [id, screening] of (await screenAndRecord(behind, index)).results)
+            results.set(id, screening);
         }
       }
       return results;
@@ -208,7 +212,11 @@ function storedScreening(row: CustomerRow): CustomerSanctionsScreening {
     match:
       row.sanctions_status === 'clear' || row.sanctions_match === null
         ? null
-        : { ent_num: row.sanctions_match.ent_num, name: row.sanctions_match.name, score: row.sanctions_match.score },
+        : {
+            ent_num: row.sanctions_match.ent_num,
+            name: row.sanctions_match.name,
+            score: row.sanctions_match.score,
+          },
   };
 }
 
@@ -218,11 +226,18 @@ const CUSTOMER_COLUMNS = Prisma.sql`
   sanctions_status::text AS sanctions_status, sanctions_screened_version, sanctions_match`;
 
 async function readCustomers(db: Database, ids: readonly string[]): Promise<CustomerRow[]> {
-  return db.$queryRaw<CustomerRow[]>`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY(${ids}::uuid[])`;
+  return db.$queryRaw<
+    CustomerRow[]
+  >`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY(${ids}::uuid[])`;
 }
 
 /** One keyset page of the customers behind `list_version`, walking the primary key. */
-async function readBehind(db: Database, list_version: number, after: string, limit: number): Promise<CustomerRow[]> {
+async function readBehind(
+  db: Database,
+  list_version: number,
+  after: string,
+  limit: number,
+): Promise<CustomerRow[]> {
   return db.$queryRaw<CustomerRow[]>`
     SELECT ${CUSTOMER_COLUMNS} FROM customers
     WHERE id > ${after}::uuid AND coalesce(sanctions_screened_version, 0) < ${list_version}::bigint
@@ -239,12 +254,18 @@ async function countBehind(db: Database, list_version: number): Promise<number> 
  * Records screenings in one statement, each only if the customer is still behind `list_version`
  * (the first writer wins); returns the ids this call recorded.
  */
-async function recordScreenings(db: Database, list_version: number, outcomes: ReadonlyMap<string, Recorded>): Promise<Set<string>> {
+async function recordScreenings(
+  db: Database,
+  list_version: number,
+  outcomes: ReadonlyMap<string, Recorded>,
+): Promise<Set<string>> {
   if (outcomes.size === 0) return new Set();
   const entries = [...outcomes];
   const ids = entries.map(([id]) => id);
   const statuses = entries.map(([, outcome]) => outcome.status);
-  const matches = entries.map(([, outcome]) => (outcome.match === null ? null : JSON.stringify({ ...outcome.match, list_version })));
+  const matches = entries.map(([, outcome]) =>
+    outcome.match === null ? null : JSON.stringify({ ...outcome.match, list_version }),
+  );
   // `c.id = ANY(ids)` lets the planner reach the customers through the primary key whatever the table's size.
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     UPDATE customers AS c

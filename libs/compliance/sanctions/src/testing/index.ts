@@ -85,27 +85,31 @@ export const SDN_FIXTURE_ROWS: readonly SdnCsvRowFields[] = [
     grt: '85,462',
     vessel_flag: 'Panama',
     vessel_owner: 'NORTHWIND MARITIME TRADING CO., LTD.',
-    remarks: 'Vessel Registration Identification IMO 9000001; Linked To: NORTHWIND MARITIME TRADING CO., LTD.',
+    remarks:
+      'Vessel Registration Identification IMO 9000001; Linked To: NORTHWIND MARITIME TRADING CO., LTD.',
   },
   {
     ent_num: 10005,
     name: 'HADDAD, Samir',
     sdn_type: 'individual',
     program: 'SYRIA',
-    remarks: "DOB 01 Jan 1950 to 31 Dec 1955; nationality Syria; weak a.k.a. 'THE ENGINEER'; a.k.a. \"HADDAD, Sami\".",
+    remarks:
+      'DOB 01 Jan 1950 to 31 Dec 1955; nationality Syria; weak a.k.a. \'THE ENGINEER\'; a.k.a. "HADDAD, Sami".',
   },
   {
     ent_num: 10006,
     name: 'PAK, Chol Su',
     sdn_type: 'individual',
     program: 'DPRK3',
-    remarks: "DOB 1970; alt. DOB 1971; POB Pyongyang, Korea, North; nationality Korea, North; a.k.a. 'PAK, Cholsu' (weak).",
+    remarks:
+      "DOB 1970; alt. DOB 1971; POB Pyongyang, Korea, North; nationality Korea, North; a.k.a. 'PAK, Cholsu' (weak).",
   },
   {
     ent_num: 10007,
     name: 'GOLDEN CRESCENT EXCHANGE',
     program: 'SDNTK',
-    remarks: "Address Calle 5 No. 10, Medellin, Colombia; a.k.a. 'CRESCENTE DORADO'; n.k.a. 'GC EXCHANGE S.A.S.'.",
+    remarks:
+      "Address Calle 5 No. 10, Medellin, Colombia; a.k.a. 'CRESCENTE DORADO'; n.k.a. 'GC EXCHANGE S.A.S.'.",
   },
   {
     ent_num: 10008,

@@ -1,4 +1,10 @@
-import { createTestDatabase, planNodes, planOf, sequentiallyScanned, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  planNodes,
+  planOf,
+  sequentiallyScanned,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMPLIANCE_THRESHOLDS } from '../thresholds/compliance-thresholds';
 import { factsStatement } from './aml-rules';
@@ -14,14 +20,19 @@ let database: TestDatabase;
 let batchIds: string[];
 
 /** Table reads and joins that cost a whole table (or index) instead of the batch's rows. */
-async function wholeTableSteps(mode: 'custom' | 'generic', transfer_ids: readonly string[]): Promise<string[]> {
+async function wholeTableSteps(
+  mode: 'custom' | 'generic',
+  transfer_ids: readonly string[],
+): Promise<string[]> {
   const statement = factsStatement(DEFAULT_COMPLIANCE_THRESHOLDS, transfer_ids);
   const plan = await planOf(database.pool, mode, statement.text, statement.values);
   return [
     ...sequentiallyScanned(plan)
       .filter((table) => table !== 'sanctions_lists')
       .map((table) => `Seq Scan on ${table}`),
-    ...planNodes(plan).flatMap((node) => (['Merge Join', 'Hash Join'].includes(node['Node Type']) ? [node['Node Type']] : [])),
+    ...planNodes(plan).flatMap((node) =>
+      ['Merge Join', 'Hash Join'].includes(node['Node Type']) ? [node['Node Type']] : [],
+    ),
   ];
 }
 

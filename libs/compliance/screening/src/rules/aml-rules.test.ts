@@ -14,7 +14,9 @@ const HOUR_MS = 60 * 60 * 1_000;
 beforeAll(async () => {
   database = await createTestDatabase();
   settlement_usd = uuidv7();
-  await database.pool.query(`INSERT INTO accounts (id, currency, kind) VALUES ($1, 'USD', 'settlement')`, [settlement_usd]);
+  await database.pool.query(`INSERT INTO accounts (id, currency, kind) VALUES ($1, 'USD', 'settlement')`, [
+    settlement_usd,
+  ]);
 });
 afterAll(() => database.drop());
 
@@ -30,7 +32,11 @@ async function customer(options: { country?: string; sanctions_status?: string }
 
 async function account(customer_id: string, currency = 'USD'): Promise<string> {
   const id = uuidv7();
-  await database.pool.query(`INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $2, $3)`, [id, customer_id, currency]);
+  await database.pool.query(`INSERT INTO accounts (id, customer_id, currency) VALUES ($1, $2, $3)`, [
+    id,
+    customer_id,
+    currency,
+  ]);
   return id;
 }
 
@@ -100,7 +106,10 @@ describe('the AML rules', () => {
     // Below the range: does not count.
     await transfer(checking, payee, '7999.99', { ago_ms: 3 * HOUR_MS });
     const first = await transfer(checking, payee, '8000.00', { ago_ms: 20 * HOUR_MS });
-    const deposit = await transfer(settlement_usd, savings, '9999.99', { ago_ms: 2 * HOUR_MS, kind: 'deposit' });
+    const deposit = await transfer(settlement_usd, savings, '9999.99', {
+      ago_ms: 2 * HOUR_MS,
+      kind: 'deposit',
+    });
     expect(await decisionOf(first)).toEqual({ decision: 'approve' });
     expect(await decisionOf(deposit)).toEqual({ decision: 'approve' });
     const third = await decisionOf(await transfer(savings, payee, '8500.00'));
@@ -115,17 +124,30 @@ describe('the AML rules', () => {
     });
   });
 
-  it('count structuring in one currency only, and leave the bank\'s reversals out of it', async () => {
+  it("count structuring in one currency only, and leave the bank's reversals out of it", async () => {
     const originator = await customer();
-    const [usd, eur, jpy] = [await account(originator), await account(originator, 'EUR'), await account(originator, 'JPY')];
-    const payee = { USD: await account(await customer()), EUR: await account(await customer(), 'EUR'), JPY: await account(await customer(), 'JPY') };
+    const [usd, eur, jpy] = [
+      await account(originator),
+      await account(originator, 'EUR'),
+      await account(originator, 'JPY'),
+    ];
+    const payee = {
+      USD: await account(await customer()),
+      EUR: await account(await customer(), 'EUR'),
+      JPY: await account(await customer(), 'JPY'),
+    };
     await transfer(jpy, payee.JPY, '8000', { ago_ms: 2 * HOUR_MS, currency: 'JPY' });
     await transfer(eur, payee.EUR, '8500.00', { ago_ms: HOUR_MS, currency: 'EUR' });
     expect(await decisionOf(await transfer(usd, payee.USD, '9000.00'))).toEqual({ decision: 'approve' });
     // Three reversals back out of the customer's account: neither counted nor held as structuring.
     const reversals: ScreenedTransfer[] = [];
-    for (let index = 0; index < 3; index += 1) reversals.push(await transfer(usd, payee.USD, '9000.00', { kind: 'reversal', ago_ms: 100 - index }));
-    expect((await rules().evaluate(reversals)).map((decision) => decision.decision)).toEqual(['approve', 'approve', 'approve']);
+    for (let index = 0; index < 3; index += 1)
+      reversals.push(await transfer(usd, payee.USD, '9000.00', { kind: 'reversal', ago_ms: 100 - index }));
+    expect((await rules().evaluate(reversals)).map((decision) => decision.decision)).toEqual([
+      'approve',
+      'approve',
+      'approve',
+    ]);
     expect(await decisionOf(await transfer(usd, payee.USD, '9100.00'))).toEqual({ decision: 'approve' });
   });
 
@@ -133,7 +155,8 @@ describe('the AML rules', () => {
     const [from, to] = [await account(await customer()), await account(await customer())];
     await transfer(from, to, '1.00', { ago_ms: 61 * 60 * 1_000 });
     const sent: ScreenedTransfer[] = [];
-    for (let index = 0; index < 21; index += 1) sent.push(await transfer(from, to, '1.00', { ago_ms: 1_000 - index }));
+    for (let index = 0; index < 21; index += 1)
+      sent.push(await transfer(from, to, '1.00', { ago_ms: 1_000 - index }));
     const decisions = await rules().evaluate(sent);
     expect(decisions.slice(0, 20).every((decision) => decision.decision === 'approve')).toBe(true);
     expect(decisions[20]).toEqual({
@@ -145,8 +168,11 @@ describe('the AML rules', () => {
   it('neither hold nor count reversals for velocity: the bank sends them back, not the customer', async () => {
     const [from, to] = [await account(await customer()), await account(await customer())];
     const reversals: ScreenedTransfer[] = [];
-    for (let index = 0; index < 21; index += 1) reversals.push(await transfer(from, to, '1.00', { kind: 'reversal', ago_ms: 1_000 - index }));
-    expect((await rules().evaluate(reversals)).every((decision) => decision.decision === 'approve')).toBe(true);
+    for (let index = 0; index < 21; index += 1)
+      reversals.push(await transfer(from, to, '1.00', { kind: 'reversal', ago_ms: 1_000 - index }));
+    expect((await rules().evaluate(reversals)).every((decision) => decision.decision === 'approve')).toBe(
+      true,
+    );
     expect(await decisionOf(await transfer(from, to, '1.00'))).toEqual({ decision: 'approve' });
   });
 
@@ -155,7 +181,9 @@ describe('the AML rules', () => {
     const deposits: ScreenedTransfer[] = [];
     for (let index = 0; index < 25; index += 1)
       deposits.push(await transfer(settlement_usd, to, '1.00', { kind: 'deposit', ago_ms: 100 - index }));
-    expect((await rules().evaluate(deposits)).every((decision) => decision.decision === 'approve')).toBe(true);
+    expect((await rules().evaluate(deposits)).every((decision) => decision.decision === 'approve')).toBe(
+      true,
+    );
   });
 
   it('hold a transfer with a party in a high-risk country', async () => {
@@ -164,7 +192,9 @@ describe('the AML rules', () => {
     const decision = await decisionOf(await transfer(from, await account(iranian), '10.00'));
     expect(decision).toEqual({
       decision: 'hold',
-      hits: [{ rule: 'high_risk_country', detail: `destination customer ${iranian} is in high-risk country IR` }],
+      hits: [
+        { rule: 'high_risk_country', detail: `destination customer ${iranian} is in high-risk country IR` },
+      ],
     });
   });
 
@@ -175,7 +205,12 @@ describe('the AML rules', () => {
     const held = await decisionOf(await transfer(from, await account(potential), '10.00'));
     expect(held).toEqual({
       decision: 'hold',
-      hits: [{ rule: 'sanctions_potential_match', detail: `destination customer ${potential} is a potential sanctions match` }],
+      hits: [
+        {
+          rule: 'sanctions_potential_match',
+          detail: `destination customer ${potential} is a potential sanctions match`,
+        },
+      ],
     });
     const rejected = await decisionOf(await transfer(await account(confirmed), from, '10000.00'));
     expect(rejected).toMatchObject({ decision: 'reject', reason: 'sanctions_match' });
@@ -210,9 +245,13 @@ describe('the AML rules', () => {
         },
       },
     });
-    const decisions = await screened.evaluate([await transfer(from, to, '5.00'), await transfer(to, from, '6.00')]);
+    const decisions = await screened.evaluate([
+      await transfer(from, to, '5.00'),
+      await transfer(to, from, '6.00'),
+    ]);
     expect(asked).toEqual([[alice]]);
-    for (const decision of decisions) expect(decision).toMatchObject({ decision: 'reject', reason: 'sanctions_match' });
+    for (const decision of decisions)
+      expect(decision).toMatchObject({ decision: 'reject', reason: 'sanctions_match' });
     expect(decisions[0]).toMatchObject({
       hits: [
         {

@@ -1,7 +1,12 @@
 import { Prisma, sqlArray, type Database } from '@ledgerline/db';
 import { Decimal, formatAmount } from '@ledgerline/money';
 import type { ComplianceThresholds } from '../thresholds/compliance-thresholds';
-import type { ScreenedTransfer, ScreeningDecision, ScreeningHit, ScreeningRules } from '../screening/screening.rules';
+import type {
+  ScreenedTransfer,
+  ScreeningDecision,
+  ScreeningHit,
+  ScreeningRules,
+} from '../screening/screening.rules';
 
 export type SanctionsStatus = 'clear' | 'potential_match' | 'confirmed_match';
 
@@ -194,7 +199,11 @@ function partiesOf(fact: TransferFacts | undefined): Party[] {
           match:
             status === 'clear' || party.sanctions_match === null
               ? null
-              : { ent_num: party.sanctions_match.ent_num, name: party.sanctions_match.name, score: party.sanctions_match.score },
+              : {
+                  ent_num: party.sanctions_match.ent_num,
+                  name: party.sanctions_match.name,
+                  score: party.sanctions_match.score,
+                },
         },
         behind_current_list: party.behind_current_list === true,
       },
@@ -207,7 +216,9 @@ async function sanctionsStandings(
   source: SanctionsStandingSource | undefined,
   parties: readonly Party[],
 ): Promise<ReadonlyMap<string, CustomerSanctionsStanding>> {
-  const behind = [...new Set(parties.filter((party) => party.behind_current_list).map((party) => party.customer_id))];
+  const behind = [
+    ...new Set(parties.filter((party) => party.behind_current_list).map((party) => party.customer_id)),
+  ];
   if (source === undefined || behind.length === 0) return new Map();
   return source.screenCustomers(behind);
 }
@@ -227,11 +238,19 @@ async function readFacts(
   thresholds: ComplianceThresholds,
   transfers: readonly ScreenedTransfer[],
 ): Promise<TransferFacts[]> {
-  return db.$queryRaw<TransferFacts[]>(factsStatement(thresholds, transfers.map((transfer) => transfer.id)));
+  return db.$queryRaw<TransferFacts[]>(
+    factsStatement(
+      thresholds,
+      transfers.map((transfer) => transfer.id),
+    ),
+  );
 }
 
 /** The statement of {@link readFacts}; exported for its plan test. */
-export function factsStatement(thresholds: ComplianceThresholds, transfer_ids: readonly string[]): Prisma.Sql {
+export function factsStatement(
+  thresholds: ComplianceThresholds,
+  transfer_ids: readonly string[],
+): Prisma.Sql {
   const { structuring, velocity } = thresholds;
   const amount_min = structuring.amount_min.toString();
   const amount_max = structuring.amount_max.toString();

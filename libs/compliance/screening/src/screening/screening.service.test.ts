@@ -65,7 +65,9 @@ async function statusOf(
   return rows[0];
 }
 
-async function casesOf(transfer_id: string): Promise<Array<{ status: string; batch_id: string | null; hits: unknown }>> {
+async function casesOf(
+  transfer_id: string,
+): Promise<Array<{ status: string; batch_id: string | null; hits: unknown }>> {
   const { rows } = await database.pool.query(
     'SELECT status::text, batch_id::text, hits FROM compliance_cases WHERE transfer_id = $1',
     [transfer_id],
@@ -74,7 +76,9 @@ async function casesOf(transfer_id: string): Promise<Array<{ status: string; bat
 }
 
 /** Most tests here are about the service's state machine, not the rules: they approve everything. */
-const approveAll: ScreeningRules = { evaluate: async (transfers) => transfers.map(() => ({ decision: 'approve' })) };
+const approveAll: ScreeningRules = {
+  evaluate: async (transfers) => transfers.map(() => ({ decision: 'approve' })),
+};
 
 function rulesDeciding(
   decide: (transfer: ScreenedTransfer) => ScreeningDecision,
@@ -113,7 +117,9 @@ describe('screen', () => {
 
   it("approves an unremarkable transfer with the default rules (the contract's AML rules)", async () => {
     // Another sender, since this file sends many transfers from one account (the velocity rule would hold).
-    const { rows } = await database.pool.query('SELECT customer_id FROM accounts WHERE id = $1', [source_account_id]);
+    const { rows } = await database.pool.query('SELECT customer_id FROM accounts WHERE id = $1', [
+      source_account_id,
+    ]);
     const sender = uuidv7();
     await database.pool.query(
       `INSERT INTO accounts (id, customer_id, currency, posted_credits) VALUES ($1, $2, 'USD', 1000)`,
@@ -215,7 +221,14 @@ describe('screenMany', () => {
         : { decision: 'approve' },
     );
     const service = createScreeningService({ db: database.db, rules });
-    const results = await service.screenMany([approved, held, unknown, crashed, posted, approved.toUpperCase()]);
+    const results = await service.screenMany([
+      approved,
+      held,
+      unknown,
+      crashed,
+      posted,
+      approved.toUpperCase(),
+    ]);
     expect(results).toEqual([
       { outcome: 'approved', decided_now: true, hits: [] },
       { outcome: 'held', decided_now: true, hits: [{ rule: 'large_amount', detail: 'amount >= 10000' }] },
@@ -241,13 +254,17 @@ describe('screenMany', () => {
   it('lets overlapping concurrent batches decide each transfer once', async () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => insertTransfer()));
     const service = createScreeningService({ db: database.db, rules: approveAll });
-    const [first, second] = await Promise.all([service.screenMany(ids.slice(0, 4)), service.screenMany(ids.slice(2))]);
+    const [first, second] = await Promise.all([
+      service.screenMany(ids.slice(0, 4)),
+      service.screenMany(ids.slice(2)),
+    ]);
     // The overlap (ids 2 and 3) is decided by one of them; the other answers what was decided, or
     // `in_progress` when it met the decision half made (its job retries). Nothing is left undecided.
     for (const [index, id] of ids.entries()) {
-      const answers = [index < 4 ? first?.[index] : undefined, index >= 2 ? second?.[index - 2] : undefined].filter(
-        (answer) => answer !== undefined,
-      );
+      const answers = [
+        index < 4 ? first?.[index] : undefined,
+        index >= 2 ? second?.[index - 2] : undefined,
+      ].filter((answer) => answer !== undefined);
       expect(answers.filter((answer) => answer.decided_now)).toHaveLength(1);
       for (const answer of answers) expect(['approved', 'in_progress']).toContain(answer.outcome);
       expect((await statusOf(id)).status).toBe('approved');
@@ -258,7 +275,10 @@ describe('screenMany', () => {
 describe('screenBatch', () => {
   it('approves every transfer of an atomic batch together', async () => {
     const { batch_id, transfer_ids } = await insertBatch(5);
-    const service = createScreeningService({ db: database.db, rules: rulesDeciding(() => ({ decision: 'approve' })) });
+    const service = createScreeningService({
+      db: database.db,
+      rules: rulesDeciding(() => ({ decision: 'approve' })),
+    });
     expect(await service.screenBatch(batch_id)).toEqual({ outcome: 'approved', decided_now: true, hits: [] });
     for (const id of transfer_ids) expect((await statusOf(id)).status).toBe('approved');
     expect(await service.screenBatch(batch_id)).toEqual({

@@ -87,10 +87,15 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
     const undecided = [...decisions.keys()].filter((id) => !decided.has(id));
     // Another delivery decided these first; report what it decided.
     const now = new Map<string, TransferRow>();
-    if (undecided.length > 0) for (const row of await selectTransfers(db, { transfer_ids: undecided })) now.set(row.id, row);
+    if (undecided.length > 0)
+      for (const row of await selectTransfers(db, { transfer_ids: undecided })) now.set(row.id, row);
     for (const [id, decision] of decisions) {
       if (decided.has(id)) {
-        results.set(id, { outcome: outcomeOf([statusOf(decision)]), decided_now: true, hits: hitsOf(decision) });
+        results.set(id, {
+          outcome: outcomeOf([statusOf(decision)]),
+          decided_now: true,
+          hits: hitsOf(decision),
+        });
       } else {
         const row = now.get(id);
         results.set(id, {
@@ -131,7 +136,9 @@ export function createScreeningService(options: ScreeningServiceOptions): Screen
       const first = screening[0];
       assert.ok(first !== undefined);
       const cases: NewCase[] =
-        decision.decision === 'hold' ? [{ id: newRowId(), transfer_id: first.id, batch_id, hits: decision.hits }] : [];
+        decision.decision === 'hold'
+          ? [{ id: newRowId(), transfer_id: first.id, batch_id, hits: decision.hits }]
+          : [];
       const [{ decided } = { decided: 0n }] = await db.$queryRaw<Array<{ decided: bigint }>>`
         WITH moved AS (
           UPDATE transfers SET status = ${statusOf(decision)}::transfer_status, status_reason = ${reasonOf(decision)},
@@ -191,12 +198,17 @@ async function evaluate(
  * first writer wins), and opens the case of every transfer it held in the same statement; returns the
  * ids this call decided.
  */
-async function recordDecisions(db: Database, decisions: ReadonlyMap<string, ScreeningDecision>): Promise<Set<string>> {
+async function recordDecisions(
+  db: Database,
+  decisions: ReadonlyMap<string, ScreeningDecision>,
+): Promise<Set<string>> {
   if (decisions.size === 0) return new Set();
   const entries = [...decisions];
   const id_list = sqlArray(entries.map(([id]) => id));
   const cases: NewCase[] = entries.flatMap(([transfer_id, decision]) =>
-    decision.decision === 'hold' ? [{ id: newRowId(), transfer_id, batch_id: null, hits: decision.hits }] : [],
+    decision.decision === 'hold'
+      ? [{ id: newRowId(), transfer_id, batch_id: null, hits: decision.hits }]
+      : [],
   );
   // `t.id = ANY(id_list)` lets the planner reach the transfers through the primary key: joined against the
   // decisions alone, the update was planned as a scan of the whole table for `status = 'screening'`

@@ -67,7 +67,9 @@ export function complianceThresholdsFromConfig(config: ComplianceRulesConfig): C
       window_ms: config.COMPLIANCE_VELOCITY_WINDOW_MINUTES * 60 * 1_000,
     },
     high_risk_countries: new Set(
-      config.COMPLIANCE_HIGH_RISK_COUNTRIES === 'none' ? [] : config.COMPLIANCE_HIGH_RISK_COUNTRIES.split(','),
+      config.COMPLIANCE_HIGH_RISK_COUNTRIES === 'none'
+        ? []
+        : config.COMPLIANCE_HIGH_RISK_COUNTRIES.split(','),
     ),
     sanctions: {
       potential_match_score: config.SANCTIONS_POTENTIAL_MATCH_SCORE,

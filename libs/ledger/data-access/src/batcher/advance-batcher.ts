@@ -42,11 +42,17 @@ export function createAdvanceBatcher(options: AdvanceBatcherOptions): AdvanceBat
     run: (ids) => options.engine.advance(ids),
     batch_size_max: options.batch_size_max,
     linger_ms: options.linger_ms,
-    ...(options.batches_in_flight_max === undefined ? {} : { batches_in_flight_max: options.batches_in_flight_max }),
+    ...(options.batches_in_flight_max === undefined
+      ? {}
+      : { batches_in_flight_max: options.batches_in_flight_max }),
     split_after: (error) => !isRetryableTransactionError(error),
     on_split: (ids, error) =>
-      logger.warn({ transfers: ids.length, error: describe(error) }, 'ledger batch failed; advancing its transfers one by one'),
-    on_key_failed: (id, error) => logger.error({ transfer_id: id, error: describe(error) }, 'ledger advance failed'),
+      logger.warn(
+        { transfers: ids.length, error: describe(error) },
+        'ledger batch failed; advancing its transfers one by one',
+      ),
+    on_key_failed: (id, error) =>
+      logger.error({ transfer_id: id, error: describe(error) }, 'ledger advance failed'),
     on_batch: options.metrics,
   });
 }

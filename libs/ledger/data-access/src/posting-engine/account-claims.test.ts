@@ -10,11 +10,20 @@ function transfer(
   destination_account_id: string,
   overrides: Partial<TransferState> = {},
 ): TransferState {
-  return transferState({ id, source_account_id, destination_account_id, amount: new Decimal('1.00'), ...overrides });
+  return transferState({
+    id,
+    source_account_id,
+    destination_account_id,
+    amount: new Decimal('1.00'),
+    ...overrides,
+  });
 }
 
 const ids = (transfers: readonly TransferState[]) => transfers.map((item) => item.id);
-const claimedIn = (...accounts: string[]) => (id: string) => accounts.includes(id);
+const claimedIn =
+  (...accounts: string[]) =>
+  (id: string) =>
+    accounts.includes(id);
 
 describe('splitByClaims', () => {
   it('advances everything now when no account is claimed', () => {
@@ -87,7 +96,10 @@ describe('splitByClaims', () => {
         const touches = (item: TransferState) =>
           item.source_account_id === account || item.destination_account_id === account;
         const lastNow = Math.max(-1, ...split.now.filter(touches).map((item) => position.get(item.id)!));
-        const firstLater = Math.min(Infinity, ...split.later.filter(touches).map((item) => position.get(item.id)!));
+        const firstLater = Math.min(
+          Infinity,
+          ...split.later.filter(touches).map((item) => position.get(item.id)!),
+        );
         expect(lastNow, `round ${round}, account ${account}`).toBeLessThan(firstLater);
       }
     }

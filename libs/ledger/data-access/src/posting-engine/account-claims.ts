@@ -77,7 +77,9 @@ export function splitByClaims<T extends TransferState>(
       .filter(movesMoney)
       .flatMap((transfer) => [transfer.source_account_id, transfer.destination_account_id]);
     const deferred = accounts.some((id) => isClaimed(id) || split.later_accounts.has(id));
-    const [part, part_accounts] = deferred ? [split.later, split.later_accounts] : [split.now, split.now_accounts];
+    const [part, part_accounts] = deferred
+      ? [split.later, split.later_accounts]
+      : [split.now, split.now_accounts];
     part.push(...group);
     for (const id of accounts) part_accounts.add(id);
   }

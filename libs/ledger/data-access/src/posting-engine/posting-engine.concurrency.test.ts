@@ -182,12 +182,28 @@ describe('posting engine under concurrency', () => {
       await fixtures.fundedAccount('100.00'),
       await fixtures.account(),
     ];
-    const first = await fixtures.transfer({ source_account_id: blocker, destination_account_id: shared, amount: '1.00' });
-    const meets = await fixtures.transfer({ source_account_id: payer, destination_account_id: shared, amount: '2.00' });
-    const apart = await fixtures.transfer({ source_account_id: sender, destination_account_id: receiver, amount: '3.00' });
+    const first = await fixtures.transfer({
+      source_account_id: blocker,
+      destination_account_id: shared,
+      amount: '1.00',
+    });
+    const meets = await fixtures.transfer({
+      source_account_id: payer,
+      destination_account_id: shared,
+      amount: '2.00',
+    });
+    const apart = await fixtures.transfer({
+      source_account_id: sender,
+      destination_account_id: receiver,
+      amount: '3.00',
+    });
     const statusOf = async (id: string) =>
-      (await database.pool.query<{ status: string }>('SELECT status::text AS status FROM transfers WHERE id = $1', [id]))
-        .rows[0]?.status;
+      (
+        await database.pool.query<{ status: string }>(
+          'SELECT status::text AS status FROM transfers WHERE id = $1',
+          [id],
+        )
+      ).rows[0]?.status;
 
     // Another session holds `blocker`: the first batch locks `shared`, then waits for it.
     const outside = await database.pool.connect();

@@ -1,4 +1,10 @@
-import { createTestDatabase, insertPlanTestAccounts, planOf, sequentiallyScanned, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  insertPlanTestAccounts,
+  planOf,
+  sequentiallyScanned,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCK_ACCOUNTS_SQL,
@@ -23,7 +29,11 @@ let batchId: string;
 async function scannedTables(sql: string, parameters: unknown[]): Promise<string[]> {
   const scanned: string[] = [];
   for (const mode of ['custom', 'generic'] as const)
-    scanned.push(...sequentiallyScanned(await planOf(database.pool, mode, sql, parameters)).map((table) => `${mode}: ${table}`));
+    scanned.push(
+      ...sequentiallyScanned(await planOf(database.pool, mode, sql, parameters)).map(
+        (table) => `${mode}: ${table}`,
+      ),
+    );
   return scanned;
 }
 

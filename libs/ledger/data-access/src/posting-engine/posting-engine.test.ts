@@ -458,7 +458,11 @@ describe('posting engine: exactly once', () => {
   it('posts nothing when the stored totals would not come out as the computation says', async () => {
     const source = await fixtures.fundedAccount('100.00');
     const destination = await fixtures.account();
-    const transfer = await fixtures.transfer({ source_account_id: source, destination_account_id: destination, amount: '10.00' });
+    const transfer = await fixtures.transfer({
+      source_account_id: source,
+      destination_account_id: destination,
+      amount: '10.00',
+    });
     const before = await fixtures.readAccount(destination);
     // A writer the engine does not know about skims a cent off every change to the destination's row.
     await database.pool.query(`
@@ -469,7 +473,9 @@ describe('posting engine: exactly once', () => {
       END $$;
       CREATE TRIGGER test_skim BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION test_skim();`);
     try {
-      await expect(engine.advance([transfer])).rejects.toThrow(`stored totals disagree with the posting computation: accounts ${destination}`);
+      await expect(engine.advance([transfer])).rejects.toThrow(
+        `stored totals disagree with the posting computation: accounts ${destination}`,
+      );
     } finally {
       await database.pool.query('DROP TRIGGER test_skim ON accounts; DROP FUNCTION test_skim();');
     }

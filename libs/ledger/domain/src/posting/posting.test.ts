@@ -203,22 +203,35 @@ describe('advanceTransfers: holds', () => {
   });
 
   it('captures the whole hold when no amount is given', () => {
-    const accounts = [funded('a', '100', { pending_debits: d('40') }), funded('b', '0', { pending_credits: d('40') })];
+    const accounts = [
+      funded('a', '100', { pending_debits: d('40') }),
+      funded('b', '0', { pending_credits: d('40') }),
+    ];
     const result = run(accounts, [hold({ status: 'pending', hold_action: 'capture' })]);
     expect(result.transfers[0]).toMatchObject({ status: 'posted' });
     expect(result.transfers[0]?.captured_amount?.toString()).toBe('40');
   });
 
   it('refuses a capture while either account is frozen: the hold is released and nothing moves', () => {
-    for (const [source, destination] of [[{ status: 'frozen' as const }, {}], [{}, { status: 'frozen' as const }]]) {
+    for (const [source, destination] of [
+      [{ status: 'frozen' as const }, {}],
+      [{}, { status: 'frozen' as const }],
+    ]) {
       const accounts = [
         funded('a', '100', { pending_debits: d('40'), ...source }),
         funded('b', '0', { pending_credits: d('40'), ...destination }),
       ];
       const result = run(accounts, [hold({ status: 'pending', hold_action: 'capture' })]);
-      expect(result.transfers[0]).toMatchObject({ status: 'rejected', status_reason: 'account_frozen', captured_amount: null });
+      expect(result.transfers[0]).toMatchObject({
+        status: 'rejected',
+        status_reason: 'account_frozen',
+        captured_amount: null,
+      });
       expect(result.entries).toEqual([]);
-      expect([byId(result, 'a').pending_debits.toString(), postedBalance(byId(result, 'a')).toString()]).toEqual(['0', '100']);
+      expect([
+        byId(result, 'a').pending_debits.toString(),
+        postedBalance(byId(result, 'a')).toString(),
+      ]).toEqual(['0', '100']);
       expect(byId(result, 'b').pending_credits.toString()).toBe('0');
     }
   });

@@ -214,7 +214,10 @@ function step(transfer: WorkingTransfer, ledger: WorkingLedger, now: Date): bool
 }
 
 /** An account on either side that can neither send nor receive: closed first, then frozen. */
-function unusableAccount(transfer: WorkingTransfer, ledger: WorkingLedger): 'account_closed' | 'account_frozen' | null {
+function unusableAccount(
+  transfer: WorkingTransfer,
+  ledger: WorkingLedger,
+): 'account_closed' | 'account_frozen' | null {
   const source = ledger.account(transfer.source_account_id).status;
   const destination = ledger.account(transfer.destination_account_id).status;
   if (source === 'closed' || destination === 'closed') return 'account_closed';

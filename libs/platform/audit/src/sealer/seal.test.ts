@@ -30,7 +30,12 @@ describe('sealAuditRecords', () => {
     expect(await sealAuditRecords(database.db, 10)).toBe(10);
     expect(await sealAuditRecords(database.db, 10)).toBe(5);
     expect(await sealAuditRecords(database.db, 10)).toBe(0);
-    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: true, records_checked: 25, first_broken_id: null, records_unsealed: 0 });
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({
+      ok: true,
+      records_checked: 25,
+      first_broken_id: null,
+      records_unsealed: 0,
+    });
   });
 
   it('leaves a record whose transaction is still open for a later round, and the chain stays whole', async () => {
@@ -38,7 +43,9 @@ describe('sealAuditRecords', () => {
     try {
       await open.query('BEGIN');
       // Takes the smaller id, but commits after the records inserted next.
-      await open.query(`INSERT INTO audit_records (actor, role, action, resource, request_id, outcome) VALUES ('slow', 'service', 'POST /v1/things', '/v1/things', 'slow', 202)`);
+      await open.query(
+        `INSERT INTO audit_records (actor, role, action, resource, request_id, outcome) VALUES ('slow', 'service', 'POST /v1/things', '/v1/things', 'slow', 202)`,
+      );
       await insertRecords(3, 'fast');
       expect(await sealAuditRecords(database.db)).toBe(3);
       await open.query('COMMIT');
@@ -46,9 +53,16 @@ describe('sealAuditRecords', () => {
       open.release();
     }
     expect(await sealAuditRecords(database.db)).toBe(1);
-    const { rows } = await database.pool.query<{ request_id: string }>('SELECT request_id FROM audit_records ORDER BY chain_position');
+    const { rows } = await database.pool.query<{ request_id: string }>(
+      'SELECT request_id FROM audit_records ORDER BY chain_position',
+    );
     expect(rows.map((row) => row.request_id)).toEqual(['fast1', 'fast2', 'fast3', 'slow']);
-    await expect(verifyAuditChain(database.db)).resolves.toEqual({ ok: true, records_checked: 4, first_broken_id: null, records_unsealed: 0 });
+    await expect(verifyAuditChain(database.db)).resolves.toEqual({
+      ok: true,
+      records_checked: 4,
+      first_broken_id: null,
+      records_unsealed: 0,
+    });
   });
 
   it('lets nobody insert a ready-made link or change a sealed record', async () => {
@@ -60,10 +74,14 @@ describe('sealAuditRecords', () => {
     expect(rows).toEqual([{ chain_position: null, hash: null }]);
     // Sealing may set the chain fields only: the same UPDATE touching the content is refused.
     await expect(
-      database.pool.query(`UPDATE audit_records SET chain_position = 1, prev_hash = repeat('0', 64), hash = repeat('a', 64), outcome = 500`),
+      database.pool.query(
+        `UPDATE audit_records SET chain_position = 1, prev_hash = repeat('0', 64), hash = repeat('a', 64), outcome = 500`,
+      ),
     ).rejects.toThrowError(/append-only/);
     await sealAuditRecords(database.db);
-    await expect(database.pool.query(`UPDATE audit_records SET hash = repeat('b', 64)`)).rejects.toThrowError(/append-only/);
+    await expect(database.pool.query(`UPDATE audit_records SET hash = repeat('b', 64)`)).rejects.toThrowError(
+      /append-only/,
+    );
   });
 });
 
@@ -73,13 +91,20 @@ describe('startAuditSealer', () => {
     try {
       await insertRecords(5, 'live');
       await expect
-        .poll(async () => (await verifyAuditChain(database.db)).records_checked, { timeout: 5_000, interval: 20 })
+        .poll(async () => (await verifyAuditChain(database.db)).records_checked, {
+          timeout: 5_000,
+          interval: 20,
+        })
         .toBe(5);
     } finally {
       await sealer.stop();
     }
     await insertRecords(1, 'after-stop');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(verifyAuditChain(database.db)).resolves.toMatchObject({ ok: true, records_checked: 5, records_unsealed: 1 });
+    await expect(verifyAuditChain(database.db)).resolves.toMatchObject({
+      ok: true,
+      records_checked: 5,
+      records_unsealed: 1,
+    });
   });
 });

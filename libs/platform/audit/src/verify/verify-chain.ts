@@ -36,7 +36,10 @@ interface Row {
  * the next one. Removing records from the end leaves a valid shorter chain: compare `records_checked`
  * with an independent count (for example a copy shipped elsewhere) for that.
  */
-export async function verifyAuditChain(db: Database, options: VerifyAuditChainOptions = {}): Promise<AuditChainVerification> {
+export async function verifyAuditChain(
+  db: Database,
+  options: VerifyAuditChainOptions = {},
+): Promise<AuditChainVerification> {
   const batch_size = options.batch_size ?? 5_000;
   let previous_hash = GENESIS_HASH;
   let after_position = 0n;
@@ -55,12 +58,17 @@ export async function verifyAuditChain(db: Database, options: VerifyAuditChainOp
     for (const row of rows) {
       records_checked += 1;
       const position = BigInt(row.chain_position);
-      if (position !== after_position + 1n || row.prev_hash !== previous_hash || row.hash !== row.expected_hash) {
+      if (
+        position !== after_position + 1n ||
+        row.prev_hash !== previous_hash ||
+        row.hash !== row.expected_hash
+      ) {
         return { ok: false, records_checked, first_broken_id: row.id, records_unsealed };
       }
       previous_hash = row.hash;
       after_position = position;
     }
-    if (rows.length < batch_size) return { ok: true, records_checked, first_broken_id: null, records_unsealed };
+    if (rows.length < batch_size)
+      return { ok: true, records_checked, first_broken_id: null, records_unsealed };
   }
 }

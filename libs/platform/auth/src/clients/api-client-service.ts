@@ -20,7 +20,8 @@ export interface CreatedApiClient {
 
 export type CreateApiClientError = 'customer_binding_invalid' | 'customer_not_found';
 
-export type CreateApiClientResult = { ok: true; client: CreatedApiClient } | { ok: false; error: CreateApiClientError };
+export type CreateApiClientResult =
+  { ok: true; client: CreatedApiClient } | { ok: false; error: CreateApiClientError };
 
 export interface ApiClientService {
   create(input: NewApiClient): Promise<CreateApiClientResult>;
@@ -37,9 +38,13 @@ export function createApiClientService({ db }: { db: Database }): ApiClientServi
 
   return {
     async create(input) {
-      if ((input.role === 'customer') !== (input.customer_id !== null)) return { ok: false, error: 'customer_binding_invalid' };
+      if ((input.role === 'customer') !== (input.customer_id !== null))
+        return { ok: false, error: 'customer_binding_invalid' };
       if (input.customer_id !== null) {
-        const customer = await db.customer.findUnique({ where: { id: input.customer_id }, select: { id: true } });
+        const customer = await db.customer.findUnique({
+          where: { id: input.customer_id },
+          select: { id: true },
+        });
         if (customer === null) return { ok: false, error: 'customer_not_found' };
       }
       const client_id = newRowId();
@@ -54,7 +59,16 @@ export function createApiClientService({ db }: { db: Database }): ApiClientServi
           secretHash: await hashSecret(client_secret),
         },
       });
-      return { ok: true, client: { client_id, client_secret, name: input.name, role: input.role, customer_id: input.customer_id } };
+      return {
+        ok: true,
+        client: {
+          client_id,
+          client_secret,
+          name: input.name,
+          role: input.role,
+          customer_id: input.customer_id,
+        },
+      };
     },
 
     async authenticate(client_id, client_secret) {
@@ -85,6 +99,9 @@ export async function disableApiClient(
     data: { disabledAt: new Date() },
   });
   if (count === 1) return 'disabled';
-  const existing = await db.apiClient.findUnique({ where: { clientId: client_id }, select: { clientId: true } });
+  const existing = await db.apiClient.findUnique({
+    where: { clientId: client_id },
+    select: { clientId: true },
+  });
   return existing === null ? 'not_found' : 'already_disabled';
 }

@@ -20,9 +20,15 @@ export interface BootstrapAdminOptions {
  * starting together on an empty table may each hash; the insert still lets one through.
  */
 export async function ensureBootstrapAdmin(options: BootstrapAdminOptions): Promise<'created' | 'exists'> {
-  assert(/^[\x21-\x7e]{1,128}$/.test(options.client_id), 'bootstrap admin client id must be 1-128 visible ASCII characters');
+  assert(
+    /^[\x21-\x7e]{1,128}$/.test(options.client_id),
+    'bootstrap admin client id must be 1-128 visible ASCII characters',
+  );
   assert(options.client_secret.length >= 32, 'bootstrap admin client secret must be at least 32 characters');
-  const existing = await options.db.apiClient.findUnique({ where: { clientId: options.client_id }, select: { id: true } });
+  const existing = await options.db.apiClient.findUnique({
+    where: { clientId: options.client_id },
+    select: { id: true },
+  });
   if (existing !== null) return 'exists';
   const { count } = await options.db.apiClient.createMany({
     data: [

@@ -20,11 +20,18 @@ const COST_LOG2_MAX = 20;
 export const DERIVATIONS_AT_ONCE = 2;
 const derivationSlots = pLimit(DERIVATIONS_AT_ONCE);
 
-function derive(secret: string, salt: Buffer, options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>>, key_bytes: number): Promise<Buffer> {
+function derive(
+  secret: string,
+  salt: Buffer,
+  options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>>,
+  key_bytes: number,
+): Promise<Buffer> {
   return derivationSlots(
     () =>
       new Promise<Buffer>((resolve, reject) => {
-        scrypt(secret, salt, key_bytes, { ...options, maxmem: 256 * options.N * options.r }, (error, key) => (error ? reject(error) : resolve(key)));
+        scrypt(secret, salt, key_bytes, { ...options, maxmem: 256 * options.N * options.r }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        );
       }),
   );
 }
@@ -51,11 +58,18 @@ export async function hashSecret(secret: string): Promise<string> {
 
 /** Checks a secret against a stored hash in constant time. A malformed hash never matches. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  const match = /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
+  const match = /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(
+    stored,
+  );
   if (match === null) return false;
   const [, ln, r, p, salt, key] = match as unknown as [string, string, string, string, string, string];
   if (Number(ln) > COST_LOG2_MAX || Number(r) < 1 || Number(p) < 1) return false;
   const expected = Buffer.from(key, 'base64url');
-  const actual = await derive(secret, Buffer.from(salt, 'base64url'), { N: 2 ** Number(ln), r: Number(r), p: Number(p) }, expected.length);
+  const actual = await derive(
+    secret,
+    Buffer.from(salt, 'base64url'),
+    { N: 2 ** Number(ln), r: Number(r), p: Number(p) },
+    expected.length,
+  );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -18,7 +18,9 @@ describe('jwtOptionsFromConfig', () => {
   });
 
   it('refuses a short HS256 secret without echoing it', () => {
-    expect(() => loadConfig(AuthConfigSchema, { JWT_SECRET: 'short-secret' })).toThrowError(/JWT_SECRET .*\(hidden\)/);
+    expect(() => loadConfig(AuthConfigSchema, { JWT_SECRET: 'short-secret' })).toThrowError(
+      /JWT_SECRET .*\(hidden\)/,
+    );
   });
 
   it('reads several one-line PEM public keys and the active signing key', () => {
@@ -31,8 +33,14 @@ describe('jwtOptionsFromConfig', () => {
       JWT_ACTIVE_KID: '2026-02',
     });
     const options = jwtOptionsFromConfig(config);
-    expect(options).toMatchObject({ algorithm: 'ES256', signing: { kid: '2026-02', private_key: current.private_key.trim() } });
-    expect(options.algorithm !== 'HS256' && options.public_keys).toEqual({ '2026-02': current.public_key.trim(), '2026-01': previous.public_key.trim() });
+    expect(options).toMatchObject({
+      algorithm: 'ES256',
+      signing: { kid: '2026-02', private_key: current.private_key.trim() },
+    });
+    expect(options.algorithm !== 'HS256' && options.public_keys).toEqual({
+      '2026-02': current.public_key.trim(),
+      '2026-01': previous.public_key.trim(),
+    });
   });
 
   it('names what is missing or inconsistent in one line', () => {
@@ -40,11 +48,35 @@ describe('jwtOptionsFromConfig', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{}, /JWT_SECRET must be set when JWT_ALGORITHM is HS256/],
       [{ JWT_ALGORITHM: 'RS256' }, /JWT_PUBLIC_KEYS must be set/],
-      [{ JWT_ALGORITHM: 'RS256', JWT_SECRET: 'y'.repeat(32), JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)}` }, /JWT_SECRET must not be set/],
+      [
+        {
+          JWT_ALGORITHM: 'RS256',
+          JWT_SECRET: 'y'.repeat(32),
+          JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)}`,
+        },
+        /JWT_SECRET must not be set/,
+      ],
       [{ JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEYS: 'nonsense' }, /kid=PEM/],
-      [{ JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)},a=${oneLine(key.public_key)}` }, /kid a twice/],
-      [{ JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)}`, JWT_ACTIVE_KID: 'a' }, /must be set together/],
-      [{ JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)}`, JWT_ACTIVE_KID: 'b', JWT_PRIVATE_KEY: oneLine(key.private_key) }, /JWT_ACTIVE_KID b is not in/],
+      [
+        {
+          JWT_ALGORITHM: 'RS256',
+          JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)},a=${oneLine(key.public_key)}`,
+        },
+        /kid a twice/,
+      ],
+      [
+        { JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)}`, JWT_ACTIVE_KID: 'a' },
+        /must be set together/,
+      ],
+      [
+        {
+          JWT_ALGORITHM: 'RS256',
+          JWT_PUBLIC_KEYS: `a=${oneLine(key.public_key)}`,
+          JWT_ACTIVE_KID: 'b',
+          JWT_PRIVATE_KEY: oneLine(key.private_key),
+        },
+        /JWT_ACTIVE_KID b is not in/,
+      ],
     ];
     for (const [environment, message] of cases) {
       const config = loadConfig(AuthConfigSchema, environment);

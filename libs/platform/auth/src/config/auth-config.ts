@@ -17,7 +17,9 @@ import type { JwtOptions } from '../jwt/jwt-options';
  */
 export const AuthConfigSchema = Type.Object({
   /** How tokens are signed: `HS256` (a shared secret) or `RS256`/`ES256` (key pairs). */
-  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('ES256')], { default: 'HS256' }),
+  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('ES256')], {
+    default: 'HS256',
+  }),
   /** HS256 only: the shared secret, at least 32 bytes. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** RS256/ES256, the issuing service only (accounts-api): the PEM private key (newlines may be written `\n`). */
@@ -62,22 +64,37 @@ export type AuthIssuerConfig = Static<typeof AuthIssuerConfigSchema>;
  * when `authPlugin` starts.
  */
 export function jwtOptionsFromConfig(config: AuthConfig): JwtOptions {
-  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttl_seconds: config.JWT_TTL_SECONDS };
+  const claims = {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttl_seconds: config.JWT_TTL_SECONDS,
+  };
   if (config.JWT_ALGORITHM === 'HS256') {
-    if (config.JWT_SECRET === undefined) throw new ConfigError('Invalid configuration: JWT_SECRET must be set when JWT_ALGORITHM is HS256');
+    if (config.JWT_SECRET === undefined)
+      throw new ConfigError('Invalid configuration: JWT_SECRET must be set when JWT_ALGORITHM is HS256');
     if (config.JWT_PRIVATE_KEY !== undefined || config.JWT_PUBLIC_KEYS !== undefined) {
-      throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY and JWT_PUBLIC_KEYS are for RS256/ES256, not HS256');
+      throw new ConfigError(
+        'Invalid configuration: JWT_PRIVATE_KEY and JWT_PUBLIC_KEYS are for RS256/ES256, not HS256',
+      );
     }
     return { algorithm: 'HS256', secret: config.JWT_SECRET, ...claims };
   }
-  if (config.JWT_SECRET !== undefined) throw new ConfigError(`Invalid configuration: JWT_SECRET must not be set when JWT_ALGORITHM is ${config.JWT_ALGORITHM}`);
-  if (config.JWT_PUBLIC_KEYS === undefined) throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEYS must be set when JWT_ALGORITHM is ${config.JWT_ALGORITHM}`);
+  if (config.JWT_SECRET !== undefined)
+    throw new ConfigError(
+      `Invalid configuration: JWT_SECRET must not be set when JWT_ALGORITHM is ${config.JWT_ALGORITHM}`,
+    );
+  if (config.JWT_PUBLIC_KEYS === undefined)
+    throw new ConfigError(
+      `Invalid configuration: JWT_PUBLIC_KEYS must be set when JWT_ALGORITHM is ${config.JWT_ALGORITHM}`,
+    );
   const public_keys = parsePublicKeys(config.JWT_PUBLIC_KEYS);
   if ((config.JWT_PRIVATE_KEY === undefined) !== (config.JWT_ACTIVE_KID === undefined)) {
     throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY and JWT_ACTIVE_KID must be set together');
   }
   if (config.JWT_ACTIVE_KID !== undefined && public_keys[config.JWT_ACTIVE_KID] === undefined) {
-    throw new ConfigError(`Invalid configuration: JWT_ACTIVE_KID ${config.JWT_ACTIVE_KID} is not in JWT_PUBLIC_KEYS`);
+    throw new ConfigError(
+      `Invalid configuration: JWT_ACTIVE_KID ${config.JWT_ACTIVE_KID} is not in JWT_PUBLIC_KEYS`,
+    );
   }
   return {
     algorithm: config.JWT_ALGORITHM,
@@ -97,9 +114,12 @@ export function parsePublicKeys(value: string): Record<string, string> {
     const kid = entry.slice(0, separator).trim();
     const pem = unescapePem(entry.slice(separator + 1));
     if (separator <= 0 || !isTokenKeyId(kid) || !pem.startsWith('-----BEGIN')) {
-      throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEYS must be a comma-separated list of kid=PEM');
+      throw new ConfigError(
+        'Invalid configuration: JWT_PUBLIC_KEYS must be a comma-separated list of kid=PEM',
+      );
     }
-    if (keys[kid] !== undefined) throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEYS names kid ${kid} twice`);
+    if (keys[kid] !== undefined)
+      throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEYS names kid ${kid} twice`);
     keys[kid] = pem;
   }
   return keys;

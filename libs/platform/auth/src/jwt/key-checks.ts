@@ -42,7 +42,8 @@ function assertSigningKey(options: KeyPairJwtOptions, signing: { kid: string; pr
   assertKeyFits(options.algorithm, privateKey, 'JWT private key');
   const derived = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const configured = createPublicKey(publicPem).export({ type: 'spki', format: 'der' });
-  if (!derived.equals(configured)) throw new Error(`JWT private key does not match the public key of kid ${signing.kid}`);
+  if (!derived.equals(configured))
+    throw new Error(`JWT private key does not match the public key of kid ${signing.kid}`);
 }
 
 function assertKeyFits(algorithm: 'RS256' | 'ES256', key: KeyObject, name: string): void {

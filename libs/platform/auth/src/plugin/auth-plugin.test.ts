@@ -7,19 +7,46 @@ import { createTestTokens, generateTestKeyPair, TEST_JWT_OPTIONS } from '../test
 import { authPlugin } from './auth-plugin';
 import { canSeeCustomer, principalOf, requireAuthenticated, requireRole } from './guards';
 
-const PrincipalSchema = Type.Object({ client_id: Type.String(), role: Type.String(), customer_id: Type.Union([Type.String(), Type.Null()]) });
+const PrincipalSchema = Type.Object({
+  client_id: Type.String(),
+  role: Type.String(),
+  customer_id: Type.Union([Type.String(), Type.Null()]),
+});
 
 async function appWith(jwt: JwtOptions, disabled_clients?: DisabledClientCheck): Promise<ServiceApp> {
-  const app = await buildServiceApp({ service_name: 'auth-test', log_level: 'silent', rate_limit: { max: 10_000, time_window_ms: 60_000 } });
-  await app.register(authPlugin, { jwt, ...(disabled_clients === undefined ? {} : { disabled_clients }) });
-  app.get('/v1/me', { onRequest: [requireAuthenticated], schema: { response: { 200: PrincipalSchema } } }, async (request) => principalOf(request));
-  app.post('/v1/money', { onRequest: [requireRole('service', 'admin')], schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
-  const ClaimsSchema = Type.Object({ sub: Type.String(), exp: Type.Number() });
-  app.get('/v1/claims', { onRequest: [requireAuthenticated], schema: { response: { 200: ClaimsSchema } } }, async (request) => {
-    const { sub, exp } = request.user as { sub: string; exp: number };
-    return { sub, exp };
+  const app = await buildServiceApp({
+    service_name: 'auth-test',
+    log_level: 'silent',
+    rate_limit: { max: 10_000, time_window_ms: 60_000 },
   });
-  app.get('/v1/public', { schema: { response: { 200: Type.Object({ anonymous: Type.Boolean() }) } } }, async (request) => ({ anonymous: request.principal === null }));
+  await app.register(authPlugin, { jwt, ...(disabled_clients === undefined ? {} : { disabled_clients }) });
+  app.get(
+    '/v1/me',
+    { onRequest: [requireAuthenticated], schema: { response: { 200: PrincipalSchema } } },
+    async (request) => principalOf(request),
+  );
+  app.post(
+    '/v1/money',
+    {
+      onRequest: [requireRole('service', 'admin')],
+      schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } },
+    },
+    async () => ({ ok: true }),
+  );
+  const ClaimsSchema = Type.Object({ sub: Type.String(), exp: Type.Number() });
+  app.get(
+    '/v1/claims',
+    { onRequest: [requireAuthenticated], schema: { response: { 200: ClaimsSchema } } },
+    async (request) => {
+      const { sub, exp } = request.user as { sub: string; exp: number };
+      return { sub, exp };
+    },
+  );
+  app.get(
+    '/v1/public',
+    { schema: { response: { 200: Type.Object({ anonymous: Type.Boolean() }) } } },
+    async (request) => ({ anonymous: request.principal === null }),
+  );
   await app.ready();
   return app;
 }
@@ -28,7 +55,8 @@ describe('authPlugin with disabled clients', () => {
   let app: ServiceApp;
   const disabled = new Set<string>();
   const tokens = createTestTokens(TEST_JWT_OPTIONS);
-  const me = (authorization: string) => app.inject({ method: 'GET', url: '/v1/me', headers: { authorization } });
+  const me = (authorization: string) =>
+    app.inject({ method: 'GET', url: '/v1/me', headers: { authorization } });
 
   beforeAll(async () => {
     app = await appWith(TEST_JWT_OPTIONS, disabled);
@@ -47,12 +75,17 @@ describe('authPlugin with disabled clients', () => {
     for (const token of [leaked, fresh]) {
       const response = await me(token);
       expect(response.statusCode).toBe(401);
-      expect(response.json()).toMatchObject({ code: 'unauthorized', detail: 'The access token belongs to a disabled client.' });
+      expect(response.json()).toMatchObject({
+        code: 'unauthorized',
+        detail: 'The access token belongs to a disabled client.',
+      });
       expect(response.headers['www-authenticate']).toBe('Bearer realm="ledgerline", error="invalid_token"');
     }
     expect((await me(other)).statusCode).toBe(200);
     // Also on routes anonymous callers may use: a token that is sent is a token that is checked.
-    expect((await app.inject({ method: 'GET', url: '/v1/public', headers: { authorization: leaked } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/v1/public', headers: { authorization: leaked } })).statusCode,
+    ).toBe(401);
   });
 });
 
@@ -80,9 +113,14 @@ describe('authPlugin with HS256', () => {
 
   it('gives a token sent again the same principal and claims as the first time', async () => {
     const bearer = tokens.bearer('admin', { client_id: 'ops-7' });
-    const exp = (JSON.parse(Buffer.from(bearer.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    const exp = (JSON.parse(Buffer.from(bearer.split('.')[1]!, 'base64url').toString()) as { exp: number })
+      .exp;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      expect((await call('/v1/me', bearer)).json()).toEqual({ client_id: 'ops-7', role: 'admin', customer_id: null });
+      expect((await call('/v1/me', bearer)).json()).toEqual({
+        client_id: 'ops-7',
+        role: 'admin',
+        customer_id: null,
+      });
       expect((await call('/v1/claims', bearer)).json()).toEqual({ sub: 'ops-7', exp });
     }
   });
@@ -109,8 +147,14 @@ describe('authPlugin with HS256', () => {
     ['no jti', () => tokens.forRole('service', { claims: { jti: undefined } })],
     ['no iss', () => tokens.forRole('service', { claims: { iss: undefined } })],
     ['unknown role', () => tokens.forRole('service', { claims: { role: 'superuser' } })],
-    ['customer without customer_id', () => tokens.forRole('customer', { claims: { customer_id: undefined } })],
-    ['service with customer_id', () => tokens.forRole('service', { claims: { customer_id: '0190a000-0000-7000-8000-000000000001' } })],
+    [
+      'customer without customer_id',
+      () => tokens.forRole('customer', { claims: { customer_id: undefined } }),
+    ],
+    [
+      'service with customer_id',
+      () => tokens.forRole('service', { claims: { customer_id: '0190a000-0000-7000-8000-000000000001' } }),
+    ],
     ['not a JWT', () => 'not-a-jwt'],
   ];
 
@@ -143,19 +187,34 @@ describe('authPlugin with HS256', () => {
   });
 
   it('issues tokens it accepts, with every contract claim', async () => {
-    const { access_token, token_type, expires_in } = app.accessTokens.issue({ client_id: 'c-1', role: 'customer', customer_id: '0190a000-0000-7000-8000-000000000002' });
+    const { access_token, token_type, expires_in } = app.accessTokens.issue({
+      client_id: 'c-1',
+      role: 'customer',
+      customer_id: '0190a000-0000-7000-8000-000000000002',
+    });
     expect(token_type).toBe('Bearer');
     expect(expires_in).toBe(900);
-    const [header, payload] = access_token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    const [header, payload] = access_token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
     expect(header).toMatchObject({ alg: 'HS256' });
-    expect(payload).toMatchObject({ sub: 'c-1', role: 'customer', customer_id: '0190a000-0000-7000-8000-000000000002', iss: 'ledgerline-test', aud: 'ledgerline-test-api' });
+    expect(payload).toMatchObject({
+      sub: 'c-1',
+      role: 'customer',
+      customer_id: '0190a000-0000-7000-8000-000000000002',
+      iss: 'ledgerline-test',
+      aud: 'ledgerline-test-api',
+    });
     expect(Number(payload!['exp']) - Number(payload!['iat'])).toBe(900);
     expect(payload!['jti']).toEqual(expect.any(String));
     expect((await call('/v1/me', `Bearer ${access_token}`)).statusCode).toBe(200);
   });
 
   it('documents the bearer scheme, 401 and 403 in OpenAPI', async () => {
-    const document = (await call('/openapi.json')).json() as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>> };
+    const document = (await call('/openapi.json')).json() as {
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    };
     const money = document.paths['/v1/money']!['post']!;
     expect(money.security).toEqual([{ bearer_token: [] }]);
     expect(Object.keys(money.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
@@ -182,11 +241,19 @@ describe('authPlugin with key pairs', () => {
   afterAll(async () => {
     await app.close();
   });
-  const me = (token: string) => app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
+  const me = (token: string) =>
+    app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
 
   it('signs with the active kid and verifies it', async () => {
-    const { access_token } = app.accessTokens.issue({ client_id: 'bank-1', role: 'service', customer_id: null });
-    expect(JSON.parse(Buffer.from(access_token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'RS256', kid: '2026-02' });
+    const { access_token } = app.accessTokens.issue({
+      client_id: 'bank-1',
+      role: 'service',
+      customer_id: null,
+    });
+    expect(JSON.parse(Buffer.from(access_token.split('.')[0]!, 'base64url').toString())).toMatchObject({
+      alg: 'RS256',
+      kid: '2026-02',
+    });
     expect((await me(access_token)).statusCode).toBe(200);
   });
 
@@ -197,19 +264,30 @@ describe('authPlugin with key pairs', () => {
 
   it('rejects unknown, missing or mismatched kids', async () => {
     const stranger = generateTestKeyPair('RS256');
-    const unknown = createTestTokens({ ...rsa, public_keys: { x: stranger.public_key }, signing: { kid: 'x', private_key: stranger.private_key } });
+    const unknown = createTestTokens({
+      ...rsa,
+      public_keys: { x: stranger.public_key },
+      signing: { kid: 'x', private_key: stranger.private_key },
+    });
     expect((await me(unknown.forRole('service'))).statusCode).toBe(401);
     const tokens = createTestTokens(rsa);
     expect((await me(tokens.forRole('service', { header: { kid: undefined } }))).statusCode).toBe(401);
     // Right kid, wrong key: the previous key's signature under the current kid.
-    const mislabelled = createTestTokens({ ...rsa, signing: { kid: '2026-02', private_key: previous.private_key } });
+    const mislabelled = createTestTokens({
+      ...rsa,
+      signing: { kid: '2026-02', private_key: previous.private_key },
+    });
     expect((await me(mislabelled.forRole('service'))).statusCode).toBe(401);
   });
 
   it('refuses the HS/RS confusion attack and alg none', async () => {
     const tokens = createTestTokens(rsa);
     const confused = tokens.hmacSignedWithPublicKey(current.public_key);
-    expect(JSON.parse(Buffer.from(confused.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT', kid: '2026-02' });
+    expect(JSON.parse(Buffer.from(confused.split('.')[0]!, 'base64url').toString())).toEqual({
+      alg: 'HS256',
+      typ: 'JWT',
+      kid: '2026-02',
+    });
     expect((await me(confused)).statusCode).toBe(401);
     expect((await me(tokens.algNone())).statusCode).toBe(401);
     expect((await me(tokens.tampered())).statusCode).toBe(401);
@@ -218,20 +296,49 @@ describe('authPlugin with key pairs', () => {
 
   it('works with ES256 too, and in verify-only mode', async () => {
     const ec = generateTestKeyPair('ES256');
-    const es: JwtOptions = { ...rsa, algorithm: 'ES256', public_keys: { e1: ec.public_key }, signing: { kid: 'e1', private_key: ec.private_key } };
+    const es: JwtOptions = {
+      ...rsa,
+      algorithm: 'ES256',
+      public_keys: { e1: ec.public_key },
+      signing: { kid: 'e1', private_key: ec.private_key },
+    };
     const esTokens = createTestTokens(es);
     const verifyOnly = await appWith({ ...es, signing: undefined });
-    expect((await verifyOnly.inject({ method: 'GET', url: '/v1/me', headers: { authorization: esTokens.bearer('admin') } })).statusCode).toBe(200);
-    expect(() => verifyOnly.accessTokens.issue({ client_id: 'x', role: 'admin', customer_id: null })).toThrowError(/no JWT signing key/);
-    expect((await verifyOnly.inject({ method: 'GET', url: '/v1/me', headers: { authorization: createTestTokens(rsa).bearer('admin') } })).statusCode).toBe(401);
+    expect(
+      (
+        await verifyOnly.inject({
+          method: 'GET',
+          url: '/v1/me',
+          headers: { authorization: esTokens.bearer('admin') },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(() =>
+      verifyOnly.accessTokens.issue({ client_id: 'x', role: 'admin', customer_id: null }),
+    ).toThrowError(/no JWT signing key/);
+    expect(
+      (
+        await verifyOnly.inject({
+          method: 'GET',
+          url: '/v1/me',
+          headers: { authorization: createTestTokens(rsa).bearer('admin') },
+        })
+      ).statusCode,
+    ).toBe(401);
     await verifyOnly.close();
   });
 
   it('refuses to start with keys that do not fit', async () => {
     const ec = generateTestKeyPair('ES256');
-    await expect(appWith({ ...rsa, public_keys: { a: ec.public_key }, signing: undefined })).rejects.toThrowError(/must be an RSA key/);
-    await expect(appWith({ ...rsa, signing: { kid: '2026-02', private_key: previous.private_key } })).rejects.toThrowError(/does not match/);
-    await expect(appWith({ algorithm: 'HS256', secret: 'short', issuer: 'i', audience: 'a', ttl_seconds: 60 })).rejects.toThrowError(/at least 32 bytes/);
+    await expect(
+      appWith({ ...rsa, public_keys: { a: ec.public_key }, signing: undefined }),
+    ).rejects.toThrowError(/must be an RSA key/);
+    await expect(
+      appWith({ ...rsa, signing: { kid: '2026-02', private_key: previous.private_key } }),
+    ).rejects.toThrowError(/does not match/);
+    await expect(
+      appWith({ algorithm: 'HS256', secret: 'short', issuer: 'i', audience: 'a', ttl_seconds: 60 }),
+    ).rejects.toThrowError(/at least 32 bytes/);
   });
 });
 
@@ -239,7 +346,12 @@ describe('canSeeCustomer', () => {
   it('limits customers to their own customer and lets other roles see all', () => {
     const mine = '0190a000-0000-7000-8000-000000000001';
     expect(canSeeCustomer({ client_id: 'c', role: 'customer', customer_id: mine }, mine)).toBe(true);
-    expect(canSeeCustomer({ client_id: 'c', role: 'customer', customer_id: mine }, '0190a000-0000-7000-8000-000000000002')).toBe(false);
+    expect(
+      canSeeCustomer(
+        { client_id: 'c', role: 'customer', customer_id: mine },
+        '0190a000-0000-7000-8000-000000000002',
+      ),
+    ).toBe(false);
     expect(canSeeCustomer({ client_id: 'c', role: 'customer', customer_id: mine }, null)).toBe(false);
     expect(canSeeCustomer({ client_id: 's', role: 'operator', customer_id: null }, mine)).toBe(true);
   });

@@ -51,7 +51,12 @@ const CLOCK_TOLERANCE_MS = 5_000;
 const VERIFIED_TOKENS_CACHED = 1_000;
 
 function jwtPluginOptions(options: JwtOptions): FastifyJWTOptions {
-  const sign = { algorithm: options.algorithm, iss: options.issuer, aud: options.audience, expiresIn: options.ttl_seconds };
+  const sign = {
+    algorithm: options.algorithm,
+    iss: options.issuer,
+    aud: options.audience,
+    expiresIn: options.ttl_seconds,
+  };
   const verify = {
     // Pinned: a token naming any other algorithm (`none`, or HS256 signed with an RSA public key) fails.
     algorithms: [options.algorithm],
@@ -163,7 +168,10 @@ function documentAuth(routeOptions: RouteOptions): void {
   const hooks = [routeOptions.onRequest, routeOptions.preValidation, routeOptions.preHandler].flat();
   const guards = hooks.map(guardRolesOf).filter((roles) => roles !== undefined);
   if (guards.length === 0 || routeOptions.schema === undefined) return;
-  routeOptions.schema = { ...routeOptions.schema, security: [{ [BEARER_SECURITY_SCHEME]: [] }] } as typeof routeOptions.schema;
+  routeOptions.schema = {
+    ...routeOptions.schema,
+    security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  } as typeof routeOptions.schema;
   if (guards.some((roles) => roles !== null)) addProblemResponses(routeOptions, [403]);
 }
 

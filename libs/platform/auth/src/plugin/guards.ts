@@ -13,9 +13,14 @@ export function guardRolesOf(hook: unknown): readonly Role[] | null | undefined 
 
 const WWW_AUTHENTICATE = 'Bearer realm="ledgerline"';
 
-export function unauthorized(detail = 'A valid bearer token is required.', invalidToken = false): ProblemError {
+export function unauthorized(
+  detail = 'A valid bearer token is required.',
+  invalidToken = false,
+): ProblemError {
   return new ProblemError('unauthorized', detail, {
-    headers: { 'www-authenticate': invalidToken ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE },
+    headers: {
+      'www-authenticate': invalidToken ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE,
+    },
   });
 }
 
@@ -57,6 +62,10 @@ export function canSeeCustomer(principal: Principal, customer_id: string | null)
 }
 
 /** Throws the 404 `not_found` problem unless {@link canSeeCustomer}. */
-export function assertCanSeeCustomer(principal: Principal, customer_id: string | null, detail = 'The resource does not exist.'): void {
+export function assertCanSeeCustomer(
+  principal: Principal,
+  customer_id: string | null,
+  detail = 'The resource does not exist.',
+): void {
   if (!canSeeCustomer(principal, customer_id)) throw new ProblemError('not_found', detail);
 }

@@ -1,4 +1,9 @@
-import { createTestDatabase, testServices, uniqueQueuePrefix, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  testServices,
+  uniqueQueuePrefix,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { buildServiceApp, type ServiceApp } from '@ledgerline/http';
 import { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
@@ -27,13 +32,21 @@ beforeAll(async () => {
   redis = new Redis(testServices().redis_url, { maxRetriesPerRequest: 1 });
   clients = createApiClientService({ db: database.db });
   await ensureBootstrapAdmin({ db: database.db, ...ADMIN });
-  app = await buildServiceApp({ service_name: 'accounts-test', log_level: 'silent', rate_limit: { max: 10_000, time_window_ms: 60_000 } });
+  app = await buildServiceApp({
+    service_name: 'accounts-test',
+    log_level: 'silent',
+    rate_limit: { max: 10_000, time_window_ms: 60_000 },
+  });
   await app.register(authPlugin, { jwt: TEST_JWT_OPTIONS });
   await app.register(authRoutes, {
     clients,
     redis,
     key_prefix,
-    login_throttle: { failures_max_per_client: FAILURES_MAX_PER_CLIENT, failures_max_per_ip: FAILURES_MAX_PER_IP, window_ms: 60_000 },
+    login_throttle: {
+      failures_max_per_client: FAILURES_MAX_PER_CLIENT,
+      failures_max_per_ip: FAILURES_MAX_PER_IP,
+      window_ms: 60_000,
+    },
   });
   await app.ready();
 });
@@ -54,7 +67,12 @@ const requestToken = (client_id: string, client_secret: string, remoteAddress: s
   app.inject({ method: 'POST', url: '/v1/auth/token', payload: { client_id, client_secret }, remoteAddress });
 
 const createClient = (authorization: string | undefined, payload: Record<string, unknown>) =>
-  app.inject({ method: 'POST', url: '/v1/clients', payload, headers: authorization === undefined ? {} : { authorization } });
+  app.inject({
+    method: 'POST',
+    url: '/v1/clients',
+    payload,
+    headers: authorization === undefined ? {} : { authorization },
+  });
 
 describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
   it('issues a bearer token with the contract claims for good credentials', async () => {
@@ -63,18 +81,40 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
     expect(response.headers['cache-control']).toBe('no-store');
     const body = response.json() as { access_token: string; token_type: string; expires_in: number };
     expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 900 });
-    const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: ADMIN.client_id, role: 'admin', iss: 'ledgerline-test', aud: 'ledgerline-test-api' });
+    const claims = JSON.parse(
+      Buffer.from(body.access_token.split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(claims).toMatchObject({
+      sub: ADMIN.client_id,
+      role: 'admin',
+      iss: 'ledgerline-test',
+      aud: 'ledgerline-test-api',
+    });
     expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
   });
 
   it('issues a new token to a client that still sends its expired one, and gives a bad one nothing', async () => {
     const stale = { authorization: `Bearer ${tokens.expired('service')}` };
-    const renewed = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: ADMIN, headers: stale, remoteAddress: newAddress() });
+    const renewed = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: ADMIN,
+      headers: stale,
+      remoteAddress: newAddress(),
+    });
     expect(renewed.statusCode).toBe(200);
-    const refused = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { ...ADMIN, client_secret: 'wrong' }, headers: stale, remoteAddress: newAddress() });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { ...ADMIN, client_secret: 'wrong' },
+      headers: stale,
+      remoteAddress: newAddress(),
+    });
     expect(refused.statusCode).toBe(401);
-    expect(refused.json()).toMatchObject({ code: 'unauthorized', detail: 'The client id or secret is not valid.' });
+    expect(refused.json()).toMatchObject({
+      code: 'unauthorized',
+      detail: 'The client id or secret is not valid.',
+    });
   });
 
   it('answers 401 for a wrong secret and for an unknown client alike', async () => {
@@ -83,14 +123,20 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
     const unknown = await requestToken('nobody', 'not-the-secret', address);
     for (const response of [wrong, unknown]) {
       expect(response.statusCode).toBe(401);
-      expect(response.json()).toMatchObject({ code: 'unauthorized', detail: 'The client id or secret is not valid.' });
+      expect(response.json()).toMatchObject({
+        code: 'unauthorized',
+        detail: 'The client id or secret is not valid.',
+      });
     }
   });
 
   it('validates the body', async () => {
     const response = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { client_id: 'x' } });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/client_secret', message: 'is required' }] });
+    expect(response.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ path: '/body/client_secret', message: 'is required' }],
+    });
   });
 
   it('locks a client out from the guessing address after repeated failures, even for the right secret, with Retry-After', async () => {
@@ -148,7 +194,9 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
 
   it('counts parallel guesses before checking them, so a burst cannot get past the limit', async () => {
     const address = newAddress();
-    const burst = await Promise.all(Array.from({ length: 6 }, () => requestToken('burst-target', 'guess', address)));
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, () => requestToken('burst-target', 'guess', address)),
+    );
     const statuses = burst.map((response) => response.statusCode).sort();
     expect(statuses.filter((status) => status === 401)).toHaveLength(FAILURES_MAX_PER_CLIENT);
     expect(statuses.filter((status) => status === 429)).toHaveLength(6 - FAILURES_MAX_PER_CLIENT);
@@ -156,14 +204,23 @@ describe('POST /v1/auth/token', { timeout: 60_000 }, () => {
 });
 
 describe('POST /v1/clients', { timeout: 60_000 }, () => {
-  const adminToken = () => requestToken(ADMIN.client_id, ADMIN.client_secret, newAddress()).then((response) => `Bearer ${(response.json() as { access_token: string }).access_token}`);
+  const adminToken = () =>
+    requestToken(ADMIN.client_id, ADMIN.client_secret, newAddress()).then(
+      (response) => `Bearer ${(response.json() as { access_token: string }).access_token}`,
+    );
 
   it('lets an admin create a client whose credentials then work', async () => {
     const response = await createClient(await adminToken(), { name: 'Bank backend', role: 'service' });
     expect(response.statusCode).toBe(201);
     expect(response.headers['cache-control']).toBe('no-store');
     const created = response.json() as { client_id: string; client_secret: string };
-    expect(created).toEqual({ client_id: expect.any(String), client_secret: expect.any(String), name: 'Bank backend', role: 'service', customer_id: null });
+    expect(created).toEqual({
+      client_id: expect.any(String),
+      client_secret: expect.any(String),
+      name: 'Bank backend',
+      role: 'service',
+      customer_id: null,
+    });
     expect((await requestToken(created.client_id, created.client_secret, newAddress())).statusCode).toBe(200);
   });
 
@@ -186,16 +243,27 @@ describe('POST /v1/clients', { timeout: 60_000 }, () => {
     const created = await createClient(admin, { name: 'Mobile app', role: 'customer', customer_id });
     expect(created.statusCode).toBe(201);
     const { client_id, client_secret } = created.json() as { client_id: string; client_secret: string };
-    const token = (await requestToken(client_id, client_secret, newAddress())).json() as { access_token: string };
-    expect(JSON.parse(Buffer.from(token.access_token.split('.')[1]!, 'base64url').toString())).toMatchObject({ role: 'customer', customer_id });
+    const token = (await requestToken(client_id, client_secret, newAddress())).json() as {
+      access_token: string;
+    };
+    expect(JSON.parse(Buffer.from(token.access_token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      role: 'customer',
+      customer_id,
+    });
 
     const missing = await createClient(admin, { name: 'x', role: 'customer' });
     expect(missing.statusCode).toBe(400);
-    expect(missing.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/customer_id' }] });
+    expect(missing.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ path: '/body/customer_id' }],
+    });
     expect((await createClient(admin, { name: 'x', role: 'operator', customer_id })).statusCode).toBe(400);
     const unknown = await createClient(admin, { name: 'x', role: 'customer', customer_id: uuidv7() });
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: '/body/customer_id', message: 'no customer has this id' }] });
+    expect(unknown.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ path: '/body/customer_id', message: 'no customer has this id' }],
+    });
     expect((await createClient(admin, { name: 'x', role: 'root' })).statusCode).toBe(400);
   });
 });

@@ -23,8 +23,13 @@ export interface AuthRoutesOptions {
  * tokens and sets the principal the admin check reads), in the service that issues tokens.
  */
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, options) => {
-  if (!app.hasDecorator('accessTokens')) throw new Error('authRoutes needs authPlugin to be registered first');
-  const throttle = createLoginThrottle({ redis: options.redis, key_prefix: options.key_prefix, ...options.login_throttle });
+  if (!app.hasDecorator('accessTokens'))
+    throw new Error('authRoutes needs authPlugin to be registered first');
+  const throttle = createLoginThrottle({
+    redis: options.redis,
+    key_prefix: options.key_prefix,
+    ...options.login_throttle,
+  });
   await app.register(tokenRoute, { clients: options.clients, throttle });
   await app.register(clientsRoute, { clients: options.clients });
 };

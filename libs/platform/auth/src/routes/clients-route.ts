@@ -10,7 +10,11 @@ export const CreateClientRequestSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     role: RoleSchema,
-    customer_id: Type.Optional(Type.Union([UuidSchema, Type.Null()], { description: 'Required when role is customer; not allowed otherwise.' })),
+    customer_id: Type.Optional(
+      Type.Union([UuidSchema, Type.Null()], {
+        description: 'Required when role is customer; not allowed otherwise.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -25,12 +29,18 @@ export const CreatedClientSchema = Type.Object({
 
 /** Every refusal is a 400 on `customer_id`, as opening an account for an unknown customer is. */
 const FIELD_ERROR_OF: Record<CreateApiClientError, { path: string; message: string }> = {
-  customer_binding_invalid: { path: '/body/customer_id', message: 'is required for role customer and not allowed for other roles' },
+  customer_binding_invalid: {
+    path: '/body/customer_id',
+    message: 'is required for role customer and not allowed for other roles',
+  },
   customer_not_found: { path: '/body/customer_id', message: 'no customer has this id' },
 };
 
 /** `POST /v1/clients` (admin): creates an API client and shows its secret once. */
-export const clientsRoute: FastifyPluginAsyncTypebox<{ clients: ApiClientService }> = async (app, { clients }) => {
+export const clientsRoute: FastifyPluginAsyncTypebox<{ clients: ApiClientService }> = async (
+  app,
+  { clients },
+) => {
   app.post(
     '/v1/clients',
     {
@@ -43,9 +53,16 @@ export const clientsRoute: FastifyPluginAsyncTypebox<{ clients: ApiClientService
       },
     },
     async (request, reply) => {
-      const result = await clients.create({ name: request.body.name, role: request.body.role, customer_id: request.body.customer_id ?? null });
+      const result = await clients.create({
+        name: request.body.name,
+        role: request.body.role,
+        customer_id: request.body.customer_id ?? null,
+      });
       if (!result.ok) throw validationFailed([FIELD_ERROR_OF[result.error]]);
-      request.log.info({ created_client_id: result.client.client_id, role: result.client.role }, 'api client created');
+      request.log.info(
+        { created_client_id: result.client.client_id, role: result.client.role },
+        'api client created',
+      );
       reply.code(201).header('cache-control', 'no-store');
       return result.client;
     },

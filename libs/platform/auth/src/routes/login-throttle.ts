@@ -19,7 +19,8 @@ export interface LoginThrottleOptions {
   window_ms: number;
 }
 
-const DECREMENT_IF_PRESENT = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0";
+const DECREMENT_IF_PRESENT =
+  "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0";
 
 export type ThrottleDecision = { allowed: true } | { allowed: false; retry_after_seconds: number };
 

@@ -25,7 +25,10 @@ export interface TokenRouteOptions {
 }
 
 /** `POST /v1/auth/token`: client credentials for a bearer token. */
-export const tokenRoute: FastifyPluginAsyncTypebox<TokenRouteOptions> = async (app, { clients, throttle }) => {
+export const tokenRoute: FastifyPluginAsyncTypebox<TokenRouteOptions> = async (
+  app,
+  { clients, throttle },
+) => {
   app.post(
     '/v1/auth/token',
     {
@@ -43,7 +46,10 @@ export const tokenRoute: FastifyPluginAsyncTypebox<TokenRouteOptions> = async (a
       reply.header('cache-control', 'no-store');
       const decision = await throttle.begin(client_id, request.ip);
       if (!decision.allowed) {
-        request.log.warn({ attempted_client_id: client_id }, 'token request refused: too many failed attempts');
+        request.log.warn(
+          { attempted_client_id: client_id },
+          'token request refused: too many failed attempts',
+        );
         throw new ProblemError('rate_limited', 'Too many failed attempts; try again later.', {
           headers: { 'retry-after': String(decision.retry_after_seconds) },
         });

@@ -34,11 +34,22 @@ export const TEST_AUTH_ENVIRONMENT: Readonly<Record<string, string>> = Object.fr
 );
 
 /** A fresh key pair as PEM strings, for RS256/ES256 tests. */
-export function generateTestKeyPair(algorithm: 'RS256' | 'ES256'): { private_key: string; public_key: string } {
+export function generateTestKeyPair(algorithm: 'RS256' | 'ES256'): {
+  private_key: string;
+  public_key: string;
+} {
   const pair =
     algorithm === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      ? generateKeyPairSync('rsa', {
+          modulusLength: 2048,
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        })
+      : generateKeyPairSync('ec', {
+          namedCurve: 'P-256',
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        });
   return { private_key: pair.privateKey, public_key: pair.publicKey };
 }
 
@@ -102,7 +113,8 @@ export function createTestTokens(jwt: JwtOptions = TEST_JWT_OPTIONS): TestTokens
     const input = `${encode(header)}.${encode(claims)}`;
     return `${input}.${signature(jwt, input)}`;
   };
-  const forRole = (role: Role, overrides: TokenOverrides = {}) => signed(headerFor(overrides.header), claimsFor(role, overrides));
+  const forRole = (role: Role, overrides: TokenOverrides = {}) =>
+    signed(headerFor(overrides.header), claimsFor(role, overrides));
   const hmac = (secret: string, role: Role) => {
     // Keeps the kid, as an attacker copying a real token's header would.
     const input = `${encode(headerFor({ alg: 'HS256' }))}.${encode(claimsFor(role))}`;

@@ -44,7 +44,10 @@ export function defaultMigrationsDirectory(): string {
 
 export async function readMigrations(directory: string = defaultMigrationsDirectory()): Promise<Migration[]> {
   const entries = await readdir(directory, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(directory, name, 'migration.sql'), 'utf8');
@@ -82,10 +85,14 @@ export async function migrate(url: string, directory?: string): Promise<Migratio
       const previous = applied.get(migration.name);
       if (previous) {
         if (previous.finished_at === null) {
-          throw new MigrationError(`Migration ${migration.name} failed earlier; resolve it before migrating again`);
+          throw new MigrationError(
+            `Migration ${migration.name} failed earlier; resolve it before migrating again`,
+          );
         }
         if (previous.checksum !== migration.checksum) {
-          throw new MigrationError(`Migration ${migration.name} was changed after it was applied (checksum differs)`);
+          throw new MigrationError(
+            `Migration ${migration.name} was changed after it was applied (checksum differs)`,
+          );
         }
         result.already_applied.push(migration.name);
         continue;

@@ -17,7 +17,19 @@ describe('sqlArray', () => {
   });
 
   it('hands Postgres every text exactly, quotes, backslashes, braces, NULL look-alikes and unicode included', async () => {
-    const texts = ['a"b', 'back\\slash', 'NULL', '', ' spaced ', '{brace}', 'comma,here', 'ünïcødé ☃', null, "it's", '\\"'];
+    const texts = [
+      'a"b',
+      'back\\slash',
+      'NULL',
+      '',
+      ' spaced ',
+      '{brace}',
+      'comma,here',
+      'ünïcødé ☃',
+      null,
+      "it's",
+      '\\"',
+    ];
     const rows = await db.$queryRaw<Array<{ value: string | null }>>`
       SELECT value FROM unnest(${sqlArray(texts)}::text[]) WITH ORDINALITY AS u(value, position) ORDER BY position`;
     expect(rows.map((row) => row.value)).toEqual(texts);
@@ -38,7 +50,9 @@ describe('sqlArray', () => {
   });
 
   it('writes an empty array for no values', async () => {
-    const [row] = await db.$queryRaw<Array<{ count: bigint }>>`SELECT cardinality(${sqlArray([])}::uuid[])::bigint AS count`;
+    const [row] = await db.$queryRaw<
+      Array<{ count: bigint }>
+    >`SELECT cardinality(${sqlArray([])}::uuid[])::bigint AS count`;
     expect(row?.count).toBe(0n);
   });
 });

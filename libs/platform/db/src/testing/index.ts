@@ -9,7 +9,14 @@ import { createPrismaClient, type Database } from '../client';
 import { withDatabase, type TestServices } from './environment';
 
 export type { TestServices } from './environment';
-export { indexesUsed, insertPlanTestAccounts, planOf, planNodes, sequentiallyScanned, type PlanNode } from './query-plans';
+export {
+  indexesUsed,
+  insertPlanTestAccounts,
+  planOf,
+  planNodes,
+  sequentiallyScanned,
+  type PlanNode,
+} from './query-plans';
 
 export function testServices(): TestServices {
   return inject('ledgerlineTestServices');
@@ -73,7 +80,10 @@ async function adminQuery(services: TestServices, sql: string): Promise<void> {
   await withAdminClient(services, async (client) => void (await client.query(sql)));
 }
 
-async function withAdminClient<T>(services: TestServices, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withAdminClient<T>(
+  services: TestServices,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: services.postgres_server_url });
   await client.connect();
   try {

@@ -22,10 +22,15 @@ export async function planOf(
 ): Promise<PlanNode> {
   const session = await pool.connect();
   try {
-    await session.query(`SET plan_cache_mode = ${mode === 'generic' ? 'force_generic_plan' : 'force_custom_plan'}`);
+    await session.query(
+      `SET plan_cache_mode = ${mode === 'generic' ? 'force_generic_plan' : 'force_custom_plan'}`,
+    );
     await session.query(`PREPARE planned AS ${sql}`);
-    const explained = values.length === 0 ? 'EXECUTE planned' : `EXECUTE planned(${values.map(sqlLiteral).join(', ')})`;
-    const { rows } = await session.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${explained}`);
+    const explained =
+      values.length === 0 ? 'EXECUTE planned' : `EXECUTE planned(${values.map(sqlLiteral).join(', ')})`;
+    const { rows } = await session.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+      `EXPLAIN (FORMAT JSON) ${explained}`,
+    );
     return rows[0]!['QUERY PLAN'][0]!.Plan;
   } finally {
     await session.query('DEALLOCATE ALL; RESET plan_cache_mode').catch(() => undefined);

@@ -3,7 +3,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { logRequestCompleted, NO_ROUTE_DETAIL } from '@ledgerline/config';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawServerDefault,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
 import { registerHealthRoutes, type ReadinessCheck } from '../ops/health';
 import { registerMetrics, type ServiceMetrics } from '../ops/metrics';
@@ -22,7 +27,13 @@ import { addSecurityHeaders } from './security-headers';
 import '../principal';
 
 /** A Fastify instance with the TypeBox type provider: route handlers get typed bodies, params and replies. */
-export type ServiceApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ServiceAppOptions {
   /** Names the service in logs, metrics and the OpenAPI document (`accounts-api`). */
@@ -98,7 +109,9 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
 
   app.setValidatorCompiler(typeBoxValidatorCompiler);
-  app.setErrorHandler((error, request, reply) => problemErrorHandler(error, request, reply, options.is_transient_error));
+  app.setErrorHandler((error, request, reply) =>
+    problemErrorHandler(error, request, reply, options.is_transient_error),
+  );
   app.decorateRequest('principal', null);
   acceptJsonOnly(app, body_limit_bytes);
   app.addHook('onRoute', completeRouteSchemas);
@@ -121,7 +134,9 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Servi
       },
       ...(options.openapi?.servers === undefined ? {} : { servers: options.openapi.servers }),
       components: {
-        securitySchemes: { [BEARER_SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          [BEARER_SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
       },
     },
   });

@@ -7,20 +7,36 @@ import { acceptMediaType } from './content-types';
 let app: ServiceApp;
 
 beforeAll(async () => {
-  app = await buildServiceApp({ service_name: 'media-types', log_level: 'silent', body_limit_bytes: 1024, rate_limit: { max: 10_000, time_window_ms: 60_000 } });
-  app.post('/v1/json', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+  app = await buildServiceApp({
+    service_name: 'media-types',
+    log_level: 'silent',
+    body_limit_bytes: 1024,
+    rate_limit: { max: 10_000, time_window_ms: 60_000 },
+  });
+  app.post('/v1/json', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({
+    ok: true,
+  }));
   await app.register(async (csv) => {
     acceptMediaType(csv, { media_type: 'text/csv', body_limit_bytes: 4096 });
-    csv.post('/v1/csv', { schema: { response: { 200: Type.Object({ length: Type.Integer() }) } } }, async (request) => ({
-      length: (request.body as string).length,
-    }));
+    csv.post(
+      '/v1/csv',
+      { schema: { response: { 200: Type.Object({ length: Type.Integer() }) } } },
+      async (request) => ({
+        length: (request.body as string).length,
+      }),
+    );
   });
   await app.ready();
 });
 afterAll(() => app.close());
 
 function post(url: string, payload: string, content_type?: string): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url, payload, headers: content_type === undefined ? {} : { 'content-type': content_type } });
+  return app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: content_type === undefined ? {} : { 'content-type': content_type },
+  });
 }
 
 function expectProblem(response: LightMyRequestResponse, status: number, code: string): void {
@@ -41,8 +57,17 @@ describe('acceptMediaType', () => {
   });
 
   it('refuses any other media type on those routes, JSON included, naming the one they take', async () => {
-    for (const content_type of ['application/json', 'text/plain', 'text/csv; charset=iso-8859-1', undefined]) {
-      const response = await post('/v1/csv', content_type === 'application/json' ? '{}' : 'a,b', content_type);
+    for (const content_type of [
+      'application/json',
+      'text/plain',
+      'text/csv; charset=iso-8859-1',
+      undefined,
+    ]) {
+      const response = await post(
+        '/v1/csv',
+        content_type === 'application/json' ? '{}' : 'a,b',
+        content_type,
+      );
       expectProblem(response, 415, 'unsupported_media_type');
       expect(response.json().detail).toBe('Send the request body as text/csv (UTF-8).');
     }
@@ -51,6 +76,10 @@ describe('acceptMediaType', () => {
   it('leaves every other route JSON only, with the app limit', async () => {
     expect((await post('/v1/json', '{}', 'application/json')).json()).toEqual({ ok: true });
     expectProblem(await post('/v1/json', 'a,b', 'text/csv'), 415, 'unsupported_media_type');
-    expectProblem(await post('/v1/json', JSON.stringify({ pad: 'x'.repeat(2000) }), 'application/json'), 413, 'payload_too_large');
+    expectProblem(
+      await post('/v1/json', JSON.stringify({ pad: 'x'.repeat(2000) }), 'application/json'),
+      413,
+      'payload_too_large',
+    );
   });
 });

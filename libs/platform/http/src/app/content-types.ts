@@ -12,18 +12,23 @@ import type { FastifyInstance } from 'fastify';
 export function acceptJsonOnly(app: FastifyInstance, body_limit_bytes: number): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: body_limit_bytes }, (request, body, done) => {
-    if (body.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    parseJson(request, body as string, (error, parsed) => {
-      if (error) return done(error, undefined);
-      const forbidden = findForbiddenJsonContent(parsed);
-      if (forbidden) return done(validationFailed([forbidden], 'The request body is not acceptable.'), undefined);
-      done(null, parsed);
-    });
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: body_limit_bytes },
+    (request, body, done) => {
+      if (body.length === 0) {
+        done(null, undefined);
+        return;
+      }
+      parseJson(request, body as string, (error, parsed) => {
+        if (error) return done(error, undefined);
+        const forbidden = findForbiddenJsonContent(parsed);
+        if (forbidden)
+          return done(validationFailed([forbidden], 'The request body is not acceptable.'), undefined);
+        done(null, parsed);
+      });
+    },
+  );
 }
 
 /** A media type some routes take instead of JSON. */
@@ -47,8 +52,10 @@ const TEXT_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 export function acceptMediaType(app: FastifyInstance, accepted: AcceptedMediaType): void {
   const media_type = accepted.media_type.toLowerCase();
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(media_type, { parseAs: 'string', bodyLimit: accepted.body_limit_bytes }, (_request, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    media_type,
+    { parseAs: 'string', bodyLimit: accepted.body_limit_bytes },
+    (_request, body, done) => done(null, body),
   );
   app.addHook('preParsing', async (request) => {
     if (!METHODS_WITH_BODY.has(request.method)) return;
@@ -63,7 +70,11 @@ function isAccepted(header: string | undefined, media_type: string): boolean {
   if (type.trim().toLowerCase() !== media_type) return false;
   for (const parameter of parameters) {
     const [name = '', value = ''] = parameter.split('=');
-    if (name.trim().toLowerCase() === 'charset' && !TEXT_CHARSETS.has(value.trim().replace(/^"|"$/g, '').toLowerCase())) return false;
+    if (
+      name.trim().toLowerCase() === 'charset' &&
+      !TEXT_CHARSETS.has(value.trim().replace(/^"|"$/g, '').toLowerCase())
+    )
+      return false;
   }
   return true;
 }

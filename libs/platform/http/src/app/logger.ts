@@ -35,4 +35,3 @@ export function createLogger(service_name: string, level: LogLevel, destination?
   };
   return pino(options, destination ?? stdoutLogDestination());
 }
-

@@ -10,10 +10,12 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  */
 export function addProblemResponses(routeOptions: RouteOptions, statuses: readonly ProblemStatus[]): void {
   const schema = routeOptions.schema;
-  if (schema?.response === undefined || schema.response === null || typeof schema.response !== 'object') return;
+  if (schema?.response === undefined || schema.response === null || typeof schema.response !== 'object')
+    return;
   const response: Record<string, unknown> = { ...(schema.response as Record<string, unknown>) };
   for (const status of statuses) {
-    if (response[status] === undefined && response[String(status)] === undefined) response[status] = ProblemResponse;
+    if (response[status] === undefined && response[String(status)] === undefined)
+      response[status] = ProblemResponse;
   }
   routeOptions.schema = { ...schema, response };
 }
@@ -27,11 +29,20 @@ export function addProblemResponses(routeOptions: RouteOptions, statuses: readon
 export function completeRouteSchemas(routeOptions: RouteOptions): void {
   const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method];
   const response = routeOptions.schema?.response as Record<string, unknown> | undefined;
-  if (routeOptions.url.startsWith('/v1/') && !Object.keys(response ?? {}).some((status) => /^2/.test(status))) {
-    throw new Error(`Route ${methods.join(',')} ${routeOptions.url} must declare a response schema for its success status`);
+  if (
+    routeOptions.url.startsWith('/v1/') &&
+    !Object.keys(response ?? {}).some((status) => /^2/.test(status))
+  ) {
+    throw new Error(
+      `Route ${methods.join(',')} ${routeOptions.url} must declare a response schema for its success status`,
+    );
   }
   const schema = routeOptions.schema;
-  const validatesInput = schema?.body !== undefined || schema?.querystring !== undefined || schema?.params !== undefined || schema?.headers !== undefined;
+  const validatesInput =
+    schema?.body !== undefined ||
+    schema?.querystring !== undefined ||
+    schema?.params !== undefined ||
+    schema?.headers !== undefined;
   const statuses: ProblemStatus[] = [429, 500, 503];
   if (validatesInput) statuses.push(400);
   if (methods.some((method) => METHODS_WITH_BODY.has(method))) statuses.push(400, 413, 415);

@@ -36,7 +36,10 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
   });
 }
 
-async function withTimeout(check: ReadinessCheck, timeout_ms: number): Promise<{ ok: true } | { ok: false; error: unknown }> {
+async function withTimeout(
+  check: ReadinessCheck,
+  timeout_ms: number,
+): Promise<{ ok: true } | { ok: false; error: unknown }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeout_ms} ms`)), timeout_ms);

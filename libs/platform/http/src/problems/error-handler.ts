@@ -3,7 +3,6 @@ import { fieldErrorsOf } from '../validation/field-errors';
 import { PROBLEM_CONTENT_TYPE, PROBLEMS, type ProblemCode } from './problem-codes';
 import { ProblemError, problemBody, type FieldError } from './problem-error';
 
-
 interface Problem {
   code: ProblemCode;
   detail: string;
@@ -13,14 +12,26 @@ interface Problem {
 
 /** Fastify's own client errors, with a detail we choose rather than Fastify's wording. */
 const FASTIFY_ERRORS: Readonly<Record<string, Problem>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', detail: 'The request body is larger than this service accepts.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', detail: 'Send the request body as application/json.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'payload_too_large',
+    detail: 'The request body is larger than this service accepts.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    detail: 'Send the request body as application/json.',
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation_failed', detail: 'The request body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation_failed', detail: 'The request body is empty.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', detail: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'validation_failed',
+    detail: 'The Content-Length header does not match the body.',
+  },
   FST_ERR_NOT_FOUND: { code: 'not_found', detail: 'No resource matches this request.' },
   FST_ERR_BAD_URL: { code: 'validation_failed', detail: 'The request URL is malformed.' },
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'validation_failed', detail: 'A path parameter is longer than any valid value.' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'validation_failed',
+    detail: 'A path parameter is longer than any valid value.',
+  },
 };
 
 /** Status of any other Fastify (or @fastify plugin) client error, mapped onto a contract code. */
@@ -42,7 +53,10 @@ export function problemOf(error: unknown, isTransient: TransientErrorTest = () =
   if (error instanceof ProblemError) {
     return { code: error.code, detail: error.detail, errors: error.errors, headers: error.headers };
   }
-  const candidate = error as Partial<FastifyError> & { validation?: FastifySchemaValidationError[]; validationContext?: string };
+  const candidate = error as Partial<FastifyError> & {
+    validation?: FastifySchemaValidationError[];
+    validationContext?: string;
+  };
   if (Array.isArray(candidate.validation)) {
     return {
       code: 'validation_failed',
@@ -61,11 +75,15 @@ export function problemOf(error: unknown, isTransient: TransientErrorTest = () =
   if (isTransient(error)) {
     return {
       code: 'unavailable',
-      detail: 'The service is overloaded or a dependency is briefly unreachable; nothing was changed. Retry shortly.',
+      detail:
+        'The service is overloaded or a dependency is briefly unreachable; nothing was changed. Retry shortly.',
       headers: { 'retry-after': '1' },
     };
   }
-  return { code: 'internal', detail: 'The service could not complete the request. Quote the x-request-id when reporting it.' };
+  return {
+    code: 'internal',
+    detail: 'The service could not complete the request. Quote the x-request-id when reporting it.',
+  };
 }
 
 /** Says whether an error is a passing infrastructure fault (pool exhausted, database restarting). */

@@ -32,7 +32,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemDefinition>> = {
   unauthorized: { status: 401, title: 'Authentication is required' },
   forbidden: { status: 403, title: 'The caller may not do this' },
   not_found: { status: 404, title: 'The resource does not exist' },
-  idempotency_request_in_progress: { status: 409, title: 'A request with this idempotency key is in progress' },
+  idempotency_request_in_progress: {
+    status: 409,
+    title: 'A request with this idempotency key is in progress',
+  },
   account_not_empty: { status: 409, title: 'The account still holds funds or holds' },
   invalid_state: { status: 409, title: 'The resource is not in a state that allows this' },
   payload_too_large: { status: 413, title: 'The request body is too large' },

@@ -24,9 +24,12 @@ beforeAll(async () => {
   // Stands in for the auth plugin: a verified caller is named by this header.
   app.addHook('onRequest', async (request) => {
     const client = request.headers['x-test-client'];
-    if (typeof client === 'string') request.principal = { client_id: client, role: 'service', customer_id: null };
+    if (typeof client === 'string')
+      request.principal = { client_id: client, role: 'service', customer_id: null };
   });
-  app.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+  app.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({
+    ok: true,
+  }));
   await app.ready();
 });
 
@@ -55,13 +58,26 @@ async function sharedCount(caller_prefix: string): Promise<number> {
 }
 
 /** Another instance of the same service: same budget, same Redis, its own process memory. */
-async function instance(options: { redis: Redis; max: number; sync_interval_ms?: number; on_close?: () => Promise<void> }): Promise<ServiceApp> {
+async function instance(options: {
+  redis: Redis;
+  max: number;
+  sync_interval_ms?: number;
+  on_close?: () => Promise<void>;
+}): Promise<ServiceApp> {
   const other = await buildServiceApp({
     service_name: 'limited',
     log_level: 'silent',
-    rate_limit: { max: options.max, time_window_ms: INSTANCE_WINDOW_MS, redis: options.redis, key_prefix, sync_interval_ms: options.sync_interval_ms ?? 20 },
+    rate_limit: {
+      max: options.max,
+      time_window_ms: INSTANCE_WINDOW_MS,
+      redis: options.redis,
+      key_prefix,
+      sync_interval_ms: options.sync_interval_ms ?? 20,
+    },
   });
-  other.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+  other.get('/v1/ping', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({
+    ok: true,
+  }));
   if (options.on_close !== undefined) other.addHook('onClose', options.on_close);
   await other.ready();
   return other;
@@ -97,21 +113,33 @@ describe('rate limit', () => {
   });
 
   it('gives each authenticated client its own budget, wherever it calls from', async () => {
-    const from = (client: string) => app.inject({ method: 'GET', url: '/v1/ping', remoteAddress: '10.0.0.2', headers: { 'x-test-client': client } });
+    const from = (client: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/v1/ping',
+        remoteAddress: '10.0.0.2',
+        headers: { 'x-test-client': client },
+      });
     for (let attempt = 0; attempt < 3; attempt += 1) expect((await from('client-a')).statusCode).toBe(200);
     expect((await from('client-a')).statusCode).toBe(429);
     expect((await from('client-b')).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/v1/ping', remoteAddress: '10.0.0.2' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/v1/ping', remoteAddress: '10.0.0.2' })).statusCode).toBe(
+      200,
+    );
   });
 
   it('limits unknown routes but never the health probes', async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 4; attempt += 1) {
-      statuses.push((await app.inject({ method: 'GET', url: '/v1/nothing-here', remoteAddress: '10.0.0.3' })).statusCode);
+      statuses.push(
+        (await app.inject({ method: 'GET', url: '/v1/nothing-here', remoteAddress: '10.0.0.3' })).statusCode,
+      );
     }
     expect(statuses).toEqual([404, 404, 404, 429]);
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      expect((await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.4' })).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.4' })).statusCode,
+      ).toBe(200);
     }
   });
 });
@@ -123,18 +151,26 @@ describe('rate limit across instances', () => {
     const [first, second] = [await instance({ redis, max: 5 }), await instance({ redis, max: 5 })];
     try {
       expect(await statusesOf(first, '10.0.1.1', 4)).toEqual([200, 200, 200, 200]);
-      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(4));
+      await vi.waitFor(async () =>
+        expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(4),
+      );
       // The second instance's first request reaches Redis at its next sync; from then on it knows of all five.
       expect(await statusesOf(second, '10.0.1.1', 1)).toEqual([200]);
-      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(5));
+      await vi.waitFor(async () =>
+        expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(5),
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await statusesOf(second, '10.0.1.1', 2)).toEqual([429, 429]);
-      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(7));
+      await vi.waitFor(async () =>
+        expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(7),
+      );
       // The first instance has sent nothing since: its next request is judged on its last sync (4 + 1),
       // and the sync after it tells it about the others' requests. That is the limit's bounded
       // overshoot: about one sync interval of a caller's requests per instance.
       expect(await statusesOf(first, '10.0.1.1', 1)).toEqual([200]);
-      await vi.waitFor(async () => expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(8));
+      await vi.waitFor(async () =>
+        expect(await sharedCount(`${key_prefix}:rate-limit:ip:10.0.1.1:`)).toBe(8),
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await statusesOf(first, '10.0.1.1', 1)).toEqual([429]);
     } finally {
@@ -161,7 +197,14 @@ describe('rate limit across instances', () => {
   });
 
   it('still limits each instance on its own while Redis is unreachable, and never answers 5xx for it', async () => {
-    const unreachable = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const unreachable = new Redis({
+      host: '127.0.0.1',
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     const alone = await instance({ redis: unreachable, max: 3 });
     try {
       expect(await statusesOf(alone, '10.0.1.2', 5)).toEqual([200, 200, 200, 429, 429]);

@@ -4,7 +4,11 @@ import rateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ProblemError } from '../problems/problem-error';
-import { createSharedWindowCounters, type SharedWindowCounters, type WindowCount } from './shared-window-counters';
+import {
+  createSharedWindowCounters,
+  type SharedWindowCounters,
+  type WindowCount,
+} from './shared-window-counters';
 
 export interface RateLimitOptions {
   /** Requests one caller may make per window. */
@@ -30,7 +34,9 @@ const SYNC_INTERVAL_MS_DEFAULT = 100;
 
 /** The rate-limit key: the authenticated client when known, else the client address. */
 export function rateLimitKeyOf(request: FastifyRequest): string {
-  return request.principal === null ? `ip:${addressKeyOf(request.ip)}` : `client:${request.principal.client_id}`;
+  return request.principal === null
+    ? `ip:${addressKeyOf(request.ip)}`
+    : `client:${request.principal.client_id}`;
 }
 
 /**
@@ -39,7 +45,9 @@ export function rateLimitKeyOf(request: FastifyRequest): string {
  * the edge could fill with anything (kilobytes of it); the key must stay small either way.
  */
 export function addressKeyOf(address: string): string {
-  return isIP(address) === 0 ? `h-${createHash('sha256').update(address).digest('hex').slice(0, 32)}` : address;
+  return isIP(address) === 0
+    ? `h-${createHash('sha256').update(address).digest('hex').slice(0, 32)}`
+    : address;
 }
 
 /**
@@ -58,7 +66,11 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
           tracked_keys_max: TRACKED_KEYS_MAX,
           on_sync_state: (state) => {
             if (state.ok) app.log.info('rate-limit counts are shared through Redis again');
-            else app.log.warn({ err: state.error }, 'rate-limit counts cannot reach Redis; each instance limits on its own');
+            else
+              app.log.warn(
+                { err: state.error },
+                'rate-limit counts cannot reach Redis; each instance limits on its own',
+              );
           },
         });
   // preClose: onClose hooks run last-registered first, so the service's own (which quits Redis) would
@@ -74,9 +86,13 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     // Neither store can fail today (both count in memory); should one throw, a limiter fault must not take the API down.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
-      new ProblemError('rate_limited', `Too many requests; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`, {
-        headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
-      }),
+      new ProblemError(
+        'rate_limited',
+        `Too many requests; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`,
+        {
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+        },
+      ),
   });
 }
 
@@ -87,13 +103,21 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
  */
 function sharedWindowStore(counters: SharedWindowCounters, key_scope = ''): new () => FastifyRateLimitStore {
   return class SharedWindowStore implements FastifyRateLimitStore {
-    incr(key: string, callback: (error: Error | null, count: WindowCount) => void, time_window_ms: number): void {
+    incr(
+      key: string,
+      callback: (error: Error | null, count: WindowCount) => void,
+      time_window_ms: number,
+    ): void {
       callback(null, counters.increment(`${key_scope}${key}`, time_window_ms));
     }
 
     child(route_options: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
-      const route = (route_options as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo ?? route_options;
-      const Child = sharedWindowStore(counters, `${key_scope}${String(route.method ?? '')}${String(route.url ?? '')}-`);
+      const route =
+        (route_options as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo ?? route_options;
+      const Child = sharedWindowStore(
+        counters,
+        `${key_scope}${String(route.method ?? '')}${String(route.url ?? '')}-`,
+      );
       return new Child();
     }
   };

@@ -95,7 +95,11 @@ describe('shared window counters', () => {
 
   it('keeps counting locally while Redis is unreachable, says so once, and sends the counts when it is back', async () => {
     const now = 1_700_000_300_000 + 5_000;
-    const flaky = new Redis(testServices().redis_url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const flaky = new Redis(testServices().redis_url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
     await flaky.connect();
     const { counters, states } = instance({ clock: () => now, redis: flaky });
     const ended = new Promise((resolve) => flaky.once('end', resolve));
@@ -120,7 +124,14 @@ describe('shared window counters', () => {
 
   it('closes after at most a second when the last sync cannot finish, so a shutdown never hangs on Redis', async () => {
     // A client that queues commands while it keeps failing to connect: its sync never ends by itself.
-    const hanging = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    const hanging = new Redis({
+      host: '127.0.0.1',
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 50,
+    });
     hanging.on('error', () => undefined);
     const { counters } = instance({ redis: hanging });
     counters.increment('client:d', WINDOW_MS);

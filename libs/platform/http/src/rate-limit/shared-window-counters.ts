@@ -130,7 +130,11 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
     if (batch.length === 0) return;
     const pipeline = redis.pipeline();
     for (const { entry, sent } of batch) {
-      pipeline.ledgerlineAddToWindow(entry.redis_key, sent, entry.window_end_ms - now_ms + KEY_EXPIRY_SLACK_MS);
+      pipeline.ledgerlineAddToWindow(
+        entry.redis_key,
+        sent,
+        entry.window_end_ms - now_ms + KEY_EXPIRY_SLACK_MS,
+      );
     }
     let replies: Array<[Error | null, unknown]> | null;
     try {
@@ -180,7 +184,10 @@ export function createSharedWindowCounters(options: SharedWindowCountersOptions)
 
   return {
     increment(key, window_ms) {
-      assert.ok(Number.isInteger(window_ms) && window_ms >= 1, `window_ms must be a positive integer, got ${window_ms}`);
+      assert.ok(
+        Number.isInteger(window_ms) && window_ms >= 1,
+        `window_ms must be a positive integer, got ${window_ms}`,
+      );
       const now_ms = clock();
       const entry = windowOf(key, window_ms, now_ms);
       entry.unsynced += 1;

@@ -12,7 +12,9 @@ export const ProblemSchema = Type.Object(
     errors: Type.Optional(
       Type.Array(
         Type.Object({
-          path: Type.String({ description: 'JSON pointer into the request: /body/amount, /query/limit, /params/id' }),
+          path: Type.String({
+            description: 'JSON pointer into the request: /body/amount, /query/limit, /params/id',
+          }),
           message: Type.String(),
         }),
       ),
@@ -48,7 +50,9 @@ export const PAGE_LIMIT_MAX = 200;
  */
 export const PageQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_LIMIT_MAX, default: PAGE_LIMIT_DEFAULT })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Opaque; from next_cursor.' })),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1024, description: 'Opaque; from next_cursor.' }),
+  ),
 });
 
 /** `{ data: [...], next_cursor }`: one page of a keyset-paginated list. */
@@ -73,7 +77,9 @@ export const ProblemResponse = {
  * `response: { 200: AccountSchema, ...problemResponses(404, 409) }`. The app adds 400/413/415/429/500
  * and the auth plugin 401/403 where they apply, so list only what the route itself decides.
  */
-export function problemResponses<S extends ProblemStatus>(...statuses: S[]): { [K in S]: typeof ProblemResponse } {
+export function problemResponses<S extends ProblemStatus>(
+  ...statuses: S[]
+): { [K in S]: typeof ProblemResponse } {
   const responses = {} as { [K in S]: typeof ProblemResponse };
   for (const status of statuses) responses[status] = ProblemResponse;
   return responses;

@@ -19,7 +19,10 @@ export function decodeCursor<T extends TSchema>(cursor: string, schema: T): Stat
 export function decodeCursor(cursor: string, schema?: TSchema): unknown {
   const decoded = parse(cursor);
   if (decoded === undefined || (schema !== undefined && !Value.Check(schema, decoded))) {
-    throw validationFailed([{ path: '/query/cursor', message: 'is not a valid cursor' }], 'The cursor is not valid.');
+    throw validationFailed(
+      [{ path: '/query/cursor', message: 'is not a valid cursor' }],
+      'The cursor is not valid.',
+    );
   }
   return decoded;
 }

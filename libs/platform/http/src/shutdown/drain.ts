@@ -17,9 +17,13 @@ export function refuseAndDrainWhileClosing(app: FastifyInstance): void {
   });
   app.addHook('onRequest', async () => {
     if (!closing) return;
-    throw new ProblemError('unavailable', 'The service is shutting down; retry, another instance will answer.', {
-      headers: { 'retry-after': '1', connection: 'close' },
-    });
+    throw new ProblemError(
+      'unavailable',
+      'The service is shutting down; retry, another instance will answer.',
+      {
+        headers: { 'retry-after': '1', connection: 'close' },
+      },
+    );
   });
   app.addHook('onResponse', async () => {
     // The response has just finished; the next tick is when Node counts its connection as idle.

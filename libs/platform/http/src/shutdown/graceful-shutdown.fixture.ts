@@ -7,7 +7,11 @@ import { installGracefulShutdown } from './graceful-shutdown';
 
 const grace_ms = Number(process.argv[2]);
 const slow_ms = Number(process.argv[3]);
-const app = await buildServiceApp({ service_name: 'shutdown-fixture', log_level: 'info', rate_limit: { max: 100, time_window_ms: 60_000 } });
+const app = await buildServiceApp({
+  service_name: 'shutdown-fixture',
+  log_level: 'info',
+  rate_limit: { max: 100, time_window_ms: 60_000 },
+});
 app.get('/v1/slow', { schema: { response: { 200: Type.Object({ done: Type.Boolean() }) } } }, async () => {
   await sleep(slow_ms);
   return { done: true };

@@ -10,9 +10,13 @@ const fixture = fileURLToPath(new URL('./graceful-shutdown.fixture.ts', import.m
 
 /** Starts the fixture service and resolves with its port and a promise of its exit code and output. */
 async function startService(grace_ms: number, slow_ms: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, String(grace_ms), String(slow_ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, String(grace_ms), String(slow_ms)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, output })),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -52,17 +56,25 @@ describe('installGracefulShutdown', () => {
 
 describe('closing', () => {
   it('answers a 503 problem with a request id to requests that arrive on an open connection while in-flight ones finish', async () => {
-    const app = await buildServiceApp({ service_name: 'closing', log_level: 'silent', rate_limit: { max: 100, time_window_ms: 60_000 } });
+    const app = await buildServiceApp({
+      service_name: 'closing',
+      log_level: 'silent',
+      rate_limit: { max: 100, time_window_ms: 60_000 },
+    });
     // The slow request holds until the test lets it go, so the order of events does not depend on timing.
     let started!: () => void;
     const slowStarted = new Promise<void>((resolve) => (started = resolve));
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    app.get('/v1/slow', { schema: { response: { 200: Type.Object({ done: Type.Boolean() }) } } }, async () => {
-      started();
-      await released;
-      return { done: true };
-    });
+    app.get(
+      '/v1/slow',
+      { schema: { response: { 200: Type.Object({ done: Type.Boolean() }) } } },
+      async () => {
+        started();
+        await released;
+        return { done: true };
+      },
+    );
     const address = new URL(await app.listen({ host: '127.0.0.1', port: 0 }));
     const socket = connect(Number(address.port), '127.0.0.1');
     let received = '';
@@ -84,6 +96,9 @@ describe('closing', () => {
     expect(refused).toMatch(/\r\nx-request-id: \S+/i);
     expect(refused).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(refused).toMatch(/\r\nconnection: close\r\n/i);
-    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 503, code: 'unavailable' });
+    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 503,
+      code: 'unavailable',
+    });
   });
 });

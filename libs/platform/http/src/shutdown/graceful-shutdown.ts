@@ -17,7 +17,10 @@ export interface GracefulShutdown {
  * `onClose` hooks (where apps disconnect Postgres and Redis), then exits; after `grace_ms` it exits
  * with 1 regardless. Call it from `main.ts` only: it installs process-wide listeners.
  */
-export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions): GracefulShutdown {
+export function installGracefulShutdown(
+  app: FastifyInstance,
+  options: GracefulShutdownOptions,
+): GracefulShutdown {
   const handle = closeWithGrace({ delay: options.grace_ms, logger: app.log }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error');
     else app.log.info({ signal }, 'shutting down');

@@ -15,7 +15,10 @@ const FIELD_ERRORS_MAX = 20;
  * Turns schema validation errors into `{ path, message }` pairs. `path` is a JSON pointer into the
  * request (`/body/amount`), so a client can tell a bad body field from a bad query parameter.
  */
-export function fieldErrorsOf(errors: readonly FastifySchemaValidationError[], part: string | undefined): FieldError[] {
+export function fieldErrorsOf(
+  errors: readonly FastifySchemaValidationError[],
+  part: string | undefined,
+): FieldError[] {
   const prefix = PART_PREFIX[part ?? 'body'] ?? '';
   const result: FieldError[] = [];
   const seen = new Set<string>();
@@ -27,11 +30,18 @@ export function fieldErrorsOf(errors: readonly FastifySchemaValidationError[], p
   };
   for (const error of errors) {
     const base = prefix + error.instancePath;
-    const params = error.params as { requiredProperties?: unknown; missingProperty?: unknown; additionalProperties?: unknown; additionalProperty?: unknown };
+    const params = error.params as {
+      requiredProperties?: unknown;
+      missingProperty?: unknown;
+      additionalProperties?: unknown;
+      additionalProperty?: unknown;
+    };
     if (error.keyword === 'required') {
-      for (const name of namesOf(params.requiredProperties ?? params.missingProperty)) add(`${base}/${escape(name)}`, 'is required');
+      for (const name of namesOf(params.requiredProperties ?? params.missingProperty))
+        add(`${base}/${escape(name)}`, 'is required');
     } else if (error.keyword === 'additionalProperties') {
-      for (const name of namesOf(params.additionalProperties ?? params.additionalProperty)) add(`${base}/${escape(name)}`, 'is not allowed');
+      for (const name of namesOf(params.additionalProperties ?? params.additionalProperty))
+        add(`${base}/${escape(name)}`, 'is not allowed');
     } else if (error.keyword === 'boolean' && error.schemaPath.endsWith('additionalProperties')) {
       // TypeBox reports a forbidden property twice (as `additionalProperties` and as a false schema).
       continue;

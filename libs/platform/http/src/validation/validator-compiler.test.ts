@@ -28,7 +28,9 @@ describe('typeBoxValidatorCompiler', () => {
 
   it('reads an id in the path or query in either case as the same id', () => {
     const params = compile(Type.Object({ id: UuidSchema }), 'params');
-    expect(params({ id: '019A5F3C-8B2E-7C41-9D0A-3E6F1B2C4D5E' })).toEqual({ value: { id: '019a5f3c-8b2e-7c41-9d0a-3e6f1b2c4d5e' } });
+    expect(params({ id: '019A5F3C-8B2E-7C41-9D0A-3E6F1B2C4D5E' })).toEqual({
+      value: { id: '019a5f3c-8b2e-7c41-9d0a-3e6f1b2c4d5e' },
+    });
     expect(params({ id: 'not-a-uuid' })).toHaveProperty('error');
   });
 

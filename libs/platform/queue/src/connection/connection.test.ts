@@ -8,7 +8,11 @@ const logger = pino({ level: 'silent' });
 
 describe('waitForReady', () => {
   it('resolves true once a new connection has opened, so its first command is not refused', async () => {
-    const connection = createProducerConnection({ url: testServices().redis_url, connection_name: 'test-wait', logger });
+    const connection = createProducerConnection({
+      url: testServices().redis_url,
+      connection_name: 'test-wait',
+      logger,
+    });
     try {
       expect(connection.status).not.toBe('ready');
       expect(await waitForReady(connection, 5_000)).toBe(true);

@@ -33,7 +33,11 @@ describe('isTransientRedisError', () => {
   });
 
   it('is true for a command issued after the connection was closed', async () => {
-    const redis = createProducerConnection({ url: redis_url, connection_name: 'redis-errors-test-closed', logger });
+    const redis = createProducerConnection({
+      url: redis_url,
+      connection_name: 'redis-errors-test-closed',
+      logger,
+    });
     connections.push(redis);
     await once(redis, 'ready');
     redis.disconnect();
@@ -41,7 +45,11 @@ describe('isTransientRedisError', () => {
   });
 
   it('is false for a reply Redis gives a wrong command: retrying would not help', async () => {
-    const redis = createProducerConnection({ url: redis_url, connection_name: 'redis-errors-test-wrong', logger });
+    const redis = createProducerConnection({
+      url: redis_url,
+      connection_name: 'redis-errors-test-wrong',
+      logger,
+    });
     connections.push(redis);
     await once(redis, 'ready');
     const key = `redis-errors-test:${process.pid}:${Date.now()}`;

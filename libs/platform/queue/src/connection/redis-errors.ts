@@ -26,7 +26,10 @@ export class RedisUnavailableError extends Error {
  * BullMQ on a shared connection: BullMQ waits, without a deadline, for a connection that has never
  * been ready, so without this check a request made while Redis is down would hang instead of failing.
  */
-export function requireReadyConnection(connection: { status: string; options: { connectionName?: string } }): void {
+export function requireReadyConnection(connection: {
+  status: string;
+  options: { connectionName?: string };
+}): void {
   if (connection.status !== 'ready') throw new RedisUnavailableError(connection.options.connectionName);
 }
 
@@ -42,5 +45,7 @@ export function isTransientRedisError(error: unknown): boolean {
   if (UNREACHABLE_MESSAGES.has(error.message)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && SOCKET_CODES.has(code)) return true;
-  return error.name === 'ReplyError' && TRANSIENT_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix));
+  return (
+    error.name === 'ReplyError' && TRANSIENT_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix))
+  );
 }

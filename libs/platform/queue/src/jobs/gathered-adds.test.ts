@@ -71,7 +71,11 @@ describe('gatherJobAdds', () => {
   });
 
   it('fails every caller when Redis refuses, and adds again once it answers', async () => {
-    const offline = createProducerConnection({ url: redis_url, connection_name: 'test-gathered-offline', logger });
+    const offline = createProducerConnection({
+      url: redis_url,
+      connection_name: 'test-gathered-offline',
+      logger,
+    });
     const offlineProducer = createJobProducer({ connection: offline, prefix, logger });
     if (offline.status !== 'ready') await once(offline, 'ready');
     offline.disconnect();

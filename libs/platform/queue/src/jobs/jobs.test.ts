@@ -109,8 +109,14 @@ describe('reading payloads in a worker', () => {
 
   it('reads customer, sanctions list and report payloads', () => {
     const id = uuidv7();
-    expect(readCustomerJobData({ customer_id: id.toUpperCase(), request_id: 'r' })).toEqual({ customer_id: id, request_id: 'r' });
-    expect(readSanctionsListJobData({ list_version: 4, request_id: 'r' })).toEqual({ list_version: 4, request_id: 'r' });
+    expect(readCustomerJobData({ customer_id: id.toUpperCase(), request_id: 'r' })).toEqual({
+      customer_id: id,
+      request_id: 'r',
+    });
+    expect(readSanctionsListJobData({ list_version: 4, request_id: 'r' })).toEqual({
+      list_version: 4,
+      request_id: 'r',
+    });
     expect(readReportJobData({ report_id: id })).toEqual({ report_id: id, request_id: 'unknown' });
   });
 });
@@ -126,25 +132,41 @@ describe('advance-set jobs', () => {
       queue: 'ledger',
       job_name: 'advance-set',
       job_id: expect.stringMatching(/^advance-set-[0-9a-f]{32}$/),
-      payload: { transfers: [{ transfer_id: a, request_id: 'ra' }, { transfer_id: b, request_id: 'rb' }] },
+      payload: {
+        transfers: [
+          { transfer_id: a, request_id: 'ra' },
+          { transfer_id: b, request_id: 'rb' },
+        ],
+      },
     });
     expect(jobIds.advanceSet([b, a])).toBe(spec.job_id);
     expect(jobIds.advanceSet([a, uuidv7()])).not.toBe(spec.job_id);
     expect(() => jobs.advanceSet([])).toThrow(RangeError);
-    const many = Array.from({ length: TRANSFER_SET_SIZE_MAX + 1 }, () => ({ transfer_id: uuidv7(), request_id: 'r' }));
+    const many = Array.from({ length: TRANSFER_SET_SIZE_MAX + 1 }, () => ({
+      transfer_id: uuidv7(),
+      request_id: 'r',
+    }));
     expect(() => jobs.advanceSet(many)).toThrow(RangeError);
     expect(() => jobs.advanceSet([{ transfer_id: 'x', request_id: 'r' }])).toThrow(TypeError);
   });
 
   it('are read back in a worker, and a malformed set fails without retrying', () => {
     const id = uuidv7();
-    expect(readTransferSetJobData({ transfers: [{ transfer_id: id, request_id: 'r' }, { transfer_id: id }] })).toEqual({
+    expect(
+      readTransferSetJobData({ transfers: [{ transfer_id: id, request_id: 'r' }, { transfer_id: id }] }),
+    ).toEqual({
       transfers: [
         { transfer_id: id, request_id: 'r' },
         { transfer_id: id, request_id: 'unknown' },
       ],
     });
-    for (const data of [null, {}, { transfers: [] }, { transfers: 'x' }, { transfers: [{ transfer_id: 'nope' }] }]) {
+    for (const data of [
+      null,
+      {},
+      { transfers: [] },
+      { transfers: 'x' },
+      { transfers: [{ transfer_id: 'nope' }] },
+    ]) {
       expect(() => readTransferSetJobData(data)).toThrow(UnrecoverableError);
     }
     const many = Array.from({ length: TRANSFER_SET_SIZE_MAX + 1 }, () => ({ transfer_id: id }));

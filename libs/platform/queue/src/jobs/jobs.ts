@@ -129,9 +129,11 @@ export const jobIds = {
   advanceBatch: (batch_id: string): string =>
     assertJobId(`advance-batch-${assertUuid('batch_id', batch_id)}`),
   /** The same set of transfers, in any order, is the same job: its id is a digest of the sorted ids. */
-  screenSet: (transfer_ids: readonly string[]): string => assertJobId(`screen-set-${setDigest(transfer_ids)}`),
+  screenSet: (transfer_ids: readonly string[]): string =>
+    assertJobId(`screen-set-${setDigest(transfer_ids)}`),
   /** As {@link jobIds.screenSet}. */
-  advanceSet: (transfer_ids: readonly string[]): string => assertJobId(`advance-set-${setDigest(transfer_ids)}`),
+  advanceSet: (transfer_ids: readonly string[]): string =>
+    assertJobId(`advance-set-${setDigest(transfer_ids)}`),
   expireHold: (transfer_id: string): string =>
     assertJobId(`expire-hold-${assertUuid('transfer_id', transfer_id)}`),
   screenCustomer: (customer_id: string): string =>
@@ -150,7 +152,9 @@ function setDigest(transfer_ids: readonly string[]): string {
 function setData(transfers: readonly TransferJobData[]): TransferSetJobData {
   if (transfers.length === 0 || transfers.length > TRANSFER_SET_SIZE_MAX)
     throw new RangeError(`a set job carries 1 to ${TRANSFER_SET_SIZE_MAX} transfers`);
-  const data = { transfers: transfers.map(({ transfer_id, request_id }) => transferData(transfer_id, request_id)) };
+  const data = {
+    transfers: transfers.map(({ transfer_id, request_id }) => transferData(transfer_id, request_id)),
+  };
   if (Buffer.byteLength(JSON.stringify(data)) > SET_JOB_SIZE_LIMIT)
     throw new RangeError(`a set job's payload is at most ${SET_JOB_SIZE_LIMIT} bytes`);
   return data;
@@ -305,7 +309,10 @@ export function readCustomerJobData(data: unknown): CustomerJobData {
   if (typeof candidate?.customer_id !== 'string' || !UUID.test(candidate.customer_id)) {
     throw new UnrecoverableError('job payload has no valid customer_id');
   }
-  return { customer_id: candidate.customer_id.toLowerCase(), request_id: readRequestId(candidate.request_id) };
+  return {
+    customer_id: candidate.customer_id.toLowerCase(),
+    request_id: readRequestId(candidate.request_id),
+  };
 }
 
 /** Reads a sanctions list job's payload in a worker; see {@link readTransferJobData}. */

@@ -188,16 +188,22 @@ describe('the outbox relay', () => {
       BEGIN RAISE EXCEPTION 'relay killed before marking'; END; $$;
       CREATE TRIGGER crash_before_mark BEFORE UPDATE ON outbox_messages FOR EACH ROW EXECUTE FUNCTION crash_before_mark();`);
     try {
-      await expect(relay({ combine: combineTransferJobs }).runOnce()).rejects.toThrow(/relay killed before marking/);
+      await expect(relay({ combine: combineTransferJobs }).runOnce()).rejects.toThrow(
+        /relay killed before marking/,
+      );
     } finally {
-      await database.pool.query('DROP TRIGGER crash_before_mark ON outbox_messages; DROP FUNCTION crash_before_mark();');
+      await database.pool.query(
+        'DROP TRIGGER crash_before_mark ON outbox_messages; DROP FUNCTION crash_before_mark();',
+      );
     }
     expect(await relay({ combine: combineTransferJobs }).runOnce()).toMatchObject({ published: 13 });
     expect(await unpublishedCount()).toBe(0);
 
     const waiting = await queue('screening').getJobs(['waiting']);
     expect(waiting.map((job) => job.name)).toEqual(['screen-set']);
-    expect(waiting[0]?.data).toEqual(jobs.screenSet(transfer_ids.map((id) => ({ transfer_id: id, request_id: `req-${id}` }))).payload);
+    expect(waiting[0]?.data).toEqual(
+      jobs.screenSet(transfer_ids.map((id) => ({ transfer_id: id, request_id: `req-${id}` }))).payload,
+    );
     // A capture's advance keeps its own job.
     expect((await queue('ledger').getJob(capture.job_id))?.data).toEqual(capture.payload);
   });
@@ -211,7 +217,10 @@ describe('the outbox relay', () => {
     const { rows } = await database.pool.query<{ id: string }>(
       `INSERT INTO outbox_messages (queue, job_name, job_id, payload, request_id)
        VALUES ('hold-expiry', 'expire-hold', $1, $2::jsonb, 'req-refused') RETURNING id::text`,
-      [`expire-hold-${uuidv7()}`, JSON.stringify({ transfer_id: uuidv7(), request_id: 'req-refused', note: 'x'.repeat(5_000) })],
+      [
+        `expire-hold-${uuidv7()}`,
+        JSON.stringify({ transfer_id: uuidv7(), request_id: 'req-refused', note: 'x'.repeat(5_000) }),
+      ],
     );
     const after = [jobs.screenTransfer(uuidv7(), 'req-after'), jobs.advanceTransfer(uuidv7(), 'req-after')];
     await accept(after);
@@ -247,21 +256,37 @@ describe('the outbox relay', () => {
     expect((await relay({ metrics }).runOnce()).published).toBe(3);
     expect(await metricSample(registry, 'ledgerline_outbox_published_total', { queue: 'screening' })).toBe(2);
     expect(await metricSample(registry, 'ledgerline_outbox_published_total', { queue: 'ledger' })).toBe(1);
-    expect(await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_count', { queue: 'screening' })).toBe(2);
+    expect(
+      await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_count', { queue: 'screening' }),
+    ).toBe(2);
     // The rows were due 50 ms or more before the run: none lands in the 10 ms bucket.
-    expect(await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_bucket', { queue: 'screening', le: '0.01' })).toBe(0);
-    expect(await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_sum', { queue: 'screening' })).toBeGreaterThanOrEqual(0.1);
+    expect(
+      await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_bucket', {
+        queue: 'screening',
+        le: '0.01',
+      }),
+    ).toBe(0);
+    expect(
+      await metricSample(registry, 'ledgerline_outbox_publish_delay_seconds_sum', { queue: 'screening' }),
+    ).toBeGreaterThanOrEqual(0.1);
     expect(await metricSample(registry, 'ledgerline_outbox_relay_failed_runs_total')).toBe(0);
 
     // A relay whose database does not exist fails every run, and says so.
     const missing = new URL(database.url);
     missing.pathname = `/${database.name}_missing`;
-    const unreachableDb = createPrismaClient({ url: missing.toString(), pool_size_max: 1, statement_timeout_ms: 5_000 });
+    const unreachableDb = createPrismaClient({
+      url: missing.toString(),
+      pool_size_max: 1,
+      statement_timeout_ms: 5_000,
+    });
     try {
       await relay({ db: unreachableDb, metrics, poll_interval_ms: 10 }).start();
-      await waitUntil(async () => (await metricSample(registry, 'ledgerline_outbox_relay_failed_runs_total')) >= 1, {
-        what: 'a failed run to be counted',
-      });
+      await waitUntil(
+        async () => (await metricSample(registry, 'ledgerline_outbox_relay_failed_runs_total')) >= 1,
+        {
+          what: 'a failed run to be counted',
+        },
+      );
     } finally {
       await Promise.all(relays.splice(0).map((running) => running.stop()));
       await unreachableDb.$disconnect();

@@ -123,7 +123,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await withTimeout(producer.addBulk(jobs), publish_timeout_ms, 'publishing outbox rows to Redis');
       return new Map();
     } catch (error) {
-      if (batch.length === 1 || isTransientRedisError(error) || options.connection.status !== 'ready') throw error;
+      if (batch.length === 1 || isTransientRedisError(error) || options.connection.status !== 'ready')
+        throw error;
       const refused = new Map<string, unknown>();
       for (const job of batch) {
         try {
@@ -153,7 +154,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE published_at IS NULL AND available_at <= now()) AS due,
              (SELECT min(available_at) FROM outbox_messages
                WHERE published_at IS NULL AND available_at > now()) AS next_available_at`;
-    if (!probe?.due) return { published: 0, redis_ready: true, next_available_at: probe?.next_available_at ?? null };
+    if (!probe?.due)
+      return { published: 0, redis_ready: true, next_available_at: probe?.next_available_at ?? null };
     const published = await options.db.$transaction(
       async (tx): Promise<PublishedRow[]> => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
@@ -184,7 +186,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             WHERE id = ANY(${sqlArray(parked.map((row) => row.id.toString()))}::bigint[])`;
           for (const row of parked) {
             logger.error(
-              { request_id: row.request_id ?? 'unknown', queue: row.queue, job_id: row.job_id, err: refused.get(row.job_id), retry_in_ms: REFUSED_ROW_RETRY_MS },
+              {
+                request_id: row.request_id ?? 'unknown',
+                queue: row.queue,
+                job_id: row.job_id,
+                err: refused.get(row.job_id),
+                retry_in_ms: REFUSED_ROW_RETRY_MS,
+              },
               'outbox row refused by the queue; it is tried again later and the rows behind it go on',
             );
           }

@@ -132,7 +132,11 @@ export function spawnApp(entry: string, environment: Record<string, string>): Sp
  * Runs an app's `main.ts` with `environment` and asserts what a bad configuration must do: exit 1 with
  * exactly one line on stderr (no stack trace), matching `line`, and nothing on stdout.
  */
-export async function expectOneLineConfigError(entry: string, environment: Record<string, string>, line: RegExp): Promise<void> {
+export async function expectOneLineConfigError(
+  entry: string,
+  environment: Record<string, string>,
+  line: RegExp,
+): Promise<void> {
   const { code, stdout, stderr } = await spawnApp(entry, environment).exited;
   expect(code).toBe(1);
   expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
@@ -157,10 +161,19 @@ export interface FailJobsOptions {
 export async function failJobs(options: FailJobsOptions): Promise<void> {
   const queue = options.specs[0]?.queue;
   if (queue === undefined) return;
-  if (options.specs.some((spec) => spec.queue !== queue)) throw new TypeError('failJobs takes jobs of one queue');
+  if (options.specs.some((spec) => spec.queue !== queue))
+    throw new TypeError('failJobs takes jobs of one queue');
   const logger = pino({ level: 'silent' });
-  const producerConnection = createProducerConnection({ url: options.redis_url, connection_name: 'test-fail-jobs-producer', logger });
-  const workerConnection = createWorkerConnection({ url: options.redis_url, connection_name: 'test-fail-jobs-worker', logger });
+  const producerConnection = createProducerConnection({
+    url: options.redis_url,
+    connection_name: 'test-fail-jobs-producer',
+    logger,
+  });
+  const workerConnection = createWorkerConnection({
+    url: options.redis_url,
+    connection_name: 'test-fail-jobs-worker',
+    logger,
+  });
   const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
   const failed = new Set<string>();
   const worker = createWorker({

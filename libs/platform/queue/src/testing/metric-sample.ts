@@ -13,7 +13,8 @@ export async function metricSample(
   const wanted = JSON.stringify(Object.entries(labels).sort());
   for (const metric of await registry.getMetricsAsJSON()) {
     for (const sample of metric.values) {
-      const sample_name = 'metricName' in sample && sample.metricName !== undefined ? sample.metricName : metric.name;
+      const sample_name =
+        'metricName' in sample && sample.metricName !== undefined ? sample.metricName : metric.name;
       if (sample_name !== name) continue;
       const sample_labels = Object.entries(sample.labels).map(([key, value]) => [key, String(value)]);
       if (JSON.stringify(sample_labels.sort()) === wanted) return sample.value;
@@ -29,7 +30,11 @@ export function samplesOf(text: string): Map<string, number> {
     if (line === '' || line.startsWith('#')) continue;
     const split = line.lastIndexOf(' ');
     // Default labels (service) are dropped so that keys read as the metric and its own labels.
-    const key = line.slice(0, split).replace(/,?service="[^"]*"/, '').replace('{}', '').replace('{,', '{');
+    const key = line
+      .slice(0, split)
+      .replace(/,?service="[^"]*"/, '')
+      .replace('{}', '')
+      .replace('{,', '{');
     samples.set(key, Number(line.slice(split + 1)));
   }
   return samples;

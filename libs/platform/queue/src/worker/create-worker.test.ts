@@ -49,7 +49,11 @@ function jobMetrics(): { registry: Registry; metrics: JobMetrics } {
 
 /** How many attempts of `job_name` on `queue` ended with `outcome`, as `/metrics` shows it. */
 function attemptCount(registry: Registry, queue: string, job_name: string, outcome: string): Promise<number> {
-  return metricSample(registry, 'ledgerline_job_attempt_duration_seconds_count', { queue, job_name, outcome });
+  return metricSample(registry, 'ledgerline_job_attempt_duration_seconds_count', {
+    queue,
+    job_name,
+    outcome,
+  });
 }
 
 describe('createWorker', () => {
@@ -84,7 +88,12 @@ describe('createWorker', () => {
     // The job's attempt and its wait in the queue are on the metrics the operations port serves.
     expect(await attemptCount(registry, 'screening', 'screen', 'completed')).toBe(1);
     expect(await attemptCount(registry, 'screening', 'screen', 'failed')).toBe(0);
-    expect(await metricSample(registry, 'ledgerline_job_wait_seconds_count', { queue: 'screening', job_name: 'screen' })).toBe(1);
+    expect(
+      await metricSample(registry, 'ledgerline_job_wait_seconds_count', {
+        queue: 'screening',
+        job_name: 'screen',
+      }),
+    ).toBe(1);
   });
 
   it('fails a job that throws UnrecoverableError at once, and keeps it for operators', async () => {
@@ -156,7 +165,12 @@ describe('createWorker', () => {
     expect(await attemptCount(registry, queueName, 'expire-hold', 'retried')).toBe(2);
     expect(await attemptCount(registry, queueName, 'expire-hold', 'completed')).toBe(1);
     // The wait is the job's time in line before its first attempt; the retries waited out our backoff.
-    expect(await metricSample(registry, 'ledgerline_job_wait_seconds_count', { queue: queueName, job_name: 'expire-hold' })).toBe(1);
+    expect(
+      await metricSample(registry, 'ledgerline_job_wait_seconds_count', {
+        queue: queueName,
+        job_name: 'expire-hold',
+      }),
+    ).toBe(1);
   });
 
   it("hands a dead worker's job to another once its lock runs out", async () => {

@@ -1,4 +1,10 @@
-import { createTestDatabase, indexesUsed, insertPlanTestAccounts, planOf, type TestDatabase } from '@ledgerline/db/testing';
+import {
+  createTestDatabase,
+  indexesUsed,
+  insertPlanTestAccounts,
+  planOf,
+  type TestDatabase,
+} from '@ledgerline/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A status change that leaves the transfer's phase writes a new row version into every index whose
@@ -11,14 +17,18 @@ const INDEX_PAGE_BYTES = 8192;
 let database: TestDatabase;
 
 async function indexBytes(name: string): Promise<number> {
-  const { rows } = await database.pool.query<{ bytes: string }>(`SELECT pg_relation_size($1::regclass)::text AS bytes`, [name]);
+  const { rows } = await database.pool.query<{ bytes: string }>(
+    `SELECT pg_relation_size($1::regclass)::text AS bytes`,
+    [name],
+  );
   return Number(rows[0]!.bytes);
 }
 
 /** The indexes a statement reads in its custom plan, then in its generic one. */
 async function indexesInBothPlans(sql: string, parameters: unknown[]): Promise<string[]> {
   const used: string[] = [];
-  for (const mode of ['custom', 'generic'] as const) used.push(...indexesUsed(await planOf(database.pool, mode, sql, parameters)));
+  for (const mode of ['custom', 'generic'] as const)
+    used.push(...indexesUsed(await planOf(database.pool, mode, sql, parameters)));
   return used;
 }
 
@@ -57,7 +67,9 @@ describe('transfer indexes', () => {
         `INSERT INTO transfer_batches (id, atomic, client_id) VALUES (gen_random_uuid(), true, 'test-client') RETURNING id::text AS id`,
       )
     ).rows;
-    const [original] = (await database.pool.query<{ id: string }>(`SELECT id::text AS id FROM transfers LIMIT 1`)).rows;
+    const [original] = (
+      await database.pool.query<{ id: string }>(`SELECT id::text AS id FROM transfers LIMIT 1`)
+    ).rows;
     await database.pool.query(
       `INSERT INTO transfers (id, kind, source_account_id, destination_account_id, amount, currency, client_id, batch_id, reverses_transfer_id)
        SELECT gen_random_uuid(), 'reversal', destination_account_id, source_account_id, 1, 'USD', 'test-client', $1::uuid, id
@@ -65,12 +77,14 @@ describe('transfer indexes', () => {
       [batch!.id, original!.id],
     );
 
-    expect(await indexesInBothPlans(`SELECT id FROM transfers WHERE batch_id = $1::uuid`, [batch!.id])).toEqual([
-      'transfers_batch_id_idx',
-      'transfers_batch_id_idx',
-    ]);
     expect(
-      await indexesInBothPlans(`SELECT id FROM transfers WHERE reverses_transfer_id = $1::uuid AND phase <> 'rejected'`, [original!.id]),
+      await indexesInBothPlans(`SELECT id FROM transfers WHERE batch_id = $1::uuid`, [batch!.id]),
+    ).toEqual(['transfers_batch_id_idx', 'transfers_batch_id_idx']);
+    expect(
+      await indexesInBothPlans(
+        `SELECT id FROM transfers WHERE reverses_transfer_id = $1::uuid AND phase <> 'rejected'`,
+        [original!.id],
+      ),
     ).toEqual(['transfers_reverses_transfer_id_key', 'transfers_reverses_transfer_id_key']);
   });
 

@@ -13,7 +13,13 @@ import { Decimal, type CurrencyCode } from '@ledgerline/money';
 import { createAccountService, type AccountService } from '@ledgerline/accounts';
 import { auditInsert } from '@ledgerline/audit';
 import type { BatchMetrics } from '@ledgerline/batching';
-import { enqueueOutbox, HOLD_EXPIRY_MARGIN_MS, jobs, outboxInsert, type OutboxMessage } from '@ledgerline/queue';
+import {
+  enqueueOutbox,
+  HOLD_EXPIRY_MARGIN_MS,
+  jobs,
+  outboxInsert,
+  type OutboxMessage,
+} from '@ledgerline/queue';
 import {
   IDEMPOTENCY_TTL_SECONDS_MIN,
   requestHash,
@@ -175,7 +181,10 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     const { audit_entry } = command;
     const scope = {
       ...idempotencyScope(command),
-      alongside: audit_entry === undefined ? undefined : (response: StoredResponse) => auditInsert(audit_entry(response.status)),
+      alongside:
+        audit_entry === undefined
+          ? undefined
+          : (response: StoredResponse) => auditInsert(audit_entry(response.status)),
     };
     try {
       const outcome = await withTransactionRetry(() =>
@@ -206,8 +215,16 @@ export function createTransferService(options: TransferServiceOptions): Transfer
 
   function idempotencyScope(command: MoneyCommand): Omit<IdempotencyScope, 'alongside'> {
     const key = command.idempotency_key;
-    assert.ok(key.length >= 1 && key.length <= 255, 'the app validates Idempotency-Key before calling the service');
-    return { client_id: command.caller.client_id, key, request_hash: requestHash(command.request), ttl_seconds };
+    assert.ok(
+      key.length >= 1 && key.length <= 255,
+      'the app validates Idempotency-Key before calling the service',
+    );
+    return {
+      client_id: command.caller.client_id,
+      key,
+      request_hash: requestHash(command.request),
+      ttl_seconds,
+    };
   }
 
   /**
@@ -240,7 +257,10 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   }
 
   /** The one-statement accept of {@link acceptSingle}; `undefined` when the transactional path must decide. */
-  async function acceptInOneStatement(command: MoneyCommand, transfer: NewTransfer): Promise<CommandResult | undefined> {
+  async function acceptInOneStatement(
+    command: MoneyCommand,
+    transfer: NewTransfer,
+  ): Promise<CommandResult | undefined> {
     const row = newTransferRow(transfer, new Date());
     const response = acceptedResponse(command, toTransferView(row), `/v1/transfers/${row.id}`);
     const outcome = await acceptStatements.submit({
@@ -261,7 +281,11 @@ export function createTransferService(options: TransferServiceOptions): Transfer
   }
 
   function acceptedResponse(command: MoneyCommand, body: unknown, location?: string): StoredResponse {
-    return { status: 202, body: renderer(command)(202, body), headers: location === undefined ? {} : { location } };
+    return {
+      status: 202,
+      body: renderer(command)(202, body),
+      headers: location === undefined ? {} : { location },
+    };
   }
 
   function accepted(command: MoneyCommand, body: unknown, location?: string): WorkResult<TransferFailure> {
@@ -313,7 +337,8 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     transfers: readonly NewTransfer[],
     announced: readonly OutboxMessage[],
   ): Promise<TransferRow[]> {
-    const queued = announced.length === 0 ? Prisma.empty : Prisma.sql`WITH queued AS (${outboxInsert(announced)})`;
+    const queued =
+      announced.length === 0 ? Prisma.empty : Prisma.sql`WITH queued AS (${outboxInsert(announced)})`;
     const rows = await tx.$queryRaw<TransferRow[]>`
       ${queued}
       INSERT INTO transfers AS t (id, kind, source_account_id, destination_account_id, amount, currency, description,
@@ -363,7 +388,11 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     ];
   }
 
-  async function enqueueHoldExpiry(tx: Prisma.TransactionClient, command: MoneyCommand, row: TransferRow): Promise<void> {
+  async function enqueueHoldExpiry(
+    tx: Prisma.TransactionClient,
+    command: MoneyCommand,
+    row: TransferRow,
+  ): Promise<void> {
     const expiry = holdExpiryJobs(command, row);
     if (expiry.length > 0) await enqueueOutbox(tx, expiry);
   }
@@ -374,7 +403,12 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     command: MoneyCommand,
     transfer: NewTransfer,
   ): Promise<WorkResult<TransferFailure>> {
-    const [row] = await insertTransfers(tx, command, [transfer], [jobs.screenTransfer(transfer.id, command.request_id)]);
+    const [row] = await insertTransfers(
+      tx,
+      command,
+      [transfer],
+      [jobs.screenTransfer(transfer.id, command.request_id)],
+    );
     assert.ok(row !== undefined);
     await enqueueHoldExpiry(tx, command, row);
     return accepted(command, toTransferView(row), `/v1/transfers/${row.id}`);
@@ -432,7 +466,8 @@ export function createTransferService(options: TransferServiceOptions): Transfer
     return acceptSingle(command, transfer, (accounts) => {
       const account = accounts.get(account_id);
       if (account === undefined) return refuse('not_found', `Account ${account_id} not found.`);
-      if (account.kind === 'settlement') return invalid([{ path: '/account_id', message: 'Must be a customer account.' }]);
+      if (account.kind === 'settlement')
+        return invalid([{ path: '/account_id', message: 'Must be a customer account.' }]);
       return undefined;
     });
   }
@@ -557,7 +592,9 @@ export function createTransferService(options: TransferServiceOptions): Transfer
         reverses_transfer_id: null,
         batch_id: null,
       };
-      return acceptSingle(command, transfer, (accounts) => checkParties(command.caller, accounts, transfer, ''));
+      return acceptSingle(command, transfer, (accounts) =>
+        checkParties(command.caller, accounts, transfer, ''),
+      );
     },
 
     createDeposit: (command, input) => settlementTransfer(command, input, 'deposit'),
@@ -701,7 +738,9 @@ export function createTransferService(options: TransferServiceOptions): Transfer
       }
       // Through the (phase, id) index: status itself is never indexed (see `transferStatusIs`).
       const status =
-        query.status === undefined ? Prisma.empty : Prisma.sql`AND ${transferStatusIs(Prisma.sql`${query.status}::transfer_status`)}`;
+        query.status === undefined
+          ? Prisma.empty
+          : Prisma.sql`AND ${transferStatusIs(Prisma.sql`${query.status}::transfer_status`)}`;
       const fetch = limit + 1;
       // Keyset pagination, newest first. Each branch walks an (account, id) or primary-key index from the
       // cursor downwards and stops after `limit + 1` rows, so every page costs the same however deep.
