@@ -4,9 +4,8 @@ import { isRetryableTransactionError, type Database } from '@ledgerline/db';
 import {
   combineTransferJobs,
   createJobProducer,
-  createProducerConnection,
+  createQueueConnections,
   createWorker,
-  createWorkerConnection,
   jobs,
   forEachTransferOfSet,
   readBatchJobData,
@@ -103,17 +102,12 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
       ...(screener === undefined ? {} : { sanctions: screener }),
     }),
   });
-  const producerConnection = createProducerConnection({
-    url: options.redis_url,
-    connection_name: 'compliance-worker-producer',
-    logger,
-  });
-  const workerConnection = createWorkerConnection({
+  const connections = createQueueConnections({
     url: options.redis_url,
     connection_name: 'compliance-worker',
     logger,
   });
-  const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const producer = createJobProducer({ connection: connections.producer, prefix: options.prefix, logger });
   // A screening batch resumes all its jobs at once; the transfers it approved go to the ledger as one
   // `advance-set` job, added in one round trip (see combineTransferJobs).
   const ledgerJobs = gatherJobAdds(producer, { combine: combineTransferJobs });
@@ -133,7 +127,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
   });
   const worker = createWorker({
     queue: 'screening',
-    connection: workerConnection,
+    connection: connections.worker,
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
@@ -174,9 +168,7 @@ export async function startComplianceWorker(options: ComplianceWorkerOptions): P
       await batcher.close();
       await ledgerJobs.close();
       await producer.close();
-      await Promise.all(
-        [producerConnection.quit(), workerConnection.quit()].map((quit) => quit.catch(() => undefined)),
-      );
+      await connections.quit();
       logger.info('compliance worker stopped');
     },
   };

@@ -9,9 +9,8 @@ import {
 } from '@ledgerline/ledger';
 import {
   createJobProducer,
-  createProducerConnection,
+  createQueueConnections,
   createWorker,
-  createWorkerConnection,
   readBatchJobData,
   readTransferJobData,
   readTransferSetJobData,
@@ -87,22 +86,17 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
     logger,
     metrics: options.batch_metrics,
   });
-  const producerConnection = createProducerConnection({
-    url: options.redis_url,
-    connection_name: 'ledger-worker-producer',
-    logger,
-  });
-  const workerConnection = createWorkerConnection({
+  const connections = createQueueConnections({
     url: options.redis_url,
     connection_name: 'ledger-worker',
     logger,
   });
-  const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const producer = createJobProducer({ connection: connections.producer, prefix: options.prefix, logger });
   const dependencies: LedgerJobDependencies = { db: options.db, engine, batcher, producer };
 
   const ledger = createWorker({
     queue: 'ledger',
-    connection: workerConnection,
+    connection: connections.worker,
     prefix: options.prefix,
     concurrency: options.concurrency,
     logger,
@@ -111,7 +105,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
   });
   const holdExpiry = createWorker({
     queue: 'hold-expiry',
-    connection: workerConnection,
+    connection: connections.worker,
     prefix: options.prefix,
     concurrency: options.hold_expiry_concurrency,
     logger,
@@ -154,9 +148,7 @@ export async function startLedgerWorker(options: LedgerWorkerOptions): Promise<L
       await Promise.all([ledger.close(), holdExpiry.close()]);
       await batcher.close();
       await producer.close();
-      await Promise.all(
-        [producerConnection.quit(), workerConnection.quit()].map((quit) => quit.catch(() => undefined)),
-      );
+      await connections.quit();
       logger.info('ledger worker stopped');
     },
   };

@@ -58,8 +58,10 @@ export { gatherJobAdds, type GatheredJobAdds, type GatheredJobAddsOptions } from
 export { combineTransferJobs, forEachTransferOfSet } from './jobs/transfer-sets';
 export {
   createProducerConnection,
+  createQueueConnections,
   createWorkerConnection,
   waitForReady,
+  type QueueConnections,
   type RedisConnectionOptions,
 } from './connection/connection';
 export { isTransientRedisError } from './connection/redis-errors';

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { testServices } from '@ledgerline/db/testing';
 import { freePort } from '@ledgerline/processes';
-import { createProducerConnection, waitForReady } from './connection';
+import { createProducerConnection, createQueueConnections, waitForReady } from './connection';
 
 const logger = pino({ level: 'silent' });
 
@@ -36,5 +36,32 @@ describe('waitForReady', () => {
     } finally {
       connection.disconnect();
     }
+  });
+});
+
+describe('createQueueConnections', () => {
+  it('opens a producer and a worker connection that CLIENT LIST tells apart, and quits both', async () => {
+    const connections = createQueueConnections({
+      url: testServices().redis_url,
+      connection_name: 'test-pair',
+      logger,
+    });
+    expect(await waitForReady(connections.producer, 5_000)).toBe(true);
+    expect(await waitForReady(connections.worker, 5_000)).toBe(true);
+    const clients = String(await connections.producer.client('LIST'));
+    expect(clients).toContain('name=test-pair-producer ');
+    expect(clients).toContain('name=test-pair ');
+    // The producer refuses at once while cut off; the worker queues its commands and waits.
+    expect(connections.producer.options.enableOfflineQueue).toBe(false);
+    expect(connections.worker.options.maxRetriesPerRequest).toBeNull();
+
+    await connections.quit();
+    // QUIT is answered just before the socket closes.
+    await vi.waitFor(() => {
+      expect(connections.producer.status).toBe('end');
+      expect(connections.worker.status).toBe('end');
+    });
+    // A second quit (a shutdown that runs twice) neither throws nor hangs.
+    await connections.quit();
   });
 });

@@ -51,6 +51,35 @@ export function createWorkerConnection(options: RedisConnectionOptions): Redis {
   );
 }
 
+/** The two connections of a process that both works jobs and adds them (see createQueueConnections). */
+export interface QueueConnections {
+  /** For adding jobs: commands fail at once while Redis is away (createProducerConnection). */
+  producer: Redis;
+  /** For BullMQ workers: commands wait out a reconnect (createWorkerConnection). */
+  worker: Redis;
+  /** Quits both, after the workers and producers on them are closed; a connection already gone is fine. */
+  quit(): Promise<void>;
+}
+
+/**
+ * A worker process's pair of connections: BullMQ needs opposite retry settings for the two jobs, so one
+ * connection cannot serve both. `CLIENT LIST` shows them as `<connection_name>` and `<connection_name>-producer`.
+ */
+export function createQueueConnections(options: RedisConnectionOptions): QueueConnections {
+  const producer = createProducerConnection({
+    ...options,
+    connection_name: `${options.connection_name}-producer`,
+  });
+  const worker = createWorkerConnection(options);
+  return {
+    producer,
+    worker,
+    async quit() {
+      await Promise.all([producer.quit(), worker.quit()].map((quit) => quit.catch(() => undefined)));
+    },
+  };
+}
+
 /** How long a starting process waits for its Redis connection before it starts anyway (see waitForReady). */
 const STARTUP_WAIT_MS = 2_000;
 

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
-import { createProducerConnection, createWorkerConnection } from '../connection/connection';
+import { createQueueConnections } from '../connection/connection';
 import type { JobSpec } from '../jobs/jobs';
 import { createJobProducer } from '../jobs/producer';
 import { createWorker } from '../worker/create-worker';
@@ -164,21 +164,16 @@ export async function failJobs(options: FailJobsOptions): Promise<void> {
   if (options.specs.some((spec) => spec.queue !== queue))
     throw new TypeError('failJobs takes jobs of one queue');
   const logger = pino({ level: 'silent' });
-  const producerConnection = createProducerConnection({
-    url: options.redis_url,
-    connection_name: 'test-fail-jobs-producer',
-    logger,
-  });
-  const workerConnection = createWorkerConnection({
+  const connections = createQueueConnections({
     url: options.redis_url,
     connection_name: 'test-fail-jobs-worker',
     logger,
   });
-  const producer = createJobProducer({ connection: producerConnection, prefix: options.prefix, logger });
+  const producer = createJobProducer({ connection: connections.producer, prefix: options.prefix, logger });
   const failed = new Set<string>();
   const worker = createWorker({
     queue,
-    connection: workerConnection,
+    connection: connections.worker,
     prefix: options.prefix,
     concurrency: 16,
     logger,
@@ -198,7 +193,6 @@ export async function failJobs(options: FailJobsOptions): Promise<void> {
   } finally {
     await worker.close();
     await producer.close();
-    await producerConnection.quit();
-    await workerConnection.quit();
+    await connections.quit();
   }
 }
