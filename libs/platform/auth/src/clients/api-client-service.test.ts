@@ -163,12 +163,14 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
     }
   });
 
-  it('knows the list once start has resolved, and start resolves when the first read fails', async () => {
+  it('knows the list once start has resolved, and start resolves, not knowing it, when the first read fails', async () => {
     const disabledEarlier = await newServiceClient('Disabled earlier');
     await disableApiClient(database.db, disabledEarlier.client_id);
     const watcher = watchDisabledClients({ db: database.db, refresh_ms: 600_000 });
     try {
+      expect(watcher.isKnown()).toBe(false);
       await watcher.start();
+      expect(watcher.isKnown()).toBe(true);
       expect(watcher.has(disabledEarlier.client_id)).toBe(true);
     } finally {
       watcher.stop();
@@ -185,6 +187,8 @@ describe('disableApiClient and watchDisabledClients', { timeout: 60_000 }, () =>
     try {
       await expect(blind.start()).resolves.toBeUndefined();
       expect(failures).toHaveLength(1);
+      // Not an empty list: the plugin must not take every client for enabled.
+      expect(blind.isKnown()).toBe(false);
     } finally {
       blind.stop();
     }

@@ -2,6 +2,8 @@ import type { Database } from '@ledgerline/db';
 
 /** What the auth plugin asks of every authenticated request: is the token's client disabled? */
 export interface DisabledClientCheck {
+  /** False until the list has been read once: until then no client can be told enabled. */
+  isKnown(): boolean;
   has(client_id: string): boolean;
 }
 
@@ -20,7 +22,7 @@ export interface DisabledClientsOptions {
   db: Database;
   /** How often the set is read again: the longest a disabled client's live token still works. */
   refresh_ms: number;
-  /** Told when a scheduled read fails (the last set stays in use until one succeeds). */
+  /** Told when a read fails (the last set stays in use until one succeeds). */
   on_refresh_failed?: (error: unknown) => void;
 }
 
@@ -32,14 +34,16 @@ export interface DisabledClientsOptions {
  *
  * One small read per interval: the table holds a row per client, not per token. An API awaits
  * `start()` before it listens, so a restarted process serves no request before it knows the list. Should
- * that first read fail (a process started while Postgres was down), no token is refused for its client
- * being disabled until a read succeeds; every request that needs the database fails then anyway.
+ * that first read fail (a process started while Postgres was down), `isKnown()` stays false until a read
+ * succeeds and the auth plugin answers every bearer token with 503: failing closed, because a disabled
+ * client must not get in through a route that needs no database (ops-api's queue controls).
  */
 export function watchDisabledClients(options: DisabledClientsOptions): DisabledClients {
   let disabled: ReadonlySet<string> = new Set();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let started = false;
+  let known = false;
 
   async function refresh(): Promise<void> {
     const rows = await options.db.apiClient.findMany({
@@ -47,6 +51,7 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
       select: { clientId: true },
     });
     disabled = new Set(rows.map((row) => row.clientId));
+    known = true;
   }
 
   function readThenSchedule(): Promise<void> {
@@ -61,6 +66,7 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
   }
 
   return {
+    isKnown: () => known,
     has: (client_id) => disabled.has(client_id),
     async start() {
       if (started || stopped) return;

@@ -54,12 +54,16 @@ async function appWith(jwt: JwtOptions, disabled_clients?: DisabledClientCheck):
 describe('authPlugin with disabled clients', () => {
   let app: ServiceApp;
   const disabled = new Set<string>();
+  let known = true;
   const tokens = createTestTokens(TEST_JWT_OPTIONS);
   const me = (authorization: string) =>
     app.inject({ method: 'GET', url: '/v1/me', headers: { authorization } });
 
   beforeAll(async () => {
-    app = await appWith(TEST_JWT_OPTIONS, disabled);
+    app = await appWith(TEST_JWT_OPTIONS, {
+      isKnown: () => known,
+      has: (client_id) => disabled.has(client_id),
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -86,6 +90,28 @@ describe('authPlugin with disabled clients', () => {
     expect(
       (await app.inject({ method: 'GET', url: '/v1/public', headers: { authorization: leaked } })).statusCode,
     ).toBe(401);
+  });
+
+  it('answers every token with 503 while the disabled clients are not known, and serves them once they are', async () => {
+    const seen = tokens.bearer('service', { client_id: 'ops-backend' });
+    expect((await me(seen)).statusCode).toBe(200);
+    const unseen = tokens.bearer('service', { client_id: 'ops-backend' });
+    known = false;
+    try {
+      // The token verified before (cached) and a new one alike: neither client can be told enabled.
+      for (const token of [seen, unseen]) {
+        const response = await me(token);
+        expect(response.statusCode).toBe(503);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(response.headers['retry-after']).toBe('1');
+        expect(response.json()).toMatchObject({ code: 'unavailable', status: 503 });
+      }
+      // Anonymous requests are not held up: there is no client to look up.
+      expect((await app.inject({ method: 'GET', url: '/v1/public' })).statusCode).toBe(200);
+    } finally {
+      known = true;
+    }
+    expect((await me(unseen)).statusCode).toBe(200);
   });
 });
 

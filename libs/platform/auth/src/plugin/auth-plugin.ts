@@ -1,5 +1,5 @@
 import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
-import { addProblemResponses, BEARER_SECURITY_SCHEME, type Principal } from '@ledgerline/http';
+import { addProblemResponses, BEARER_SECURITY_SCHEME, ProblemError, type Principal } from '@ledgerline/http';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { v7 as uuidv7 } from 'uuid';
@@ -119,7 +119,19 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
   const disabled = options.disabled_clients;
   // Asked on every request, the cached tokens' too: a token stays verified, its client may not stay enabled.
   const refuseDisabled = (request: FastifyRequest, principal: Principal): void => {
-    if (disabled === undefined || !disabled.has(principal.client_id)) return;
+    if (disabled === undefined) return;
+    if (!disabled.isKnown()) {
+      request.log.warn(
+        { client_id: principal.client_id },
+        'bearer token not served: disabled clients not read yet',
+      );
+      throw new ProblemError(
+        'unavailable',
+        'The service cannot tell yet whether this client is enabled; nothing was changed. Retry shortly.',
+        { headers: { 'retry-after': '1' } },
+      );
+    }
+    if (!disabled.has(principal.client_id)) return;
     request.log.info({ client_id: principal.client_id }, 'bearer token rejected: the client is disabled');
     throw unauthorized('The access token belongs to a disabled client.', true);
   };
