@@ -31,6 +31,7 @@ export {
   ProblemError,
   problemBody,
   validationFailed,
+  brieflyUnavailable,
   type FieldError,
   type ProblemBody,
   type ProblemErrorOptions,

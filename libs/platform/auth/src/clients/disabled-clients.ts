@@ -39,11 +39,11 @@ export interface DisabledClientsOptions {
  * client must not get in through a route that needs no database (ops-api's queue controls).
  */
 export function watchDisabledClients(options: DisabledClientsOptions): DisabledClients {
-  let disabled: ReadonlySet<string> = new Set();
+  // Undefined until the first read succeeds: unknown, which is not the same as none disabled.
+  let disabled: ReadonlySet<string> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let started = false;
-  let known = false;
 
   async function refresh(): Promise<void> {
     const rows = await options.db.apiClient.findMany({
@@ -51,7 +51,6 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
       select: { clientId: true },
     });
     disabled = new Set(rows.map((row) => row.clientId));
-    known = true;
   }
 
   function readThenSchedule(): Promise<void> {
@@ -66,8 +65,8 @@ export function watchDisabledClients(options: DisabledClientsOptions): DisabledC
   }
 
   return {
-    isKnown: () => known,
-    has: (client_id) => disabled.has(client_id),
+    isKnown: () => disabled !== undefined,
+    has: (client_id) => disabled?.has(client_id) ?? false,
     async start() {
       if (started || stopped) return;
       started = true;

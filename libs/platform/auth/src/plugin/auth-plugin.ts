@@ -1,5 +1,10 @@
 import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
-import { addProblemResponses, BEARER_SECURITY_SCHEME, ProblemError, type Principal } from '@ledgerline/http';
+import {
+  addProblemResponses,
+  BEARER_SECURITY_SCHEME,
+  brieflyUnavailable,
+  type Principal,
+} from '@ledgerline/http';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { v7 as uuidv7 } from 'uuid';
@@ -125,10 +130,8 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
         { client_id: principal.client_id },
         'bearer token not served: disabled clients not read yet',
       );
-      throw new ProblemError(
-        'unavailable',
+      throw brieflyUnavailable(
         'The service cannot tell yet whether this client is enabled; nothing was changed. Retry shortly.',
-        { headers: { 'retry-after': '1' } },
       );
     }
     if (!disabled.has(principal.client_id)) return;

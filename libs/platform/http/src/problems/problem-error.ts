@@ -68,3 +68,11 @@ export function problemBody(code: ProblemCode, detail: string, errors?: FieldErr
 export function validationFailed(errors: FieldError[], detail = 'The request is not valid.'): ProblemError {
   return new ProblemError('validation_failed', detail, { errors });
 }
+
+/**
+ * A 503 `unavailable` problem for a passing condition: the client retries after a second (`Retry-After`),
+ * and nothing was changed. `headers` adds to that one (`connection: close` during a shutdown).
+ */
+export function brieflyUnavailable(detail: string, headers: Record<string, string> = {}): ProblemError {
+  return new ProblemError('unavailable', detail, { headers: { 'retry-after': '1', ...headers } });
+}

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ProblemError } from '../problems/problem-error';
+import { brieflyUnavailable } from '../problems/problem-error';
 
 /**
  * How an app behaves once `close()` has begun. A request that still arrives on an open keep-alive
@@ -17,13 +17,9 @@ export function refuseAndDrainWhileClosing(app: FastifyInstance): void {
   });
   app.addHook('onRequest', async () => {
     if (!closing) return;
-    throw new ProblemError(
-      'unavailable',
-      'The service is shutting down; retry, another instance will answer.',
-      {
-        headers: { 'retry-after': '1', connection: 'close' },
-      },
-    );
+    throw brieflyUnavailable('The service is shutting down; retry, another instance will answer.', {
+      connection: 'close',
+    });
   });
   app.addHook('onResponse', async () => {
     // The response has just finished; the next tick is when Node counts its connection as idle.
